@@ -1,0 +1,130 @@
+//! Autodetection: which preset reads a file, judged on a sample of its first lines.
+
+use std::sync::Arc;
+
+use crate::batch::Slots;
+use crate::error::{Attempt, Error, Result};
+use crate::line::parse_line;
+use crate::presets::PRESETS;
+use crate::rejects::{Reject, RejectReason};
+use crate::spec::{Format, Layout};
+use crate::w3c;
+
+/// Lines looked at.
+pub const SAMPLE_LINES: usize = 200;
+
+/// The chosen format and how well it read the sample.
+#[derive(Debug, Clone)]
+pub struct Detection {
+    pub format: Arc<Format>,
+    pub parsed: usize,
+    pub sampled: usize,
+}
+
+/// Parses a line the way the pipeline would and says whether it is a request.
+pub(crate) fn check_line(format: &Format, line: &[u8]) -> Result<(), Reject> {
+    let mut slots = Slots::default();
+    parse_line(format, line, &mut slots)?;
+    let has_time =
+        slots.instant.is_some() || (slots.date_days.is_some() && slots.time_of_day.is_some());
+    if has_time {
+        Ok(())
+    } else {
+        Err(Reject::at(RejectReason::MissingTimestamp, 0))
+    }
+}
+
+/// Lines of a sample: complete lines, `\r` removed, blank lines skipped, numbered from 1.
+fn sample_lines(head: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
+    head.split(|&c| c == b'\n')
+        .enumerate()
+        .map(|(i, l)| (i as u64 + 1, l.strip_suffix(b"\r").unwrap_or(l)))
+        .filter(|(_, l)| !l.iter().all(u8::is_ascii_whitespace))
+        .take(SAMPLE_LINES)
+}
+
+/// Picks the preset that reads most of `head` (a file's first bytes, cut at a line end).
+///
+/// Ties go to the preset that fills more fields, then to the earlier preset in the table. A
+/// preset must read at least half of the sampled lines.
+pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
+    // W3C files declare their layout.
+    if let Some(fields) = sample_lines(head).find_map(|(_, l)| w3c::fields_directive(l)) {
+        let format = w3c::compile_fields("w3c", fields)?;
+        let format = Format {
+            name: if format.is_w3c() == Some(crate::spec::W3cDialect::CloudFront) {
+                "cloudfront".into()
+            } else {
+                "w3c".into()
+            },
+            ..format
+        };
+        let lines: Vec<_> = sample_lines(head).filter(|(_, l)| !l.starts_with(b"#")).collect();
+        let parsed = lines.iter().filter(|(_, l)| check_line(&format, l).is_ok()).count();
+        return Ok(Detection {
+            format: Arc::new(format),
+            parsed,
+            sampled: lines.len(),
+        });
+    }
+    let lines: Vec<_> = sample_lines(head).collect();
+    if lines.is_empty() {
+        return Ok(Detection {
+            format: Arc::new(PRESETS[0].compile()?),
+            parsed: 0,
+            sampled: 0,
+        });
+    }
+    let json = lines.iter().filter(|(_, l)| l.first() == Some(&b'{')).count() * 2 > lines.len();
+    let mut attempts = Vec::new();
+    let mut best: Option<(usize, usize, Format)> = None;
+    for preset in PRESETS {
+        let format = preset.compile()?;
+        if matches!(format.layout, Layout::Json { .. }) != json {
+            continue;
+        }
+        let mut parsed = 0;
+        let mut first_failure = None;
+        for (n, l) in &lines {
+            match check_line(&format, l) {
+                Ok(()) => parsed += 1,
+                Err(r) if first_failure.is_none() => {
+                    first_failure = Some((
+                        *n,
+                        r.reason.to_string(),
+                        r.column,
+                        String::from_utf8_lossy(l).into_owned(),
+                    ))
+                }
+                Err(_) => {}
+            }
+        }
+        attempts.push(Attempt {
+            preset: preset.name.to_owned(),
+            parsed,
+            sampled: lines.len(),
+            first_failure,
+        });
+        let fields = format.kinds().len();
+        if best
+            .as_ref()
+            .is_none_or(|(p, f, _)| (parsed, fields) > (*p, *f))
+        {
+            best = Some((parsed, fields, format));
+        }
+    }
+    match best {
+        Some((parsed, _, format)) if parsed > 0 && parsed * 2 >= lines.len() => Ok(Detection {
+            format: Arc::new(format),
+            parsed,
+            sampled: lines.len(),
+        }),
+        _ => Err(Error::UnknownFormat {
+            name: name.to_owned(),
+            attempts,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,283 @@
+//! Inputs: files, globs, stdin; decompression by content; rotated sets oldest first.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::{Error, Result};
+
+/// One input stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// What messages call it: the path, or `-` for stdin.
+    pub name: String,
+    /// `None` for stdin.
+    pub path: Option<PathBuf>,
+}
+
+impl Source {
+    pub fn stdin() -> Self {
+        Self {
+            name: "-".into(),
+            path: None,
+        }
+    }
+
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        Self {
+            name: path.display().to_string(),
+            path: Some(path),
+        }
+    }
+
+    /// Size on disk (compressed), for progress; 0 for stdin.
+    pub fn len(&self) -> u64 {
+        self.path
+            .as_ref()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .map_or(0, |m| m.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Compression detected from the first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+    Bzip2,
+    Xz,
+}
+
+impl Compression {
+    pub fn sniff(head: &[u8]) -> Compression {
+        match head {
+            [0x1f, 0x8b, ..] => Compression::Gzip,
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
+            [b'B', b'Z', b'h', ..] => Compression::Bzip2,
+            [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Compression::Xz,
+            _ => Compression::None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+            Compression::Bzip2 => "bzip2",
+            Compression::Xz => "xz",
+        }
+    }
+}
+
+/// Counts bytes read from the underlying (compressed) stream, for progress.
+struct Counting<R> {
+    inner: R,
+    counter: Option<Arc<AtomicU64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(c) = &self.counter {
+            c.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
+/// Opens a source and wraps it in the decoder its first bytes call for.
+pub fn open(
+    source: &Source,
+    progress: Option<Arc<AtomicU64>>,
+) -> Result<(Box<dyn Read + Send>, Compression)> {
+    let io = |source_err| Error::Io {
+        name: source.name.clone(),
+        source: source_err,
+    };
+    let raw: Box<dyn Read + Send> = match &source.path {
+        Some(p) => {
+            if p.is_dir() {
+                return Err(Error::IsDirectory { path: p.clone() });
+            }
+            Box::new(File::open(p).map_err(io)?)
+        }
+        None => Box::new(std::io::stdin()),
+    };
+    let mut buffered = BufReader::with_capacity(
+        256 * 1024,
+        Counting {
+            inner: raw,
+            counter: progress,
+        },
+    );
+    let compression = Compression::sniff(buffered.fill_buf().map_err(io)?);
+    let reader: Box<dyn Read + Send> = match compression {
+        Compression::None => Box::new(buffered),
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered).map_err(io)?),
+        Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(buffered)),
+        Compression::Xz => Box::new(xz2::bufread::XzDecoder::new_multi_decoder(buffered)),
+    };
+    Ok((reader, compression))
+}
+
+/// Expands command-line arguments: `-` is stdin, globs are expanded, rotated sets are put in
+/// age order (oldest first).
+pub fn expand(args: &[String]) -> Result<Vec<Source>> {
+    let mut out = Vec::new();
+    for arg in args {
+        if arg == "-" {
+            out.push(Source::stdin());
+            continue;
+        }
+        let path = Path::new(arg);
+        if path.exists() || !arg.contains(['*', '?', '[']) {
+            if path.is_dir() {
+                return Err(Error::IsDirectory { path: path.into() });
+            }
+            out.push(Source::file(path));
+            continue;
+        }
+        let mut matched: Vec<PathBuf> = glob_paths(arg)?;
+        if matched.is_empty() {
+            return Err(Error::NoMatch {
+                pattern: arg.clone(),
+            });
+        }
+        matched.sort();
+        out.extend(matched.into_iter().map(Source::file));
+    }
+    Ok(order_rotated(out))
+}
+
+fn glob_paths(pattern: &str) -> Result<Vec<PathBuf>> {
+    // A small glob: `*` and `?` in the last path component only.
+    let path = Path::new(pattern);
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let pat = path.file_name().and_then(|f| f.to_str()).unwrap_or("");
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::Io {
+        name: dir.display().to_string(),
+        source: e,
+    })?;
+    let mut out = Vec::new();
+    for e in entries.flatten() {
+        if let Some(name) = e.file_name().to_str()
+            && wildcard(pat.as_bytes(), name.as_bytes())
+            && e.path().is_file()
+        {
+            out.push(if path.parent().is_some_and(|d| d.as_os_str().is_empty()) {
+                PathBuf::from(name)
+            } else {
+                dir.join(name)
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn wildcard(p: &[u8], s: &[u8]) -> bool {
+    match (p.first(), s.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => wildcard(&p[1..], s) || (!s.is_empty() && wildcard(p, &s[1..])),
+        (Some(b'?'), Some(_)) => wildcard(&p[1..], &s[1..]),
+        (Some(a), Some(b)) if a == b => wildcard(&p[1..], &s[1..]),
+        _ => false,
+    }
+}
+
+/// Age rank of a file in its rotated set: `access.log.3.gz` < `access.log.1` <
+/// `access.log-20240301` < `access.log` (oldest first).
+fn rotation(name: &str) -> (String, (u8, i64)) {
+    let mut base = name;
+    for ext in [".gz", ".zst", ".bz2", ".xz"] {
+        if let Some(b) = base.strip_suffix(ext) {
+            base = b;
+            break;
+        }
+    }
+    if let Some((b, n)) = base.rsplit_once('.')
+        && !n.is_empty()
+        && n.len() <= 6
+        && n.bytes().all(|c| c.is_ascii_digit())
+    {
+        return (b.to_owned(), (0, -n.parse::<i64>().unwrap_or(0)));
+    }
+    if let Some((b, d)) = base.rsplit_once('-')
+        && (8..=10).contains(&d.len())
+        && d.bytes().all(|c| c.is_ascii_digit())
+    {
+        return (b.to_owned(), (1, d.parse().unwrap_or(0)));
+    }
+    (base.to_owned(), (2, 0))
+}
+
+/// Sorts each rotated set oldest first; sets keep the order of their first appearance.
+pub fn order_rotated(sources: Vec<Source>) -> Vec<Source> {
+    let mut groups: Vec<(String, Vec<((u8, i64), Source)>)> = Vec::new();
+    for s in sources {
+        let (base, rank) = match &s.path {
+            Some(p) => rotation(&p.to_string_lossy()),
+            None => (String::from("-"), (2, 0)),
+        };
+        let base = if s.path.is_none() { format!("-{}", groups.len()) } else { base };
+        match groups.iter_mut().find(|(b, _)| *b == base) {
+            Some((_, v)) => v.push((rank, s)),
+            None => groups.push((base, vec![(rank, s)])),
+        }
+    }
+    groups
+        .into_iter()
+        .flat_map(|(_, mut v)| {
+            v.sort_by_key(|(rank, _)| *rank);
+            v.into_iter().map(|(_, s)| s)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[Source]) -> Vec<&str> {
+        v.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    #[test]
+    fn rotated_sets_are_read_oldest_first() {
+        let given = ["a/access.log", "a/access.log.1", "a/access.log.10.gz", "a/access.log.2.gz", "other.log", "a/access.log.9"];
+        let sorted = order_rotated(given.iter().map(Source::file).collect());
+        assert_eq!(
+            names(&sorted),
+            ["a/access.log.10.gz", "a/access.log.9", "a/access.log.2.gz", "a/access.log.1", "a/access.log", "other.log"]
+        );
+        let dated = ["x.log", "x.log-20240302", "x.log-20240301.gz"];
+        let sorted = order_rotated(dated.iter().map(Source::file).collect());
+        assert_eq!(names(&sorted), ["x.log-20240301.gz", "x.log-20240302", "x.log"]);
+    }
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard(b"access.log*", b"access.log.2.gz"));
+        assert!(wildcard(b"*.log", b"a.log"));
+        assert!(!wildcard(b"*.log", b"a.log.1"));
+        assert!(wildcard(b"a?c", b"abc"));
+    }
+
+    #[test]
+    fn compression_is_sniffed_from_content() {
+        assert_eq!(Compression::sniff(&[0x1f, 0x8b, 8]), Compression::Gzip);
+        assert_eq!(Compression::sniff(&[0x28, 0xb5, 0x2f, 0xfd]), Compression::Zstd);
+        assert_eq!(Compression::sniff(b"BZh91AY"), Compression::Bzip2);
+        assert_eq!(Compression::sniff(&[0xfd, b'7', b'z', b'X', b'Z', 0]), Compression::Xz);
+        assert_eq!(Compression::sniff(b"127.0.0.1 - -"), Compression::None);
+    }
+}

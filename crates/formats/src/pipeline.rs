@@ -1,0 +1,415 @@
+//! The parallel parse: one reader, N parser threads, results in input order.
+//!
+//! ```text
+//! reader thread ──chunks──▶ parser threads (N) ──(seq, T)──▶ caller's thread: reorder ▶ sink
+//!      ▲                         │
+//!      └──── recycled buffers ◀──┘
+//! ```
+//! The reader decompresses, cuts newline-aligned chunks and numbers their lines; parsers turn a
+//! chunk into one [`RecordBatch`] and hand it to the caller's `map` (run in parallel: Parquet
+//! encoding, NDJSON serialisation, partial aggregates); the caller's thread receives the mapped
+//! values in input order and gives them to `sink`. A fixed number of tickets bounds the chunks
+//! in flight, so memory does not grow with the input.
+
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use arrow_array::RecordBatch;
+
+use crate::batch::{HitBuilder, RowOptions, Slots};
+use crate::detect::detect;
+use crate::error::{Error, Result};
+use crate::input::{Compression, Source, open};
+use crate::line::parse_line;
+use crate::rejects::LineStats;
+use crate::spec::{Format, FormatRef};
+use crate::w3c;
+
+/// How to parse.
+#[derive(Clone)]
+pub struct Options {
+    /// The format of every input; `None` detects it per file.
+    pub format: Option<FormatRef>,
+    pub rows: RowOptions,
+    /// Parser threads (0: one per core).
+    pub threads: usize,
+    /// Target chunk size in bytes.
+    pub chunk_bytes: usize,
+    /// Incremented with the bytes read from disk (compressed), for a progress bar.
+    pub progress: Option<Arc<AtomicU64>>,
+}
+
+impl Options {
+    pub fn new(rows: RowOptions) -> Self {
+        Self {
+            format: None,
+            rows,
+            threads: 0,
+            chunk_bytes: 4 << 20,
+            progress: None,
+        }
+    }
+}
+
+/// What was read from one input.
+#[derive(Clone, Debug)]
+pub struct FileSummary {
+    pub source: Source,
+    /// Name of the format used (preset name or `custom`).
+    pub format: String,
+    pub format_source: String,
+    pub compression: Compression,
+    /// Lines of the detection sample that parsed, and lines sampled (None with `--format`).
+    pub detection: Option<(usize, usize)>,
+    pub stats: LineStats,
+}
+
+/// What was read from all inputs.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    pub files: Vec<FileSummary>,
+}
+
+impl Summary {
+    /// Line accounting of all files together.
+    pub fn totals(&self) -> LineStats {
+        let mut t = LineStats::default();
+        for f in &self.files {
+            t.merge(f.stats.clone());
+        }
+        t
+    }
+}
+
+struct Chunk {
+    seq: u64,
+    file_id: u32,
+    /// Number of lines before this chunk in its file.
+    first_line: u64,
+    data: Vec<u8>,
+    /// Format in force from each byte offset (W3C `#Fields:` may change it).
+    formats: Vec<(usize, FormatRef)>,
+}
+
+enum Event<T> {
+    FileStart(FileSummary),
+    Parsed(LineStats, T),
+    Failed(Error),
+}
+
+/// Sink errors are boxed: the caller decides what failing to write means.
+pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Parses every source in order. `map` runs on the parser threads; `sink` receives its results
+/// in input order on the calling thread.
+pub fn run<T, M, S>(sources: &[Source], opts: &Options, map: M, mut sink: S) -> Result<Summary>
+where
+    T: Send,
+    M: Fn(RecordBatch) -> T + Sync,
+    S: FnMut(T) -> std::result::Result<(), SinkError>,
+{
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        opts.threads
+    };
+    let in_flight = threads * 3;
+    let stop = AtomicBool::new(false);
+    let (work_tx, work_rx) = sync_channel::<Chunk>(threads);
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    let (done_tx, done_rx) = sync_channel::<(u64, Event<T>)>(in_flight);
+    let (pool_tx, pool_rx) = sync_channel::<Vec<u8>>(in_flight + threads + 2);
+    let (ticket_tx, ticket_rx) = sync_channel::<()>(in_flight);
+    for _ in 0..in_flight {
+        ticket_tx.send(()).expect("room for every ticket");
+    }
+
+    let mut summary = Summary::default();
+    let mut failure: Option<Error> = None;
+    std::thread::scope(|scope| {
+        {
+            let done_tx = done_tx.clone();
+            let stop = &stop;
+            scope.spawn(move || {
+                let reader = Reader {
+                    opts,
+                    work_tx,
+                    done_tx,
+                    pool_rx,
+                    ticket_rx,
+                    stop,
+                    seq: 0,
+                };
+                reader.run(sources);
+            });
+        }
+        for _ in 0..threads {
+            let work_rx = Arc::clone(&work_rx);
+            let done_tx = done_tx.clone();
+            let pool_tx = pool_tx.clone();
+            let map = &map;
+            scope.spawn(move || {
+                loop {
+                    let next = work_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok(chunk)) = next else { break };
+                    let (batch, stats, data) = parse_chunk(chunk.data, chunk.file_id, chunk.first_line, &chunk.formats, opts.rows);
+                    let _ = pool_tx.try_send(data);
+                    let out = map(batch);
+                    if done_tx.send((chunk.seq, Event::Parsed(stats, out))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(work_rx);
+        drop(done_tx);
+        drop(pool_tx);
+
+        let mut pending = std::collections::BTreeMap::new();
+        let mut next = 0u64;
+        'recv: for (seq, event) in done_rx.iter() {
+            pending.insert(seq, event);
+            while let Some(event) = pending.remove(&next) {
+                next += 1;
+                match event {
+                    Event::FileStart(f) => summary.files.push(f),
+                    Event::Parsed(stats, out) => {
+                        let _ = ticket_tx.send(());
+                        if let Some(f) = summary.files.last_mut() {
+                            f.stats.merge(stats);
+                        }
+                        if let Err(e) = sink(out) {
+                            failure = Some(Error::Sink(e));
+                            break 'recv;
+                        }
+                    }
+                    Event::Failed(e) => {
+                        failure = Some(e);
+                        break 'recv;
+                    }
+                }
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        drop(ticket_tx);
+        drop(done_rx);
+    });
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(summary),
+    }
+}
+
+struct Reader<'a, T> {
+    opts: &'a Options,
+    work_tx: SyncSender<Chunk>,
+    done_tx: SyncSender<(u64, Event<T>)>,
+    pool_rx: Receiver<Vec<u8>>,
+    ticket_rx: Receiver<()>,
+    stop: &'a AtomicBool,
+    seq: u64,
+}
+
+impl<T> Reader<'_, T> {
+    fn run(mut self, sources: &[Source]) {
+        for (file_id, source) in sources.iter().enumerate() {
+            if let Err(e) = self.file(file_id as u32, source) {
+                let seq = self.seq;
+                let _ = self.done_tx.send((seq, Event::Failed(e)));
+                return;
+            }
+            if self.stop.load(Ordering::Relaxed) {
+                return;
+            }
+        }
+    }
+
+    fn buffer(&self) -> Vec<u8> {
+        let mut b = self
+            .pool_rx
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(self.opts.chunk_bytes + 64 * 1024));
+        b.clear();
+        b
+    }
+
+    /// Reads until `buf` holds `want` bytes or the stream ends; returns true at the end.
+    fn fill(&self, r: &mut dyn Read, buf: &mut Vec<u8>, want: usize, name: &str) -> Result<bool> {
+        let need = want.saturating_sub(buf.len()) as u64;
+        let got = r
+            .take(need)
+            .read_to_end(buf)
+            .map_err(|e| Error::Io {
+                name: name.to_owned(),
+                source: e,
+            })?;
+        Ok((got as u64) < need)
+    }
+
+    fn file(&mut self, file_id: u32, source: &Source) -> Result<()> {
+        let (mut r, compression) = open(source, self.opts.progress.clone())?;
+        let chunk = self.opts.chunk_bytes;
+        let mut buf = self.buffer();
+        let mut eof = self.fill(&mut r, &mut buf, chunk, &source.name)?;
+        let (format, detection) = match &self.opts.format {
+            Some(f) => (Arc::clone(f), None),
+            None => {
+                let head = if eof {
+                    &buf[..]
+                } else {
+                    &buf[..memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1)]
+                };
+                let d = detect(&source.name, head)?;
+                (d.format, Some((d.parsed, d.sampled)))
+            }
+        };
+        let seq = self.next_seq();
+        let start = FileSummary {
+            source: source.clone(),
+            format: format.name.clone(),
+            format_source: format.source.clone(),
+            compression,
+            detection,
+            stats: LineStats::default(),
+        };
+        if self.done_tx.send((seq, Event::FileStart(start))).is_err() {
+            return Ok(());
+        }
+        let mut current = format;
+        let mut lines_before = 0u64;
+        let mut want = chunk;
+        loop {
+            if buf.is_empty() && eof {
+                return Ok(());
+            }
+            let cut = if eof {
+                buf.len()
+            } else {
+                match memchr::memrchr(b'\n', &buf) {
+                    Some(i) => i + 1,
+                    None => {
+                        // A line longer than the chunk: read more (up to 64 MiB, then cut).
+                        if want < 64 << 20 {
+                            want *= 2;
+                            eof = self.fill(&mut r, &mut buf, want, &source.name)?;
+                            continue;
+                        }
+                        buf.len()
+                    }
+                }
+            };
+            want = chunk;
+            let mut rest = self.buffer();
+            rest.extend_from_slice(&buf[cut..]);
+            buf.truncate(cut);
+            let formats = self.formats_in(&buf, &mut current)?;
+            let mut lines = bytecount::count(&buf, b'\n') as u64;
+            if buf.last() != Some(&b'\n') {
+                lines += 1;
+            }
+            if self.ticket_rx.recv().is_err() || self.stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            let seq = self.next_seq();
+            let chunk_msg = Chunk {
+                seq,
+                file_id,
+                first_line: lines_before,
+                data: buf,
+                formats,
+            };
+            if self.work_tx.send(chunk_msg).is_err() {
+                return Ok(());
+            }
+            lines_before += lines;
+            buf = rest;
+            if !eof {
+                eof = self.fill(&mut r, &mut buf, chunk, &source.name)?;
+            }
+        }
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq - 1
+    }
+
+    /// The format at the chunk's start, then each `#Fields:` change inside it.
+    fn formats_in(&self, data: &[u8], current: &mut FormatRef) -> Result<Vec<(usize, FormatRef)>> {
+        let mut out = vec![(0, Arc::clone(current))];
+        if current.is_w3c().is_none() {
+            return Ok(out);
+        }
+        for at in memchr::memmem::find_iter(data, b"#Fields:") {
+            if at != 0 && data[at - 1] != b'\n' {
+                continue;
+            }
+            let end = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i);
+            let line = &data[at..end];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if let Some(fields) = w3c::fields_directive(line) {
+                if fields == current.source {
+                    continue;
+                }
+                let f = w3c::compile_fields(&current.name, fields)?;
+                *current = Arc::new(f);
+                out.push((at, Arc::clone(current)));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Parses one chunk into a batch; returns the buffer for reuse.
+fn parse_chunk(
+    data: Vec<u8>,
+    file_id: u32,
+    lines_before: u64,
+    formats: &[(usize, FormatRef)],
+    rows: RowOptions,
+) -> (RecordBatch, LineStats, Vec<u8>) {
+    let mut builder = HitBuilder::new(rows, data.len() / 160 + 16);
+    let mut stats = LineStats::default();
+    let chunk_utf8 = std::str::from_utf8(&data).is_ok();
+    let mut fmt_index = 0;
+    let mut format: &Format = &formats[0].1;
+    let mut start = 0usize;
+    let mut line_no = lines_before;
+    while start < data.len() {
+        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+        line_no += 1;
+        while fmt_index + 1 < formats.len() && formats[fmt_index + 1].0 <= start {
+            fmt_index += 1;
+            format = &formats[fmt_index].1;
+        }
+        let raw = &data[start..end];
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        start = end + 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            stats.blank += 1;
+            continue;
+        }
+        if format.is_w3c().is_some() && line.first() == Some(&b'#') {
+            stats.comments += 1;
+            continue;
+        }
+        let utf8 = chunk_utf8 || std::str::from_utf8(line).is_ok();
+        let mut slots = Slots::default();
+        let result = parse_line(format, line, &mut slots)
+            .and_then(|()| builder.push(&slots, file_id, line_no, utf8));
+        match result {
+            Ok(()) => stats.requests += 1,
+            Err(reject) => stats.reject(reject, file_id, line_no, line),
+        }
+    }
+    (builder.finish(), stats, data)
+}
+
+/// Parses a whole in-memory text with one format (tests, fuzzing, check tools).
+pub fn parse_bytes(format: &FormatRef, data: &[u8], rows: RowOptions) -> (RecordBatch, LineStats) {
+    let (batch, stats, _) = parse_chunk(data.to_vec(), 0, 0, &[(0, Arc::clone(format))], rows);
+    (batch, stats)
+}
+

@@ -1,0 +1,62 @@
+//! W3C extended log files (IIS, CloudFront): the layout is declared by `#Fields:` directives,
+//! which may change mid-file (a server restart, a config change).
+
+use crate::compile::from_fields;
+use crate::error::Result;
+use crate::spec::{DurationUnit, Encoding, FieldKind, Format, TimeKind, W3cDialect};
+
+/// IIS's default field set, used when a file has no `#Fields:` line.
+pub const IIS_DEFAULT_FIELDS: &str = "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken";
+/// CloudFront standard log fields (tab separated in data lines).
+pub const CLOUDFRONT_DEFAULT_FIELDS: &str = "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version";
+
+/// The field list of a `#Fields:` directive line, if it is one.
+pub fn fields_directive(line: &[u8]) -> Option<&str> {
+    let rest = line.strip_prefix(b"#Fields:")?;
+    std::str::from_utf8(rest).ok().map(str::trim)
+}
+
+/// Compiles a W3C field list. CloudFront is recognised by its `x-edge-*` fields.
+pub fn compile_fields(name: &str, fields: &str) -> Result<Format> {
+    let dialect = if fields.split_whitespace().any(|f| f.starts_with("x-edge")) {
+        W3cDialect::CloudFront
+    } else {
+        W3cDialect::Iis
+    };
+    let text = match dialect {
+        W3cDialect::Iis => Encoding::Plus,
+        W3cDialect::CloudFront => Encoding::Percent,
+    };
+    let plain = Encoding::Plain;
+    let mapped: Vec<(FieldKind, Encoding)> = fields
+        .split_whitespace()
+        .map(|f| match f.to_ascii_lowercase().as_str() {
+            "date" => (FieldKind::Time(TimeKind::Date), plain),
+            "time" => (FieldKind::Time(TimeKind::TimeOfDay), plain),
+            "c-ip" => (FieldKind::Client, plain),
+            "cs-method" => (FieldKind::Method, plain),
+            "cs-uri-stem" => (FieldKind::Path, plain),
+            "cs-uri-query" => (FieldKind::Query, plain),
+            "cs-uri" => (FieldKind::Uri, plain),
+            "sc-status" => (FieldKind::Status, plain),
+            "sc-bytes" => (FieldKind::Bytes, plain),
+            "cs(user-agent)" => (FieldKind::UserAgent, text),
+            "cs(referer)" | "cs(referrer)" => (FieldKind::Referrer, text),
+            "cs-host" | "cs(host)" | "x-host-header" => (FieldKind::Host, plain),
+            "cs-version" | "cs-protocol-version" => (FieldKind::Protocol, plain),
+            "time-taken" => (
+                FieldKind::Duration(match dialect {
+                    W3cDialect::Iis => DurationUnit::Millis,
+                    W3cDialect::CloudFront => DurationUnit::Seconds,
+                }),
+                plain,
+            ),
+            _ => (FieldKind::Skip, plain),
+        })
+        .collect();
+    let separator = match dialect {
+        W3cDialect::Iis => " ",
+        W3cDialect::CloudFront => "\t",
+    };
+    from_fields(name, fields, &mapped, separator, dialect)
+}

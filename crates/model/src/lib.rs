@@ -1,0 +1,20 @@
+//! The canonical request record of clickpath.
+//!
+//! Every log line that parses becomes one row of the [`hit_schema`] Arrow schema: the parsers in
+//! `clickpath-formats` append straight into columns of this shape, the writers in
+//! `clickpath-store` turn the batches into Parquet, NDJSON or CSV, and the reports read them.
+//! Field names live in [`field`] and nowhere else.
+//!
+//! This crate also owns the pseudonymous client key ([`ClientKeyer`]): raw client addresses are
+//! replaced by a keyed hash before anything leaves the parser unless the user asks for raw IPs.
+
+pub mod error;
+pub mod field;
+mod client_key;
+mod schema;
+mod time;
+
+pub use client_key::{ClientKeyer, Secret};
+pub use error::{Error, Result};
+pub use schema::hit_schema;
+pub use time::{days_from_civil, format_rfc3339_micros, micros_from_civil};

@@ -1,0 +1,89 @@
+//! Calendar arithmetic without a date library: civil date <-> days since 1970, and RFC 3339.
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Microseconds since the epoch (UTC) of a local civil time printed with `offset_min` minutes
+/// east of UTC.
+#[allow(clippy::too_many_arguments)]
+pub fn micros_from_civil(
+    year: i64,
+    month: u32,
+    day: u32,
+    hour: u32,
+    min: u32,
+    sec: u32,
+    micros: u32,
+    offset_min: i32,
+) -> i64 {
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(min) * 60 + i64::from(sec)
+        - i64::from(offset_min) * 60;
+    secs * 1_000_000 + i64::from(micros)
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// `2024-03-01T10:05:03Z`, with `.ffffff` only when the time has a fraction of a second.
+pub fn format_rfc3339_micros(micros: i64, out: &mut String) {
+    use std::fmt::Write;
+    let secs = micros.div_euclid(1_000_000);
+    let frac = micros.rem_euclid(1_000_000);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let sod = secs.rem_euclid(86_400);
+    let _ = write!(
+        out,
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    );
+    if frac != 0 {
+        let _ = write!(out, ".{frac:06}");
+    }
+    out.push('Z');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_round_trip_over_four_centuries() {
+        for days in (-200_000..200_000).step_by(97) {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
+        }
+    }
+
+    #[test]
+    fn offsets_are_subtracted_to_reach_utc() {
+        // 17/May/2015:10:05:03 +0200 is 08:05:03 UTC.
+        let t = micros_from_civil(2015, 5, 17, 10, 5, 3, 0, 120);
+        let mut s = String::new();
+        format_rfc3339_micros(t, &mut s);
+        assert_eq!(s, "2015-05-17T08:05:03Z");
+        s.clear();
+        format_rfc3339_micros(micros_from_civil(1995, 8, 1, 0, 0, 1, 250_000, -240), &mut s);
+        assert_eq!(s, "1995-08-01T04:00:01.250000Z");
+    }
+}

@@ -1,0 +1,17 @@
+//! One file per command.
+
+mod check_format;
+mod formats;
+mod parse;
+
+use std::process::ExitCode;
+
+use crate::args::{Cli, Command};
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Parse(a) => parse::run(a),
+        Command::CheckFormat(a) => check_format::run(a),
+        Command::Formats => formats::run(),
+    }
+}

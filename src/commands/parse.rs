@@ -1,0 +1,74 @@
+//! `clickpath parse`: normalised records as NDJSON, CSV or Parquet.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clickpath_formats::pipeline::{self, SinkError};
+use clickpath_store::{ParquetSink, TextOptions, csv_header, encode_csv, encode_ndjson};
+
+use crate::args::{OutputFormat, ParseArgs};
+use crate::inputs::{Inputs, totals_line};
+
+pub fn run_to<W: Write + Send>(args: &ParseArgs, inputs: &Inputs, out: W) -> Result<()> {
+    let text = TextOptions { raw_ip: args.raw_ip };
+    let summary = match args.to {
+        OutputFormat::Parquet => {
+            let (mut sink, encoder) = ParquetSink::create(out)?;
+            let summary = pipeline::run(
+                &inputs.sources,
+                &inputs.options,
+                |batch| encoder.encode(&batch),
+                |encoded| -> Result<(), SinkError> {
+                    inputs.progress.tick();
+                    sink.append(encoded?)?;
+                    Ok(())
+                },
+            )?;
+            sink.finish()?;
+            summary
+        }
+        OutputFormat::Ndjson | OutputFormat::Csv => {
+            let mut out = BufWriter::with_capacity(1 << 20, out);
+            let csv = args.to == OutputFormat::Csv;
+            if csv {
+                out.write_all(&csv_header(text))?;
+            }
+            let summary = pipeline::run(
+                &inputs.sources,
+                &inputs.options,
+                |batch| {
+                    if csv {
+                        encode_csv(&batch, text)
+                    } else {
+                        encode_ndjson(&batch, text)
+                    }
+                },
+                |bytes| -> Result<(), SinkError> {
+                    inputs.progress.tick();
+                    out.write_all(&bytes)?;
+                    Ok(())
+                },
+            )?;
+            out.flush()?;
+            summary
+        }
+    };
+    inputs.progress.finish();
+    eprintln!("clickpath: {}", totals_line(&summary));
+    Ok(())
+}
+
+pub fn run(args: ParseArgs) -> Result<ExitCode> {
+    let inputs = Inputs::new(&args.input, args.raw_ip)?;
+    match &args.output {
+        Some(path) => {
+            let file = File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            run_to(&args, &inputs, file)?;
+        }
+        None => run_to(&args, &inputs, std::io::stdout())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,108 @@
+//! Shared by every command that reads logs: inputs, options, progress bar, line totals.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::Result;
+use clickpath_formats::batch::RowOptions;
+use clickpath_formats::input::{Source, expand};
+use clickpath_formats::pipeline::{Options, Summary};
+use clickpath_formats::presets::resolve;
+use clickpath_model::{ClientKeyer, Secret};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::args::InputArgs;
+
+/// Everything needed to run the parse pipeline over the user's inputs.
+pub struct Inputs {
+    pub sources: Vec<Source>,
+    pub options: Options,
+    pub progress: Progress,
+}
+
+impl Inputs {
+    pub fn new(args: &InputArgs, raw_ip: bool) -> Result<Self> {
+        let sources = expand(&args.files)?;
+        let secret_path = Secret::default_path();
+        let secret = Secret::load_or_create(&secret_path)?;
+        let mut options = Options::new(RowOptions {
+            raw_ip,
+            keyer: ClientKeyer::new(secret),
+        });
+        options.threads = args.threads;
+        if let Some(f) = &args.format {
+            options.format = Some(Arc::new(resolve(f)?));
+        }
+        let total: u64 = sources.iter().map(Source::len).sum();
+        let progress = Progress::new(total, args.quiet);
+        options.progress = Some(Arc::clone(&progress.read));
+        Ok(Self {
+            sources,
+            options,
+            progress,
+        })
+    }
+}
+
+/// A progress bar on stderr when it is a terminal and the input is large enough to wait for.
+pub struct Progress {
+    read: Arc<AtomicU64>,
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    fn new(total: u64, quiet: bool) -> Self {
+        let show = !quiet && std::io::stderr().is_terminal() && total > 32 << 20;
+        let bar = show.then(|| {
+            let bar = ProgressBar::new(total);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+                    .expect("valid template"),
+            );
+            bar
+        });
+        Self {
+            read: Arc::new(AtomicU64::new(0)),
+            bar,
+        }
+    }
+
+    pub fn tick(&self) {
+        if let Some(b) = &self.bar {
+            b.set_position(self.read.load(Ordering::Relaxed));
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// The one-paragraph account of what was read, for stderr.
+pub fn totals_line(summary: &Summary) -> String {
+    let t = summary.totals();
+    let mut s = format!(
+        "read {} lines from {} file(s): {} requests, {} rejected",
+        t.lines(),
+        summary.files.len(),
+        t.requests,
+        t.rejected_total()
+    );
+    let reasons: Vec<String> = t
+        .rejected_by_reason()
+        .map(|(r, n)| format!("{} {n}", r.as_str()))
+        .collect();
+    if !reasons.is_empty() {
+        s.push_str(&format!(" ({})", reasons.join(", ")));
+    }
+    if t.blank + t.comments > 0 {
+        s.push_str(&format!(", {} blank, {} directive lines", t.blank, t.comments));
+    }
+    if t.rejected_total() > 0 {
+        s.push_str("; `clickpath check-format` shows the rejected lines");
+    }
+    s
+}
