@@ -115,12 +115,22 @@ fn field_end(line: &[u8], pos: usize, next: Option<&[u8]>) -> Option<usize> {
         // appended by the server config).
         return Some(pos + rest.iter().position(|&c| c == b' ' || c == b'\t').unwrap_or(rest.len()));
     };
-    let found = if next.len() == 1 {
-        memchr::memchr(next[0], rest)
-    } else {
-        memchr::memmem::find(rest, next)
-    };
-    found.map(|i| pos + i)
+    find_literal(rest, next).map(|i| pos + i)
+}
+
+/// First occurrence of a (short) literal: `memchr` on its first byte, then a compare. Cheaper
+/// than building a substring searcher for every field of every line.
+fn find_literal(hay: &[u8], lit: &[u8]) -> Option<usize> {
+    let (&first, tail) = lit.split_first()?;
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(first, &hay[from..]) {
+        let at = from + i;
+        if hay[at + 1..].starts_with(tail) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 fn preceded_by_odd_backslashes(s: &[u8], i: usize) -> bool {

@@ -27,6 +27,11 @@ use crate::rejects::LineStats;
 use crate::spec::{Format, FormatRef};
 use crate::w3c;
 
+/// Bytes of a file's head that autodetection samples.
+const DETECT_BYTES: usize = 256 * 1024;
+/// Longest line kept whole; a longer one is cut (and will be rejected).
+const MAX_LINE: usize = 64 << 20;
+
 /// How to parse.
 #[derive(Clone)]
 pub struct Options {
@@ -250,9 +255,10 @@ impl<T> Reader<'_, T> {
 
     fn file(&mut self, file_id: u32, source: &Source) -> Result<()> {
         let (mut r, compression) = open(source, self.opts.progress.clone())?;
-        let chunk = self.opts.chunk_bytes;
+        let chunk = self.opts.chunk_bytes.max(1);
         let mut buf = self.buffer();
-        let mut eof = self.fill(&mut r, &mut buf, chunk, &source.name)?;
+        // Detection looks at up to DETECT_BYTES, whatever the chunk size.
+        let mut eof = self.fill(&mut r, &mut buf, chunk.max(DETECT_BYTES), &source.name)?;
         let (format, detection) = match &self.opts.format {
             Some(f) => (Arc::clone(f), None),
             None => {
@@ -284,20 +290,22 @@ impl<T> Reader<'_, T> {
             if buf.is_empty() && eof {
                 return Ok(());
             }
-            let cut = if eof {
+            if !eof && buf.len() < want {
+                eof = self.fill(&mut r, &mut buf, want, &source.name)?;
+                continue;
+            }
+            let window = buf.len().min(want);
+            let cut = if eof && buf.len() <= want {
                 buf.len()
             } else {
-                match memchr::memrchr(b'\n', &buf) {
+                match memchr::memrchr(b'\n', &buf[..window]) {
                     Some(i) => i + 1,
-                    None => {
-                        // A line longer than the chunk: read more (up to 64 MiB, then cut).
-                        if want < 64 << 20 {
-                            want *= 2;
-                            eof = self.fill(&mut r, &mut buf, want, &source.name)?;
-                            continue;
-                        }
-                        buf.len()
+                    // A line longer than the chunk: read more, up to MAX_LINE, then cut it.
+                    None if want < MAX_LINE => {
+                        want *= 2;
+                        continue;
                     }
+                    None => window,
                 }
             };
             want = chunk;
@@ -325,9 +333,6 @@ impl<T> Reader<'_, T> {
             }
             lines_before += lines;
             buf = rest;
-            if !eof {
-                eof = self.fill(&mut r, &mut buf, chunk, &source.name)?;
-            }
         }
     }
 
@@ -372,7 +377,7 @@ fn parse_chunk(
 ) -> (RecordBatch, LineStats, Vec<u8>) {
     let mut builder = HitBuilder::new(rows, data.len() / 160 + 16);
     let mut stats = LineStats::default();
-    let chunk_utf8 = std::str::from_utf8(&data).is_ok();
+    let chunk_utf8 = simdutf8::basic::from_utf8(&data).is_ok();
     let mut fmt_index = 0;
     let mut format: &Format = &formats[0].1;
     let mut start = 0usize;
@@ -395,7 +400,7 @@ fn parse_chunk(
             stats.comments += 1;
             continue;
         }
-        let utf8 = chunk_utf8 || std::str::from_utf8(line).is_ok();
+        let utf8 = chunk_utf8 || simdutf8::basic::from_utf8(line).is_ok();
         let mut slots = Slots::default();
         let result = parse_line(format, line, &mut slots)
             .and_then(|()| builder.push(&slots, file_id, line_no, utf8));

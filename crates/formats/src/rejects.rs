@@ -5,7 +5,7 @@ use std::fmt;
 /// Why a line was not turned into a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RejectReason {
-    /// The line ended before the format did (a cut-off write, a wrapped line).
+    /// The line ended before the format did: a cut-off write, a wrapped line, missing fields.
     Truncated,
     /// Text where the format expects other text: wrong field count or another format.
     NotThisFormat,
@@ -55,7 +55,7 @@ impl RejectReason {
 impl fmt::Display for RejectReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            RejectReason::Truncated => "truncated (line ends early)",
+            RejectReason::Truncated => "truncated (line ends before the format does)",
             RejectReason::NotThisFormat => "not this format (unexpected text)",
             RejectReason::BadClient => "bad client address",
             RejectReason::BadTimestamp => "bad timestamp",

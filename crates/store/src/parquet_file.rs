@@ -12,7 +12,7 @@ use arrow_array::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::basic::{Compression, Encoding};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
 
 use crate::{Error, Result};
@@ -54,10 +54,20 @@ pub struct ParquetSink<W: Write + Send> {
 }
 
 impl<W: Write + Send> ParquetSink<W> {
-    /// Starts a file: Snappy pages, dictionaries for strings, plain delta for line numbers.
+    /// Starts a file: Snappy pages, dictionaries for strings, delta-encoded line numbers.
     pub fn create(out: W) -> Result<(Self, ParquetEncoder)> {
-        let props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
+        let mut props = WriterProperties::builder().set_compression(Compression::SNAPPY);
+        // Min/max of free-text columns cost a string compare per value and prune nothing
+        // useful; time, status and sizes keep their statistics.
+        for f in hit_schema().fields() {
+            if f.data_type() == &arrow_schema::DataType::Utf8 {
+                props = props.set_column_statistics_enabled(
+                    f.name().as_str().into(),
+                    EnabledStatistics::None,
+                );
+            }
+        }
+        let props = props
             .set_column_encoding(field::LINE.into(), Encoding::DELTA_BINARY_PACKED)
             .set_column_dictionary_enabled(field::LINE.into(), false)
             .set_created_by(format!("clickpath {}", env!("CARGO_PKG_VERSION")))
