@@ -17,4 +17,4 @@ mod time;
 pub use client_key::{ClientKeyer, Secret};
 pub use error::{Error, Result};
 pub use schema::hit_schema;
-pub use time::{days_from_civil, format_rfc3339_micros, micros_from_civil};
+pub use time::{civil_from_days, days_from_civil, format_rfc3339_micros, micros_from_civil};
