@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
-#[command(name = "clickpath", version, about = "Access logs in, marketing answers out.")]
+#[command(
+    name = "clickpath",
+    version,
+    about = "Access logs in, marketing answers out."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -57,8 +57,10 @@ impl Progress {
         let bar = show.then(|| {
             let bar = ProgressBar::new(total);
             bar.set_style(
-                ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-                    .expect("valid template"),
+                ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                )
+                .expect("valid template"),
             );
             bar
         });
@@ -99,7 +101,10 @@ pub fn totals_line(summary: &Summary) -> String {
         s.push_str(&format!(" ({})", reasons.join(", ")));
     }
     if t.blank + t.comments > 0 {
-        s.push_str(&format!(", {} blank, {} directive lines", t.blank, t.comments));
+        s.push_str(&format!(
+            ", {} blank, {} directive lines",
+            t.blank, t.comments
+        ));
     }
     if t.rejected_total() > 0 {
         s.push_str("; `clickpath check-format` shows the rejected lines");

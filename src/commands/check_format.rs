@@ -11,10 +11,15 @@ use crate::inputs::{Inputs, totals_line};
 
 pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let inputs = Inputs::new(&args.input, false)?;
-    let summary = pipeline::run(&inputs.sources, &inputs.options, |_batch| (), |()| {
-        inputs.progress.tick();
-        Ok(())
-    })?;
+    let summary = pipeline::run(
+        &inputs.sources,
+        &inputs.options,
+        |_batch| (),
+        |()| {
+            inputs.progress.tick();
+            Ok(())
+        },
+    )?;
     inputs.progress.finish();
     if args.json {
         let files: Vec<_> = summary.files.iter().map(file_json).collect();
@@ -41,7 +46,6 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         ExitCode::SUCCESS
     })
 }
-
 
 fn rate(f: &FileSummary) -> f64 {
     let parseable = f.stats.requests + f.stats.rejected_total();
@@ -111,7 +115,13 @@ fn print_file(f: &FileSummary) {
         println!("  {n:>8}  {reason}");
         for s in f.stats.samples.iter().filter(|s| s.reason == reason) {
             let text: String = s.text.chars().take(160).collect();
-            println!("            {}:{}:{}: {}", f.source.name, s.line, s.column + 1, text.escape_debug());
+            println!(
+                "            {}:{}:{}: {}",
+                f.source.name,
+                s.line,
+                s.column + 1,
+                text.escape_debug()
+            );
         }
     }
 }

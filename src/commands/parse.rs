@@ -12,7 +12,9 @@ use crate::args::{OutputFormat, ParseArgs};
 use crate::inputs::{Inputs, totals_line};
 
 pub fn run_to<W: Write + Send>(args: &ParseArgs, inputs: &Inputs, out: W) -> Result<()> {
-    let text = TextOptions { raw_ip: args.raw_ip };
+    let text = TextOptions {
+        raw_ip: args.raw_ip,
+    };
     let summary = match args.to {
         OutputFormat::Parquet => {
             let (mut sink, encoder) = ParquetSink::create(out)?;
@@ -64,8 +66,8 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
     let inputs = Inputs::new(&args.input, args.raw_ip)?;
     match &args.output {
         Some(path) => {
-            let file = File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
+            let file =
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             run_to(&args, &inputs, file)?;
         }
         None => run_to(&args, &inputs, std::io::stdout())?,

@@ -6,11 +6,11 @@
 
 use std::sync::Arc;
 
+use arrow_array::builder::ArrayBuilder;
 use arrow_array::builder::{
     BooleanBuilder, Int16Builder, StringBuilder, TimestampMicrosecondBuilder, UInt16Builder,
     UInt32Builder, UInt64Builder,
 };
-use arrow_array::builder::ArrayBuilder;
 use arrow_array::{ArrayRef, RecordBatch};
 use clickpath_model::{ClientKeyer, hit_schema};
 

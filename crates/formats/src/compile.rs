@@ -6,9 +6,7 @@
 //! web server names (load-balancer `ip:port`, durations in ms or ns).
 
 use crate::error::{Error, Result};
-use crate::spec::{
-    DurationUnit, Encoding, FieldKind, FieldSpec, Format, Layout, TimeKind, Token,
-};
+use crate::spec::{DurationUnit, Encoding, FieldKind, FieldSpec, Format, Layout, TimeKind, Token};
 
 /// Which syntax a format line is written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,7 +26,10 @@ impl Syntax {
         let line = line.trim_start();
         if line.starts_with("log_format") || line.contains('$') {
             Syntax::Nginx
-        } else if ["%^", "%d", "%R", "%~", "%x"].iter().any(|s| line.contains(s)) {
+        } else if ["%^", "%d", "%R", "%~", "%x"]
+            .iter()
+            .any(|s| line.contains(s))
+        {
             Syntax::GoAccess
         } else {
             Syntax::Apache
@@ -124,7 +125,10 @@ fn strip_nginx_directive(line: &str) -> (String, bool) {
 /// Accepts `LogFormat "..." nickname` or the bare string.
 fn strip_apache_directive(line: &str) -> (String, bool) {
     let t = line.trim();
-    let Some(rest) = t.strip_prefix("LogFormat").or_else(|| t.strip_prefix("CustomLog")) else {
+    let Some(rest) = t
+        .strip_prefix("LogFormat")
+        .or_else(|| t.strip_prefix("CustomLog"))
+    else {
         return (unquote_whole(t), false);
     };
     let rest = rest.trim_start();
@@ -234,8 +238,11 @@ fn apache_directive(letter: char, arg: Option<&str>) -> Result<Vec<Raw>, String>
     let one = |k| Ok(vec![Raw::Field(k)]);
     match (letter, arg) {
         ('h' | 'a', _) => one(Client),
-        ('l' | 'u' | 'e' | 'n' | 'o' | 'C' | 'I' | 'S' | 'p' | 'P' | 'k' | 'L' | 'X' | 'R'
-        | 'f' | 'A' | 'c' | '^', _) => one(Skip),
+        (
+            'l' | 'u' | 'e' | 'n' | 'o' | 'C' | 'I' | 'S' | 'p' | 'P' | 'k' | 'L' | 'X' | 'R' | 'f'
+            | 'A' | 'c' | '^',
+            _,
+        ) => one(Skip),
         ('i', Some(h)) if h.eq_ignore_ascii_case("referer") => one(Referrer),
         ('i', Some(h)) if h.eq_ignore_ascii_case("user-agent") => one(UserAgent),
         ('i', Some(h)) if h.eq_ignore_ascii_case("host") => one(Host),

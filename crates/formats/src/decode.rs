@@ -154,13 +154,25 @@ mod tests {
     #[test]
     fn each_encoding_is_undone() {
         let cases = [
-            (r#"say \"hi\" \\ \x22"#, Encoding::Backslash, r#"say "hi" \ ""#),
+            (
+                r#"say \"hi\" \\ \x22"#,
+                Encoding::Backslash,
+                r#"say "hi" \ ""#,
+            ),
             (r"trailing \", Encoding::Backslash, r"trailing \"),
             (r"\x4", Encoding::Backslash, r"\x4"),
             (r#"a\"b\u00e9\ud83d\ude00\n"#, Encoding::Json, "a\"bé😀\n"),
             (r"\u12", Encoding::Json, r"\u12"),
-            ("Mozilla/5.0+(Windows+NT)", Encoding::Plus, "Mozilla/5.0 (Windows NT)"),
-            ("Mozilla/5.0%20(X11)%2", Encoding::Percent, "Mozilla/5.0 (X11)%2"),
+            (
+                "Mozilla/5.0+(Windows+NT)",
+                Encoding::Plus,
+                "Mozilla/5.0 (Windows NT)",
+            ),
+            (
+                "Mozilla/5.0%20(X11)%2",
+                Encoding::Percent,
+                "Mozilla/5.0 (X11)%2",
+            ),
             ("100%", Encoding::Percent, "100%"),
             ("a+b%20", Encoding::Plain, "a+b%20"),
         ];

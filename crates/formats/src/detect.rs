@@ -59,8 +59,13 @@ pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
             },
             ..format
         };
-        let lines: Vec<_> = sample_lines(head).filter(|(_, l)| !l.starts_with(b"#")).collect();
-        let parsed = lines.iter().filter(|(_, l)| check_line(&format, l).is_ok()).count();
+        let lines: Vec<_> = sample_lines(head)
+            .filter(|(_, l)| !l.starts_with(b"#"))
+            .collect();
+        let parsed = lines
+            .iter()
+            .filter(|(_, l)| check_line(&format, l).is_ok())
+            .count();
         return Ok(Detection {
             format: Arc::new(format),
             parsed,
@@ -75,7 +80,12 @@ pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
             sampled: 0,
         });
     }
-    let json = lines.iter().filter(|(_, l)| l.first() == Some(&b'{')).count() * 2 > lines.len();
+    let json = lines
+        .iter()
+        .filter(|(_, l)| l.first() == Some(&b'{'))
+        .count()
+        * 2
+        > lines.len();
     let mut attempts = Vec::new();
     let mut best: Option<(usize, usize, Format)> = None;
     for preset in PRESETS {

@@ -27,10 +27,15 @@ pub enum Error {
     NoMatch { pattern: String },
     #[error("bad format line `{format}`: {reason}")]
     BadFormatString { format: String, reason: String },
-    #[error("unknown preset `{name}`; presets are: {known}. A format line (nginx log_format, Apache LogFormat or GoAccess specifiers) is also accepted")]
+    #[error(
+        "unknown preset `{name}`; presets are: {known}. A format line (nginx log_format, Apache LogFormat or GoAccess specifiers) is also accepted"
+    )]
     UnknownPreset { name: String, known: String },
     #[error("{}", unknown_format_message(.name, .attempts))]
-    UnknownFormat { name: String, attempts: Vec<Attempt> },
+    UnknownFormat {
+        name: String,
+        attempts: Vec<Attempt>,
+    },
     /// The consumer of parsed batches failed (writing output).
     #[error("{0}")]
     Sink(Box<dyn std::error::Error + Send + Sync>),
@@ -48,7 +53,12 @@ fn unknown_format_message(name: &str, attempts: &[Attempt]) -> String {
         let _ = write!(s, "\n  {:<16} {}/{} lines", a.preset, a.parsed, a.sampled);
         if let Some((line, reason, col, text)) = &a.first_failure {
             let shown: String = text.chars().take(120).collect();
-            let _ = write!(s, "; line {line} col {}: {reason}: {}", col + 1, shown.escape_debug());
+            let _ = write!(
+                s,
+                "; line {line} col {}: {reason}: {}",
+                col + 1,
+                shown.escape_debug()
+            );
         }
     }
     s.push_str(

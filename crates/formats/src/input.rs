@@ -123,7 +123,9 @@ pub fn open(
     let reader: Box<dyn Read + Send> = match compression {
         Compression::None => Box::new(buffered),
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered).map_err(io)?),
+        Compression::Zstd => {
+            Box::new(zstd::stream::read::Decoder::with_buffer(buffered).map_err(io)?)
+        }
         Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(buffered)),
         Compression::Xz => Box::new(xz2::bufread::XzDecoder::new_multi_decoder(buffered)),
     };
@@ -162,7 +164,10 @@ pub fn expand(args: &[String]) -> Result<Vec<Source>> {
 fn glob_paths(pattern: &str) -> Result<Vec<PathBuf>> {
     // A small glob: `*` and `?` in the last path component only.
     let path = Path::new(pattern);
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let pat = path.file_name().and_then(|f| f.to_str()).unwrap_or("");
     let entries = std::fs::read_dir(dir).map_err(|e| Error::Io {
         name: dir.display().to_string(),
@@ -222,13 +227,18 @@ fn rotation(name: &str) -> (String, (u8, i64)) {
 
 /// Sorts each rotated set oldest first; sets keep the order of their first appearance.
 pub fn order_rotated(sources: Vec<Source>) -> Vec<Source> {
-    let mut groups: Vec<(String, Vec<((u8, i64), Source)>)> = Vec::new();
+    type Rank = (u8, i64);
+    let mut groups: Vec<(String, Vec<(Rank, Source)>)> = Vec::new();
     for s in sources {
         let (base, rank) = match &s.path {
             Some(p) => rotation(&p.to_string_lossy()),
             None => (String::from("-"), (2, 0)),
         };
-        let base = if s.path.is_none() { format!("-{}", groups.len()) } else { base };
+        let base = if s.path.is_none() {
+            format!("-{}", groups.len())
+        } else {
+            base
+        };
         match groups.iter_mut().find(|(b, _)| *b == base) {
             Some((_, v)) => v.push((rank, s)),
             None => groups.push((base, vec![(rank, s)])),
@@ -253,15 +263,32 @@ mod tests {
 
     #[test]
     fn rotated_sets_are_read_oldest_first() {
-        let given = ["a/access.log", "a/access.log.1", "a/access.log.10.gz", "a/access.log.2.gz", "other.log", "a/access.log.9"];
+        let given = [
+            "a/access.log",
+            "a/access.log.1",
+            "a/access.log.10.gz",
+            "a/access.log.2.gz",
+            "other.log",
+            "a/access.log.9",
+        ];
         let sorted = order_rotated(given.iter().map(Source::file).collect());
         assert_eq!(
             names(&sorted),
-            ["a/access.log.10.gz", "a/access.log.9", "a/access.log.2.gz", "a/access.log.1", "a/access.log", "other.log"]
+            [
+                "a/access.log.10.gz",
+                "a/access.log.9",
+                "a/access.log.2.gz",
+                "a/access.log.1",
+                "a/access.log",
+                "other.log"
+            ]
         );
         let dated = ["x.log", "x.log-20240302", "x.log-20240301.gz"];
         let sorted = order_rotated(dated.iter().map(Source::file).collect());
-        assert_eq!(names(&sorted), ["x.log-20240301.gz", "x.log-20240302", "x.log"]);
+        assert_eq!(
+            names(&sorted),
+            ["x.log-20240301.gz", "x.log-20240302", "x.log"]
+        );
     }
 
     #[test]
@@ -275,9 +302,15 @@ mod tests {
     #[test]
     fn compression_is_sniffed_from_content() {
         assert_eq!(Compression::sniff(&[0x1f, 0x8b, 8]), Compression::Gzip);
-        assert_eq!(Compression::sniff(&[0x28, 0xb5, 0x2f, 0xfd]), Compression::Zstd);
+        assert_eq!(
+            Compression::sniff(&[0x28, 0xb5, 0x2f, 0xfd]),
+            Compression::Zstd
+        );
         assert_eq!(Compression::sniff(b"BZh91AY"), Compression::Bzip2);
-        assert_eq!(Compression::sniff(&[0xfd, b'7', b'z', b'X', b'Z', 0]), Compression::Xz);
+        assert_eq!(
+            Compression::sniff(&[0xfd, b'7', b'z', b'X', b'Z', 0]),
+            Compression::Xz
+        );
         assert_eq!(Compression::sniff(b"127.0.0.1 - -"), Compression::None);
     }
 }

@@ -13,8 +13,8 @@
 
 pub mod batch;
 pub mod compile;
-pub mod detect;
 mod decode;
+pub mod detect;
 pub mod error;
 pub mod input;
 mod json;

@@ -61,7 +61,9 @@ fn parse_from<'a>(
                         *attempts += 1;
                         let r = capture(field, &line[pos..end], slots)
                             .map_err(|r| Reject::at(r, pos))
-                            .and_then(|()| parse_from(&tokens[i + 1..], line, end, slots, attempts));
+                            .and_then(|()| {
+                                parse_from(&tokens[i + 1..], line, end, slots, attempts)
+                            });
                         match r {
                             Ok(()) => return Ok(()),
                             Err(e) => {
@@ -75,7 +77,8 @@ fn parse_from<'a>(
                     }
                     return Err(first_err.unwrap_or(Reject::at(RejectReason::Truncated, pos)));
                 }
-                let end = field_end(line, pos, next).ok_or(Reject::at(RejectReason::Truncated, pos))?;
+                let end =
+                    field_end(line, pos, next).ok_or(Reject::at(RejectReason::Truncated, pos))?;
                 capture(field, &line[pos..end], slots).map_err(|r| Reject::at(r, pos))?;
                 pos = end;
             }
@@ -113,7 +116,12 @@ fn field_end(line: &[u8], pos: usize, next: Option<&[u8]>) -> Option<usize> {
     let Some(next) = next else {
         // Last field: up to the next blank, the rest of the line is tolerated (extra fields
         // appended by the server config).
-        return Some(pos + rest.iter().position(|&c| c == b' ' || c == b'\t').unwrap_or(rest.len()));
+        return Some(
+            pos + rest
+                .iter()
+                .position(|&c| c == b' ' || c == b'\t')
+                .unwrap_or(rest.len()),
+        );
     };
     find_literal(rest, next).map(|i| pos + i)
 }
@@ -184,10 +192,14 @@ pub(crate) fn capture<'a>(
                 TimeKind::EpochSeconds => {
                     slots.instant = Some(timestamp::epoch(v, 1_000_000).ok_or(bad)?)
                 }
-                TimeKind::EpochMillis => slots.instant = Some(timestamp::epoch(v, 1_000).ok_or(bad)?),
+                TimeKind::EpochMillis => {
+                    slots.instant = Some(timestamp::epoch(v, 1_000).ok_or(bad)?)
+                }
                 TimeKind::EpochMicros => slots.instant = Some(timestamp::epoch(v, 1).ok_or(bad)?),
                 TimeKind::Date => slots.date_days = Some(timestamp::date(v).ok_or(bad)?),
-                TimeKind::TimeOfDay => slots.time_of_day = Some(timestamp::time_of_day(v).ok_or(bad)?),
+                TimeKind::TimeOfDay => {
+                    slots.time_of_day = Some(timestamp::time_of_day(v).ok_or(bad)?)
+                }
             }
         }
     }
@@ -224,7 +236,11 @@ fn client(v: &[u8]) -> Result<Option<&[u8]>, RejectReason> {
         && v.iter().all(|&c| {
             c.is_ascii_alphanumeric() || matches!(c, b'.' | b':' | b'-' | b'_' | b'[' | b']' | b'%')
         });
-    if ok { Ok(Some(v)) } else { Err(RejectReason::BadClient) }
+    if ok {
+        Ok(Some(v))
+    } else {
+        Err(RejectReason::BadClient)
+    }
 }
 
 /// `192.0.2.1:2817` -> `192.0.2.1`; `[2001:db8::1]:443` -> `2001:db8::1`.

@@ -159,10 +159,19 @@ where
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok(chunk)) = next else { break };
-                    let (batch, stats, data) = parse_chunk(chunk.data, chunk.file_id, chunk.first_line, &chunk.formats, opts.rows);
+                    let (batch, stats, data) = parse_chunk(
+                        chunk.data,
+                        chunk.file_id,
+                        chunk.first_line,
+                        &chunk.formats,
+                        opts.rows,
+                    );
                     let _ = pool_tx.try_send(data);
                     let out = map(batch);
-                    if done_tx.send((chunk.seq, Event::Parsed(stats, out))).is_err() {
+                    if done_tx
+                        .send((chunk.seq, Event::Parsed(stats, out)))
+                        .is_err()
+                    {
                         break;
                     }
                 }
@@ -243,13 +252,10 @@ impl<T> Reader<'_, T> {
     /// Reads until `buf` holds `want` bytes or the stream ends; returns true at the end.
     fn fill(&self, r: &mut dyn Read, buf: &mut Vec<u8>, want: usize, name: &str) -> Result<bool> {
         let need = want.saturating_sub(buf.len()) as u64;
-        let got = r
-            .take(need)
-            .read_to_end(buf)
-            .map_err(|e| Error::Io {
-                name: name.to_owned(),
-                source: e,
-            })?;
+        let got = r.take(need).read_to_end(buf).map_err(|e| Error::Io {
+            name: name.to_owned(),
+            source: e,
+        })?;
         Ok((got as u64) < need)
     }
 
@@ -417,4 +423,3 @@ pub fn parse_bytes(format: &FormatRef, data: &[u8], rows: RowOptions) -> (Record
     let (batch, stats, _) = parse_chunk(data.to_vec(), 0, 0, &[(0, Arc::clone(format))], rows);
     (batch, stats)
 }
-

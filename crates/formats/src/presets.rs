@@ -28,7 +28,10 @@ use Syntax::{Apache, Nginx};
 pub const PRESETS: &[Preset] = &[
     Preset {
         name: "combined",
-        line: Line(Apache, r#"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i""#),
+        line: Line(
+            Apache,
+            r#"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i""#,
+        ),
         about: "NCSA combined: Apache and nginx default (extra trailing fields tolerated)",
     },
     Preset {
@@ -38,7 +41,10 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "vhost_combined",
-        line: Line(Apache, r#"%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i""#),
+        line: Line(
+            Apache,
+            r#"%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i""#,
+        ),
         about: "Apache vhost_combined (virtual host and port first)",
     },
     Preset {
@@ -48,7 +54,10 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "combined_quoted",
-        line: Line(Apache, r#""%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"""#),
+        line: Line(
+            Apache,
+            r#""%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"""#,
+        ),
         about: "combined with every line wrapped in double quotes (seen in exported datasets)",
     },
     Preset {
@@ -165,7 +174,11 @@ pub fn resolve(spec: &str) -> Result<Format> {
     if looks_like_name {
         return Err(Error::UnknownPreset {
             name: spec.to_owned(),
-            known: PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", "),
+            known: PRESETS
+                .iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     }
     if let Some(fields) = spec.trim().strip_prefix("#Fields:") {

@@ -140,7 +140,10 @@ impl LineStats {
                 line,
                 reason: reject.reason,
                 column: reject.column,
-                text: String::from_utf8_lossy(text).chars().take(SAMPLE_CHARS).collect(),
+                text: String::from_utf8_lossy(text)
+                    .chars()
+                    .take(SAMPLE_CHARS)
+                    .collect(),
             });
         }
     }

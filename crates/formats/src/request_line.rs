@@ -15,7 +15,12 @@ pub(crate) struct RequestParts<'a> {
 pub(crate) fn split(line: &[u8]) -> Option<RequestParts<'_>> {
     let sp = memchr::memchr(b' ', line)?;
     let method = &line[..sp];
-    if method.is_empty() || method.len() > 24 || !method.iter().all(|c| c.is_ascii_uppercase() || *c == b'-' || *c == b'_') {
+    if method.is_empty()
+        || method.len() > 24
+        || !method
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || *c == b'-' || *c == b'_')
+    {
         return None;
     }
     let rest = &line[sp + 1..];
@@ -65,7 +70,11 @@ pub(crate) fn split_absolute(target: &[u8]) -> (Option<&[u8]>, &[u8]) {
         Some(i) if !authority[i..].contains(&b']') => &authority[..i],
         _ => authority,
     };
-    let path: &[u8] = if end == after.len() { b"/" } else { &after[end..] };
+    let path: &[u8] = if end == after.len() {
+        b"/"
+    } else {
+        &after[end..]
+    };
     (Some(host), path)
 }
 

@@ -105,7 +105,10 @@ pub struct Format {
 pub enum Layout {
     /// Literals and fields in order. `w3c` marks files whose `#Fields:` directives may replace
     /// the layout mid-file.
-    Positional { tokens: Vec<Token>, w3c: Option<W3cDialect> },
+    Positional {
+        tokens: Vec<Token>,
+        w3c: Option<W3cDialect>,
+    },
     /// A JSON object per line; each entry maps a dotted key path (`request.headers.User-Agent`)
     /// to a field. Arrays yield their first element.
     Json { keys: Vec<(String, FieldSpec)> },

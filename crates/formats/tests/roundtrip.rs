@@ -8,7 +8,9 @@ use clickpath_model::civil_from_days;
 use common::{Row, parse};
 use proptest::prelude::*;
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 #[derive(Debug, Clone)]
 struct Hit {
@@ -27,7 +29,11 @@ struct Hit {
 fn ip() -> impl Strategy<Value = String> {
     prop_oneof![
         any::<[u8; 4]>().prop_map(|b| format!("{}.{}.{}.{}", b[0], b[1], b[2], b[3])),
-        any::<[u16; 8]>().prop_map(|w| w.iter().map(|x| format!("{x:x}")).collect::<Vec<_>>().join(":")),
+        any::<[u16; 8]>().prop_map(|w| w
+            .iter()
+            .map(|x| format!("{x:x}"))
+            .collect::<Vec<_>>()
+            .join(":")),
     ]
 }
 
@@ -36,7 +42,9 @@ fn hit() -> impl Strategy<Value = Hit> {
         ip(),
         0i64..4_102_444_800,
         (-48i16..=56).prop_map(|q| q * 15),
-        prop::sample::select(vec!["GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PROPFIND"]),
+        prop::sample::select(vec![
+            "GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PROPFIND",
+        ]),
         "/[a-zA-Z0-9/._~%é日-]{0,40}",
         prop::option::of("[a-zA-Z0-9=&%+._-]{1,30}"),
         100u16..600,
@@ -45,18 +53,22 @@ fn hit() -> impl Strategy<Value = Hit> {
         prop::option::of("[ -~\u{1}\u{7f}é€😀\"\\\\]{1,60}"),
         prop::option::of("[ -~\u{1}é€😀\"\\\\]{1,80}"),
     )
-        .prop_map(|(ip, secs, offset_min, method, path, query, status, bytes, referrer, user_agent)| Hit {
-            ip,
-            secs,
-            offset_min,
-            method,
-            path,
-            query,
-            status,
-            bytes,
-            referrer: referrer.filter(|r| r != "-"),
-            user_agent: user_agent.filter(|u| u != "-"),
-        })
+        .prop_map(
+            |(ip, secs, offset_min, method, path, query, status, bytes, referrer, user_agent)| {
+                Hit {
+                    ip,
+                    secs,
+                    offset_min,
+                    method,
+                    path,
+                    query,
+                    status,
+                    bytes,
+                    referrer: referrer.filter(|r| r != "-"),
+                    user_agent: user_agent.filter(|u| u != "-"),
+                }
+            },
+        )
 }
 
 /// Apache's escaping of quoted fields: `"` and `\` backslashed, control bytes as `\xhh`.
@@ -66,7 +78,9 @@ fn apache_escape(s: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }

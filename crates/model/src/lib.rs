@@ -8,9 +8,9 @@
 //! This crate also owns the pseudonymous client key ([`ClientKeyer`]): raw client addresses are
 //! replaced by a keyed hash before anything leaves the parser unless the user asks for raw IPs.
 
+mod client_key;
 pub mod error;
 pub mod field;
-mod client_key;
 mod schema;
 mod time;
 

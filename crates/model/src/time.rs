@@ -84,7 +84,10 @@ mod tests {
         format_rfc3339_micros(t, &mut s);
         assert_eq!(s, "2015-05-17T08:05:03Z");
         s.clear();
-        format_rfc3339_micros(micros_from_civil(1995, 8, 1, 0, 0, 1, 250_000, -240), &mut s);
+        format_rfc3339_micros(
+            micros_from_civil(1995, 8, 1, 0, 0, 1, 250_000, -240),
+            &mut s,
+        );
         assert_eq!(s, "1995-08-01T04:00:01.250000Z");
     }
 }

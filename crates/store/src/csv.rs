@@ -50,7 +50,10 @@ pub fn encode_csv(batch: &RecordBatch, opts: TextOptions) -> Vec<u8> {
             match *name {
                 field::TS => {
                     t.clear();
-                    format_rfc3339_micros(a.as_primitive::<TimestampMicrosecondType>().value(r), &mut t);
+                    format_rfc3339_micros(
+                        a.as_primitive::<TimestampMicrosecondType>().value(r),
+                        &mut t,
+                    );
                     out.extend_from_slice(t.as_bytes());
                 }
                 field::TZ_OFFSET_MIN => {

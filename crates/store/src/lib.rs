@@ -4,10 +4,10 @@
 //! Every writer has two halves: an `encode` function that turns one batch into bytes or encoded
 //! column chunks (pure, runs in parallel) and a sink that appends them to the output in order.
 
+mod csv;
 pub mod error;
 mod ndjson;
 mod parquet_file;
-mod csv;
 
 pub use csv::{csv_header, encode_csv};
 pub use error::{Error, Result};

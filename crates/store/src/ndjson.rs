@@ -65,7 +65,12 @@ pub fn encode_ndjson(batch: &RecordBatch, opts: TextOptions) -> Vec<u8> {
     for r in 0..batch.num_rows() {
         t.clear();
         format_rfc3339_micros(ts.value(r), &mut t);
-        let _ = write!(out, "{{\"{}\":\"{t}\",\"{}\":", field::TS, field::TZ_OFFSET_MIN);
+        let _ = write!(
+            out,
+            "{{\"{}\":\"{t}\",\"{}\":",
+            field::TS,
+            field::TZ_OFFSET_MIN
+        );
         opt_num(&mut out, tz.is_valid(r).then(|| i64::from(tz.value(r))));
         if opts.raw_ip {
             let _ = write!(out, ",\"{}\":", field::IP);
@@ -77,7 +82,10 @@ pub fn encode_ndjson(batch: &RecordBatch, opts: TextOptions) -> Vec<u8> {
             opt_str(&mut out, a.is_valid(r).then(|| a.value(r)));
         }
         let _ = write!(out, ",\"{}\":", field::STATUS);
-        opt_num(&mut out, status.is_valid(r).then(|| i64::from(status.value(r))));
+        opt_num(
+            &mut out,
+            status.is_valid(r).then(|| i64::from(status.value(r))),
+        );
         let _ = write!(out, ",\"{}\":", field::BYTES);
         opt_num(&mut out, bytes.is_valid(r).then(|| bytes.value(r) as i64));
         let _ = write!(out, ",\"{}\":", field::REFERRER);
@@ -85,7 +93,10 @@ pub fn encode_ndjson(batch: &RecordBatch, opts: TextOptions) -> Vec<u8> {
         let _ = write!(out, ",\"{}\":", field::USER_AGENT);
         opt_str(&mut out, ua.is_valid(r).then(|| ua.value(r)));
         let _ = write!(out, ",\"{}\":", field::DURATION_US);
-        opt_num(&mut out, duration.is_valid(r).then(|| duration.value(r) as i64));
+        opt_num(
+            &mut out,
+            duration.is_valid(r).then(|| duration.value(r) as i64),
+        );
         let _ = writeln!(
             out,
             ",\"{}\":{},\"{}\":{},\"{}\":{}}}",
@@ -124,6 +135,9 @@ mod tests {
     fn strings_are_escaped_for_json() {
         let mut out = Vec::new();
         json_string(&mut out, "a\"b\\c\n\u{1}é<script>");
-        assert_eq!(String::from_utf8(out).unwrap(), r#""a\"b\\c\n\u0001é<script>""#);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#""a\"b\\c\n\u0001é<script>""#
+        );
     }
 }

@@ -72,8 +72,8 @@ impl<W: Write + Send> ParquetSink<W> {
             .set_column_dictionary_enabled(field::LINE.into(), false)
             .set_created_by(format!("clickpath {}", env!("CARGO_PKG_VERSION")))
             .build();
-        let (writer, factory) = ArrowWriter::try_new(out, hit_schema(), Some(props))?
-            .into_serialized_writer()?;
+        let (writer, factory) =
+            ArrowWriter::try_new(out, hit_schema(), Some(props))?.into_serialized_writer()?;
         Ok((
             Self { writer, rows: 0 },
             ParquetEncoder {

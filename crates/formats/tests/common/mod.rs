@@ -7,10 +7,10 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int16Type, TimestampMicrosecondType, UInt16Type, UInt64Type};
 use arrow_array::{Array, RecordBatch};
+use clickpath_formats::Format;
 use clickpath_formats::batch::RowOptions;
 use clickpath_formats::pipeline::parse_bytes;
 use clickpath_formats::rejects::LineStats;
-use clickpath_formats::Format;
 use clickpath_model::{ClientKeyer, Secret, field, format_rfc3339_micros};
 
 pub fn rows_opts() -> RowOptions {
@@ -46,14 +46,26 @@ fn string_at(batch: &RecordBatch, name: &str, r: usize) -> Option<String> {
 }
 
 fn u64_at(batch: &RecordBatch, name: &str, r: usize) -> Option<u64> {
-    let a = batch.column_by_name(name).unwrap().as_primitive::<UInt64Type>();
+    let a = batch
+        .column_by_name(name)
+        .unwrap()
+        .as_primitive::<UInt64Type>();
     a.is_valid(r).then(|| a.value(r))
 }
 
 pub fn rows(batch: &RecordBatch) -> Vec<Row> {
-    let ts = batch.column_by_name(field::TS).unwrap().as_primitive::<TimestampMicrosecondType>();
-    let tz = batch.column_by_name(field::TZ_OFFSET_MIN).unwrap().as_primitive::<Int16Type>();
-    let st = batch.column_by_name(field::STATUS).unwrap().as_primitive::<UInt16Type>();
+    let ts = batch
+        .column_by_name(field::TS)
+        .unwrap()
+        .as_primitive::<TimestampMicrosecondType>();
+    let tz = batch
+        .column_by_name(field::TZ_OFFSET_MIN)
+        .unwrap()
+        .as_primitive::<Int16Type>();
+    let st = batch
+        .column_by_name(field::STATUS)
+        .unwrap()
+        .as_primitive::<UInt16Type>();
     let junk = batch.column_by_name(field::JUNK).unwrap().as_boolean();
     (0..batch.num_rows())
         .map(|r| {
@@ -97,10 +109,15 @@ pub fn parse_files(paths: &[std::path::PathBuf]) -> (Vec<Row>, LineStats) {
     let mut opts = Options::new(rows_opts());
     opts.chunk_bytes = 64;
     let mut out = Vec::new();
-    let summary = run(&sources, &opts, |b| rows(&b), |r| {
-        out.extend(r);
-        Ok(())
-    })
+    let summary = run(
+        &sources,
+        &opts,
+        |b| rows(&b),
+        |r| {
+            out.extend(r);
+            Ok(())
+        },
+    )
     .unwrap_or_else(|e| panic!("{e}"));
     (out, summary.totals())
 }
