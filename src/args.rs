@@ -21,6 +21,9 @@ pub enum Command {
     Parse(ParseArgs),
     /// Which format each file is in, how much of it parses, and why lines were rejected.
     CheckFormat(CheckArgs),
+    /// The traffic report: visitors, sessions, pages, journeys, channels, campaigns, devices,
+    /// statuses and bots.
+    Report(ReportArgs),
     /// The built-in format presets.
     Formats,
 }
@@ -74,4 +77,77 @@ pub struct CheckArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VisitorKeyArg {
+    /// Client address and user agent.
+    #[value(name = "ip+ua")]
+    IpUa,
+    /// Client address alone.
+    Ip,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Print the report as JSON (the contract in docs/report-json.md).
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Write one CSV file per table into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub csv: Option<PathBuf>,
+    /// Rows per table.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Idle time that ends a session, e.g. `30m`, `900s`, `1h`.
+    #[arg(long, default_value = "30m", value_parser = parse_duration)]
+    pub session_timeout: i64,
+    /// Start a new session at local midnight.
+    #[arg(long)]
+    pub split_at_midnight: bool,
+    /// Start a new session when a page view brings another UTM campaign.
+    #[arg(long)]
+    pub split_on_campaign: bool,
+    /// What identifies a visitor.
+    #[arg(long, value_enum, default_value = "ip+ua")]
+    pub visitor_key: VisitorKeyArg,
+    /// The site's own host (repeatable); referrers from it are internal. Inferred when absent.
+    #[arg(long = "site-host", value_name = "HOST")]
+    pub site_hosts: Vec<String>,
+    /// Path prefix of API calls, which are not page views (repeatable; default /api/).
+    #[arg(long = "api-prefix", value_name = "PREFIX")]
+    pub api_prefixes: Vec<String>,
+    /// Show the pages visited after this one.
+    #[arg(long, value_name = "PATH", default_value = "/")]
+    pub next_from: String,
+}
+
+/// `30m`, `900s`, `1h`, `1h30m` or plain seconds.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let bad = || format!("`{s}` is not a duration like 30m, 900s or 1h30m");
+    if let Ok(n) = s.parse::<i64>() {
+        return if n > 0 { Ok(n) } else { Err(bad()) };
+    }
+    let mut total = 0i64;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: i64 = num.parse().map_err(|_| bad())?;
+        num.clear();
+        total += n * match c {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return Err(bad()),
+        };
+    }
+    if !num.is_empty() || total <= 0 {
+        return Err(bad());
+    }
+    Ok(total)
 }

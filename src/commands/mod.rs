@@ -3,6 +3,8 @@
 mod check_format;
 mod formats;
 mod parse;
+mod report;
+mod report_text;
 
 use std::process::ExitCode;
 
@@ -12,6 +14,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse(a) => parse::run(a),
         Command::CheckFormat(a) => check_format::run(a),
+        Command::Report(a) => report::run(a),
         Command::Formats => formats::run(),
     }
 }

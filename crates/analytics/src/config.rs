@@ -1,0 +1,45 @@
+//! Settings of the traffic report.
+
+use crate::pages::PageRules;
+
+/// What identifies a visitor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VisitorKey {
+    /// Client address and user agent (default).
+    IpUa,
+    /// Client address alone.
+    Ip,
+}
+
+#[derive(Clone, Debug)]
+pub struct TrafficConfig {
+    /// A session ends after this many seconds without a request.
+    pub session_timeout_s: i64,
+    /// Start a new session at local midnight.
+    pub split_at_midnight: bool,
+    /// Start a new session when a page view brings another UTM campaign (Matomo's rule).
+    pub split_on_campaign: bool,
+    pub visitor_key: VisitorKey,
+    pub pages: PageRules,
+    /// The site's own hosts; inferred when empty.
+    pub site_hosts: Vec<String>,
+    /// Rows kept per list.
+    pub top: usize,
+    /// The page whose next pages are reported.
+    pub next_from: Option<String>,
+}
+
+impl Default for TrafficConfig {
+    fn default() -> Self {
+        Self {
+            session_timeout_s: 30 * 60,
+            split_at_midnight: false,
+            split_on_campaign: false,
+            visitor_key: VisitorKey::IpUa,
+            pages: PageRules::default(),
+            site_hosts: Vec::new(),
+            top: 10,
+            next_from: None,
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The traffic report: humans apart from bots, visitors, sessions, page views, journeys,
+//! channels, campaigns, devices, statuses and time, in one streaming pass over the request
+//! batches that `clickpath-formats` produces.
+//!
+//! Why not a query engine here: sessions need the requests of each visitor in time order with
+//! per-visitor state, which a single ordered pass does in memory bounded by the visitors active
+//! within the session timeout. The batches keep the hit schema, so the same figures can be
+//! computed by SQL over the Parquet dataset later.
+
+mod agent;
+pub mod bots;
+pub mod channel;
+pub mod config;
+mod histogram;
+mod interner;
+pub mod pages;
+pub mod report;
+mod traffic;
+
+pub use agent::{Agent, Agents, Device};
+pub use config::{TrafficConfig, VisitorKey};
+pub use report::TrafficReport;
+pub use traffic::TrafficAggregator;

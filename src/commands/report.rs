@@ -1,0 +1,252 @@
+//! `clickpath report`: the traffic report, as terminal tables, JSON or CSV files.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clickpath_analytics::pages::PageRules;
+use clickpath_analytics::report::Row;
+use clickpath_analytics::{TrafficAggregator, TrafficConfig, TrafficReport, VisitorKey};
+use clickpath_formats::pipeline::{self, Summary};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::args::{ReportArgs, VisitorKeyArg};
+use crate::commands::report_text;
+use crate::inputs::Inputs;
+
+/// Version of the JSON contract (docs/report-json.md).
+pub const REPORT_VERSION: u32 = 1;
+
+pub fn config(args: &ReportArgs) -> TrafficConfig {
+    let mut pages = PageRules::default();
+    if !args.api_prefixes.is_empty() {
+        pages.api_prefixes = args.api_prefixes.clone();
+    }
+    TrafficConfig {
+        session_timeout_s: args.session_timeout,
+        split_at_midnight: args.split_at_midnight,
+        split_on_campaign: args.split_on_campaign,
+        visitor_key: match args.visitor_key {
+            VisitorKeyArg::IpUa => VisitorKey::IpUa,
+            VisitorKeyArg::Ip => VisitorKey::Ip,
+        },
+        pages,
+        site_hosts: args.site_hosts.clone(),
+        top: args.top,
+        next_from: Some(args.next_from.clone()),
+    }
+}
+
+pub fn run(args: ReportArgs) -> Result<ExitCode> {
+    let inputs = Inputs::new(&args.input, false)?;
+    let mut agg = TrafficAggregator::new(config(&args));
+    let summary = pipeline::run(
+        &inputs.sources,
+        &inputs.options,
+        |batch| batch,
+        |batch| {
+            inputs.progress.tick();
+            agg.add(&batch);
+            Ok(())
+        },
+    )?;
+    inputs.progress.finish();
+    let report = agg.finish();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&document(&summary, &report))?
+        );
+    } else if let Some(dir) = &args.csv {
+        write_csv(dir, &summary, &report)?;
+        eprintln!("clickpath: wrote the report's tables to {}", dir.display());
+    } else {
+        print!("{}", report_text::render(&summary, &report));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What was read: per file and in total.
+pub fn input_json(summary: &Summary) -> serde_json::Value {
+    let t = summary.totals();
+    let files: Vec<_> = summary
+        .files
+        .iter()
+        .map(|f| {
+            json!({
+                "file": f.source.name,
+                "format": f.format,
+                "compression": f.compression.as_str(),
+                "lines": f.stats.lines(),
+                "requests": f.stats.requests,
+                "rejected": f.stats.rejected_total(),
+            })
+        })
+        .collect();
+    let reasons: serde_json::Map<String, serde_json::Value> = t
+        .rejected_by_reason()
+        .map(|(r, n)| (r.as_str().to_owned(), n.into()))
+        .collect();
+    json!({
+        "files": files,
+        "lines": t.lines(),
+        "requests": t.requests,
+        "rejected": t.rejected_total(),
+        "rejected_by_reason": reasons,
+        "blank": t.blank,
+        "directives": t.comments,
+    })
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    generator: String,
+    input: serde_json::Value,
+    #[serde(flatten)]
+    report: &'a TrafficReport,
+}
+
+pub fn document(summary: &Summary, report: &TrafficReport) -> serde_json::Value {
+    serde_json::to_value(Document {
+        version: REPORT_VERSION,
+        generator: format!("clickpath {}", env!("CARGO_PKG_VERSION")),
+        input: input_json(summary),
+        report,
+    })
+    .expect("the report serialises")
+}
+
+fn write_csv(dir: &Path, summary: &Summary, r: &TrafficReport) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let write = |name: &str, header: &str, lines: Vec<String>| -> Result<()> {
+        let path = dir.join(name);
+        let mut text = format!("{header}\r\n");
+        for l in lines {
+            text.push_str(&l);
+            text.push_str("\r\n");
+        }
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+    };
+    let rows = |rows: &[Row]| {
+        rows.iter()
+            .map(|r| format!("{},{}", cell(&r.value), r.count))
+            .collect::<Vec<_>>()
+    };
+    let t = &r.traffic;
+    let totals = summary.totals();
+    let summary_rows = [
+        ("lines", totals.lines() as f64),
+        ("requests", t.requests as f64),
+        ("rejected", totals.rejected_total() as f64),
+        ("human_requests", t.human_requests as f64),
+        ("bot_requests", t.bot_requests as f64),
+        ("visitors", t.visitors as f64),
+        ("sessions", t.sessions as f64),
+        ("pageviews", t.pageviews as f64),
+        ("pages_per_session", t.pages_per_session),
+        ("bounce_rate", t.bounce_rate),
+        (
+            "session_duration_median_s",
+            t.session_duration.median_s as f64,
+        ),
+    ];
+    write(
+        "summary.csv",
+        "metric,value",
+        summary_rows
+            .iter()
+            .map(|(k, v)| format!("{k},{v}"))
+            .collect(),
+    )?;
+    write("pages.csv", "path,pageviews", rows(&r.pages.top))?;
+    write("entry_pages.csv", "path,sessions", rows(&r.pages.entry))?;
+    write("exit_pages.csv", "path,sessions", rows(&r.pages.exit))?;
+    write("paths.csv", "first_pages,sessions", rows(&r.pages.paths))?;
+    write(
+        "channels.csv",
+        "channel,sessions",
+        rows(&r.acquisition.channels),
+    )?;
+    write(
+        "campaigns.csv",
+        "source,medium,campaign,sessions",
+        r.acquisition
+            .campaigns
+            .iter()
+            .map(|c| {
+                let f = |v: &Option<String>| cell(v.as_deref().unwrap_or(""));
+                format!(
+                    "{},{},{},{}",
+                    f(&c.source),
+                    f(&c.medium),
+                    f(&c.campaign),
+                    c.sessions
+                )
+            })
+            .collect(),
+    )?;
+    write(
+        "referrer_domains.csv",
+        "domain,sessions",
+        rows(&r.acquisition.referrer_domains),
+    )?;
+    write(
+        "devices.csv",
+        "device,sessions",
+        rows(&r.technology.devices),
+    )?;
+    write(
+        "browsers.csv",
+        "browser,sessions",
+        rows(&r.technology.browsers),
+    )?;
+    write("os.csv", "os,sessions", rows(&r.technology.os))?;
+    write("statuses.csv", "status,requests", rows(&r.statuses.all))?;
+    write(
+        "bots.csv",
+        "name,family,requests",
+        r.bots
+            .by_name
+            .iter()
+            .map(|b| format!("{},{},{}", cell(&b.name), b.family, b.requests))
+            .collect(),
+    )?;
+    let time = |b: &[clickpath_analytics::report::TimeBucket]| {
+        b.iter()
+            .map(|b| {
+                format!(
+                    "{},{},{},{},{}",
+                    b.at, b.requests, b.human_requests, b.pageviews, b.sessions
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    write(
+        "by_day.csv",
+        "date,requests,human_requests,pageviews,sessions",
+        time(&r.time.by_day),
+    )?;
+    write(
+        "by_hour.csv",
+        "hour,requests,human_requests,pageviews,sessions",
+        time(&r.time.by_hour),
+    )?;
+    Ok(())
+}
+
+/// RFC 4180 quoting; a leading `=`, `+`, `-` or `@` is prefixed with `'` so spreadsheets do not
+/// run log content as a formula.
+fn cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
