@@ -82,6 +82,7 @@ fn file_json(f: &FileSummary) -> serde_json::Value {
         "compression": f.compression.as_str(),
         "lines": f.stats.lines(),
         "requests": f.stats.requests,
+        "read_with_another_preset": f.stats.fallback,
         "rejected": f.stats.rejected_total(),
         "blank": f.stats.blank,
         "directives": f.stats.comments,
@@ -111,6 +112,12 @@ fn print_file(f: &FileSummary) {
         f.stats.blank,
         f.stats.comments
     );
+    if f.stats.fallback > 0 {
+        println!(
+            "  {} lines did not fit {} and were read with another preset (the format changed mid-file?)",
+            f.stats.fallback, f.format
+        );
+    }
     for (reason, n) in f.stats.rejected_by_reason() {
         println!("  {n:>8}  {reason}");
         for s in f.stats.samples.iter().filter(|s| s.reason == reason) {

@@ -19,6 +19,9 @@ pub struct Detection {
     pub format: Arc<Format>,
     pub parsed: usize,
     pub sampled: usize,
+    /// Other presets of the same kind, best first: a line the chosen format rejects is tried
+    /// with these before it counts as rejected (files whose format changed mid-way).
+    pub fallbacks: Vec<Arc<Format>>,
 }
 
 /// Parses a line the way the pipeline would and says whether it is a request.
@@ -70,6 +73,7 @@ pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
             format: Arc::new(format),
             parsed,
             sampled: lines.len(),
+            fallbacks: Vec::new(),
         });
     }
     let lines: Vec<_> = sample_lines(head).collect();
@@ -78,6 +82,7 @@ pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
             format: Arc::new(PRESETS[0].compile()?),
             parsed: 0,
             sampled: 0,
+            fallbacks: Vec::new(),
         });
     }
     let json = lines
@@ -87,10 +92,10 @@ pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
         * 2
         > lines.len();
     let mut attempts = Vec::new();
-    let mut best: Option<(usize, usize, Format)> = None;
+    let mut scored: Vec<(usize, usize, Format)> = Vec::new();
     for preset in PRESETS {
         let format = preset.compile()?;
-        if matches!(format.layout, Layout::Json { .. }) != json {
+        if matches!(format.layout, Layout::Json { .. }) != json || format.is_w3c().is_some() {
             continue;
         }
         let mut parsed = 0;
@@ -116,18 +121,17 @@ pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
             first_failure,
         });
         let fields = format.kinds().len();
-        if best
-            .as_ref()
-            .is_none_or(|(p, f, _)| (parsed, fields) > (*p, *f))
-        {
-            best = Some((parsed, fields, format));
-        }
+        scored.push((parsed, fields, format));
     }
-    match best {
+    // Best first; the sort is stable, so ties keep table order.
+    scored.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    let mut ranked = scored.into_iter();
+    match ranked.next() {
         Some((parsed, _, format)) if parsed > 0 && parsed * 2 >= lines.len() => Ok(Detection {
             format: Arc::new(format),
             parsed,
             sampled: lines.len(),
+            fallbacks: ranked.map(|(_, _, f)| Arc::new(f)).collect(),
         }),
         _ => Err(Error::UnknownFormat {
             name: name.to_owned(),

@@ -75,6 +75,11 @@ fn parse_from<'a>(
                         }
                         from = end + 1;
                     }
+                    if first_err.is_none() && next == Some(b"\"") && i + 2 == tokens.len() {
+                        // The format's last field is quoted and the line was cut inside it: keep
+                        // the request with what is there (as GoAccess does), up to the line end.
+                        return capture(field, &line[pos..], slots).map_err(|r| Reject::at(r, pos));
+                    }
                     return Err(first_err.unwrap_or(Reject::at(RejectReason::Truncated, pos)));
                 }
                 let end =

@@ -23,7 +23,7 @@ use crate::detect::detect;
 use crate::error::{Error, Result};
 use crate::input::{Compression, Source, open};
 use crate::line::parse_line;
-use crate::rejects::LineStats;
+use crate::rejects::{LineStats, Reject};
 use crate::spec::{Format, FormatRef};
 use crate::w3c;
 
@@ -96,6 +96,8 @@ struct Chunk {
     data: Vec<u8>,
     /// Format in force from each byte offset (W3C `#Fields:` may change it).
     formats: Vec<(usize, FormatRef)>,
+    /// Tried in order on a line the format rejects.
+    fallbacks: Arc<Vec<FormatRef>>,
 }
 
 enum Event<T> {
@@ -159,19 +161,11 @@ where
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok(chunk)) = next else { break };
-                    let (batch, stats, data) = parse_chunk(
-                        chunk.data,
-                        chunk.file_id,
-                        chunk.first_line,
-                        &chunk.formats,
-                        opts.rows,
-                    );
-                    let _ = pool_tx.try_send(data);
+                    let (batch, stats) = parse_chunk(&chunk, opts.rows);
+                    let seq = chunk.seq;
+                    let _ = pool_tx.try_send(chunk.data);
                     let out = map(batch);
-                    if done_tx
-                        .send((chunk.seq, Event::Parsed(stats, out)))
-                        .is_err()
-                    {
+                    if done_tx.send((seq, Event::Parsed(stats, out))).is_err() {
                         break;
                     }
                 }
@@ -265,8 +259,8 @@ impl<T> Reader<'_, T> {
         let mut buf = self.buffer();
         // Detection looks at up to DETECT_BYTES, whatever the chunk size.
         let mut eof = self.fill(&mut r, &mut buf, chunk.max(DETECT_BYTES), &source.name)?;
-        let (format, detection) = match &self.opts.format {
-            Some(f) => (Arc::clone(f), None),
+        let (format, detection, fallbacks) = match &self.opts.format {
+            Some(f) => (Arc::clone(f), None, Arc::new(Vec::new())),
             None => {
                 let head = if eof {
                     &buf[..]
@@ -274,7 +268,7 @@ impl<T> Reader<'_, T> {
                     &buf[..memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1)]
                 };
                 let d = detect(&source.name, head)?;
-                (d.format, Some((d.parsed, d.sampled)))
+                (d.format, Some((d.parsed, d.sampled)), Arc::new(d.fallbacks))
             }
         };
         let seq = self.next_seq();
@@ -333,6 +327,7 @@ impl<T> Reader<'_, T> {
                 first_line: lines_before,
                 data: buf,
                 formats,
+                fallbacks: Arc::clone(&fallbacks),
             };
             if self.work_tx.send(chunk_msg).is_err() {
                 return Ok(());
@@ -373,21 +368,43 @@ impl<T> Reader<'_, T> {
     }
 }
 
-/// Parses one chunk into a batch; returns the buffer for reuse.
-fn parse_chunk(
-    data: Vec<u8>,
-    file_id: u32,
-    lines_before: u64,
-    formats: &[(usize, FormatRef)],
-    rows: RowOptions,
-) -> (RecordBatch, LineStats, Vec<u8>) {
+/// Parses one line with `format`, or else with the first fallback that reads it.
+fn parse_with<'a>(
+    format: &Format,
+    fallbacks: &[FormatRef],
+    line: &'a [u8],
+    slots: &mut Slots<'a>,
+) -> Result<bool, Reject> {
+    match parse_line(format, line, slots) {
+        Ok(()) => Ok(false),
+        Err(reject) => {
+            for f in fallbacks {
+                *slots = Slots::default();
+                if parse_line(f, line, slots).is_ok() && has_time(slots) {
+                    return Ok(true);
+                }
+            }
+            *slots = Slots::default();
+            Err(reject)
+        }
+    }
+}
+
+fn has_time(s: &Slots<'_>) -> bool {
+    s.instant.is_some() || (s.date_days.is_some() && s.time_of_day.is_some())
+}
+
+/// Parses one chunk into a batch.
+fn parse_chunk(chunk: &Chunk, rows: RowOptions) -> (RecordBatch, LineStats) {
+    let data = &chunk.data;
+    let formats = &chunk.formats;
     let mut builder = HitBuilder::new(rows, data.len() / 160 + 16);
     let mut stats = LineStats::default();
-    let chunk_utf8 = simdutf8::basic::from_utf8(&data).is_ok();
+    let chunk_utf8 = simdutf8::basic::from_utf8(data).is_ok();
     let mut fmt_index = 0;
     let mut format: &Format = &formats[0].1;
     let mut start = 0usize;
-    let mut line_no = lines_before;
+    let mut line_no = chunk.first_line;
     while start < data.len() {
         let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
         line_no += 1;
@@ -408,18 +425,31 @@ fn parse_chunk(
         }
         let utf8 = chunk_utf8 || simdutf8::basic::from_utf8(line).is_ok();
         let mut slots = Slots::default();
-        let result = parse_line(format, line, &mut slots)
-            .and_then(|()| builder.push(&slots, file_id, line_no, utf8));
+        let result = parse_with(format, &chunk.fallbacks, line, &mut slots).and_then(|fallback| {
+            builder.push(&slots, chunk.file_id, line_no, utf8)?;
+            Ok(fallback)
+        });
         match result {
-            Ok(()) => stats.requests += 1,
-            Err(reject) => stats.reject(reject, file_id, line_no, line),
+            Ok(fallback) => {
+                stats.requests += 1;
+                stats.fallback += u64::from(fallback);
+            }
+            Err(reject) => stats.reject(reject, chunk.file_id, line_no, line),
         }
     }
-    (builder.finish(), stats, data)
+    (builder.finish(), stats)
 }
 
 /// Parses a whole in-memory text with one format (tests, fuzzing, check tools).
 pub fn parse_bytes(format: &FormatRef, data: &[u8], rows: RowOptions) -> (RecordBatch, LineStats) {
-    let (batch, stats, _) = parse_chunk(data.to_vec(), 0, 0, &[(0, Arc::clone(format))], rows);
+    let chunk = Chunk {
+        seq: 0,
+        file_id: 0,
+        first_line: 0,
+        data: data.to_vec(),
+        formats: vec![(0, Arc::clone(format))],
+        fallbacks: Arc::new(Vec::new()),
+    };
+    let (batch, stats) = parse_chunk(&chunk, rows);
     (batch, stats)
 }

@@ -101,6 +101,8 @@ const SAMPLE_CHARS: usize = 300;
 pub struct LineStats {
     /// Lines that became requests.
     pub requests: u64,
+    /// Of those, lines read with another preset than the file's (a format change mid-file).
+    pub fallback: u64,
     /// Empty lines.
     pub blank: u64,
     /// Directive or comment lines (W3C `#Fields:` ...).
@@ -151,6 +153,7 @@ impl LineStats {
     /// Adds a later chunk's counts; keeps the earliest samples per reason.
     pub fn merge(&mut self, later: LineStats) {
         self.requests += later.requests;
+        self.fallback += later.fallback;
         self.blank += later.blank;
         self.comments += later.comments;
         for s in later.samples {
