@@ -17,7 +17,14 @@ type Golden = (
 const GOLDEN: &[Golden] = &[
     // Line 8899 is cut inside its user agent, the last field: kept with the user agent to the
     // end of the line, as GoAccess does.
-    ("elastic-apache/apache_logs", "combined", 10_000, 10_000, &[], 0),
+    (
+        "elastic-apache/apache_logs",
+        "combined",
+        10_000,
+        10_000,
+        &[],
+        0,
+    ),
     // nginx combined plus a trailing "$http_x_forwarded_for": the extra field is tolerated.
     (
         "zanbil-ecommerce/access-10k.log",
@@ -46,7 +53,14 @@ const GOLDEN: &[Golden] = &[
     ),
     // The last 62 lines are plain combined, not wrapped in quotes: another format mid-file,
     // read with the next best preset (`read_with_another_preset`, checked below).
-    ("scanner-attacks-apache/w3af.txt", "combined_quoted", 3_996, 3_996, &[], 0),
+    (
+        "scanner-attacks-apache/w3af.txt",
+        "combined_quoted",
+        3_996,
+        3_996,
+        &[],
+        0,
+    ),
     // A damaged copy: ~61 records were split over two physical lines by a terminal. A first half
     // usually ends early (truncated) and a second half starts with no client (bad_client) or runs
     // out of fields (truncated); a cut inside the size field leaves a first half that still

@@ -1,7 +1,9 @@
 //! End-to-end tests of the `clickpath` binary: real files in a temp dir, real processes.
 
 mod corpus;
+mod goaccess;
 mod parse;
+mod truth;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

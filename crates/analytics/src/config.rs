@@ -39,7 +39,7 @@ impl Default for TrafficConfig {
             pages: PageRules::default(),
             site_hosts: Vec::new(),
             top: 10,
-            next_from: None,
+            next_from: Some("/".to_owned()),
         }
     }
 }

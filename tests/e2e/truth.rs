@@ -1,0 +1,163 @@
+//! The report against loggen's ground truth (`../shared/tools/loggen.py --truth`), on small
+//! generated files of several seeds, formats, time zones and incidents. Every figure the truth
+//! gives for traffic must match exactly.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::{clickpath, run};
+
+/// loggen's bot families, as the bot names clickpath reports.
+const FAMILIES: &[(&str, &[&str])] = &[
+    ("googlebot", &["Googlebot"]),
+    ("bingbot", &["bingbot"]),
+    ("ahrefsbot", &["AhrefsBot"]),
+    ("python-requests", &["python-requests"]),
+    ("headless-chrome", &["HeadlessChrome"]),
+    ("curl", &["curl"]),
+    // loggen's scanners include Go-http-client, an HTTP library by clickpath's taxonomy.
+    ("scanner", &["zgrab", "Censys", "Nmap", "Go-http-client"]),
+    ("tls-junk", &["(no user agent)"]),
+    ("monitor", &["UptimeRobot"]),
+    ("scraper", &["PriceScoutBot"]),
+];
+
+fn loggen(dir: &Path, args: &[&str]) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/loggen.py");
+    let status = std::process::Command::new("python3")
+        .arg(script)
+        .args(args)
+        .args(["--out", "access.log", "--truth", "truth.json"])
+        .current_dir(dir)
+        .status()
+        .expect("python3 runs loggen.py");
+    assert!(status.success());
+    serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap()
+}
+
+fn check(args: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = loggen(dir.path(), args);
+    let (code, out, err) =
+        run(clickpath(dir.path()).args(["report", "--json", "--top", "1000", "access.log"]));
+    assert_eq!(code, 0, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let t = &r["traffic"];
+    let ctx = format!("loggen {args:?}");
+    assert_eq!(
+        r["input"]["rejected"], truth["malformed_lines"],
+        "{ctx}: malformed lines"
+    );
+    assert_eq!(
+        r["input"]["requests"], truth["valid_requests"],
+        "{ctx}: requests"
+    );
+    assert_eq!(
+        t["visitors"], truth["human_visitors_ip_ua"],
+        "{ctx}: visitors"
+    );
+    assert_eq!(t["sessions"], truth["human_sessions"], "{ctx}: sessions");
+    assert_eq!(
+        t["pageviews"], truth["human_pageviews"],
+        "{ctx}: page views"
+    );
+    assert_eq!(
+        t["human_requests"], truth["human_requests"],
+        "{ctx}: human requests"
+    );
+    assert_eq!(
+        t["bot_requests"], truth["bot_requests"],
+        "{ctx}: bot requests"
+    );
+    let statuses: serde_json::Map<String, Value> = r["statuses"]["all"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["value"].as_str().unwrap().to_owned(),
+                row["count"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        Value::Object(statuses),
+        truth["status_counts"],
+        "{ctx}: status counts"
+    );
+    let by_name = r["bots"]["by_name"].as_array().unwrap();
+    for (family, n) in truth["bot_requests_by_family"].as_object().unwrap() {
+        let names = FAMILIES
+            .iter()
+            .find(|(f, _)| f == family)
+            .unwrap_or_else(|| panic!("unknown loggen family {family}"))
+            .1;
+        let ours: u64 = by_name
+            .iter()
+            .filter(|b| names.contains(&b["name"].as_str().unwrap()))
+            .map(|b| b["requests"].as_u64().unwrap())
+            .sum();
+        assert_eq!(ours, n.as_u64().unwrap(), "{ctx}: bot family {family}");
+    }
+    // Visitor split and sessions agree with each other.
+    let returning = truth["visitors_by_session_count"].as_object().unwrap();
+    let one = returning.get("1").and_then(Value::as_u64).unwrap_or(0);
+    assert_eq!(t["visitors_new"], one, "{ctx}: visitors with one session");
+}
+
+#[test]
+fn combined_utc() {
+    check(&["--seed", "7", "--lines", "30000", "--format", "combined"]);
+}
+
+#[test]
+fn vhost_combined_behind_utc_over_midnight() {
+    check(&[
+        "--seed",
+        "11",
+        "--lines",
+        "25000",
+        "--format",
+        "vhost_combined",
+        "--tz",
+        "-0500",
+        "--start-date",
+        "2024-03-01T23:30",
+    ]);
+}
+
+#[test]
+fn nginx_json_ahead_of_utc_with_more_malformed_lines() {
+    check(&[
+        "--seed",
+        "23",
+        "--lines",
+        "20000",
+        "--format",
+        "json",
+        "--tz",
+        "+0530",
+        "--malformed-rate",
+        "0.003",
+    ]);
+}
+
+#[test]
+fn returning_visitors_and_incidents() {
+    // Low traffic over many hours so visitors come back; a scraper surge and a restart.
+    check(&[
+        "--seed",
+        "5",
+        "--lines",
+        "40000",
+        "--visitors-per-hour",
+        "300",
+        "--incident",
+        "bot-surge@+2h+3m:15",
+        "--incident",
+        "restart@+3h+10m",
+        "--ooo-rate",
+        "0.01",
+    ]);
+}
