@@ -124,7 +124,7 @@ pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
         scored.push((parsed, fields, format));
     }
     // Best first; the sort is stable, so ties keep table order.
-    scored.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    scored.sort_by_key(|s| std::cmp::Reverse((s.0, s.1)));
     let mut ranked = scored.into_iter();
     match ranked.next() {
         Some((parsed, _, format)) if parsed > 0 && parsed * 2 >= lines.len() => Ok(Detection {
