@@ -13,7 +13,13 @@ const DATE: &[&str] = &["--date-format=%d/%b/%Y", "--time-format=%H:%M:%S"];
 const QUOTED: &str = r#"--log-format="%h %^[%d:%t %^] "%r" %s %b "%R" "%u"""#;
 
 /// (file, GoAccess flags, status deltas clickpath minus GoAccess).
-const CASES: &[(&str, &[&str], &[(&str, i64)])] = &[
+type Case = (
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, i64)],
+);
+
+const CASES: &[Case] = &[
     (
         "elastic-apache/apache_logs",
         &["--log-format=COMBINED"],
