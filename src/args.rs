@@ -122,6 +122,12 @@ pub struct ReportArgs {
     /// Show the pages visited after this one.
     #[arg(long, value_name = "PATH", default_value = "/")]
     pub next_from: String,
+    /// Funnels, goals, site hosts and average order value (docs/funnels.md).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A funnel without a config file: `NAME:/step1,/step2,...` (path globs; repeatable).
+    #[arg(long = "funnel", value_name = "NAME:PATHS")]
+    pub funnels: Vec<String>,
 }
 
 /// `30m`, `900s`, `1h`, `1h30m` or plain seconds.

@@ -4,9 +4,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use clickpath_analytics::funnel_config::funnel_shorthand;
 use clickpath_analytics::pages::PageRules;
 use clickpath_analytics::report::Row;
-use clickpath_analytics::{TrafficAggregator, TrafficConfig, TrafficReport, VisitorKey};
+use clickpath_analytics::{
+    FileConfig, Money, TrafficAggregator, TrafficConfig, TrafficReport, VisitorKey,
+};
 use clickpath_formats::pipeline::{self, Summary};
 use serde::Serialize;
 use serde_json::json;
@@ -18,12 +21,38 @@ use crate::inputs::Inputs;
 /// Version of the JSON contract (docs/report-json.md).
 pub const REPORT_VERSION: u32 = 1;
 
-pub fn config(args: &ReportArgs) -> TrafficConfig {
+/// Reads `--config` (TOML) and adds `--funnel` shorthands.
+fn file_config(args: &ReportArgs) -> Result<FileConfig> {
+    let mut cfg = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            toml::from_str::<FileConfig>(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?
+        }
+        None => FileConfig::default(),
+    };
+    for spec in &args.funnels {
+        cfg.funnel.push(funnel_shorthand(spec)?);
+    }
+    Ok(cfg)
+}
+
+pub fn config(args: &ReportArgs) -> Result<TrafficConfig> {
     let mut pages = PageRules::default();
     if !args.api_prefixes.is_empty() {
         pages.api_prefixes = args.api_prefixes.clone();
     }
-    TrafficConfig {
+    let file = file_config(args)?;
+    let (funnels, goals) = match &args.config {
+        Some(path) => file
+            .build()
+            .with_context(|| format!("in {}", path.display()))?,
+        None => file.build()?,
+    };
+    let mut site_hosts = args.site_hosts.clone();
+    site_hosts.extend(file.site_hosts.iter().cloned());
+    Ok(TrafficConfig {
         session_timeout_s: args.session_timeout,
         split_at_midnight: args.split_at_midnight,
         split_on_campaign: args.split_on_campaign,
@@ -32,15 +61,21 @@ pub fn config(args: &ReportArgs) -> TrafficConfig {
             VisitorKeyArg::Ip => VisitorKey::Ip,
         },
         pages,
-        site_hosts: args.site_hosts.clone(),
+        site_hosts,
         top: args.top,
         next_from: Some(args.next_from.clone()),
-    }
+        funnels,
+        goals,
+        money: Money {
+            average_order_value: file.average_order_value,
+            currency: file.currency.clone(),
+        },
+    })
 }
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let inputs = Inputs::new(&args.input, false)?;
-    let mut agg = TrafficAggregator::new(config(&args));
+    let mut agg = TrafficAggregator::new(config(&args)?);
     let summary = pipeline::run(
         &inputs.sources,
         &inputs.options,

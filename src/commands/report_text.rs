@@ -324,7 +324,196 @@ pub fn render(summary: &Summary, r: &TrafficReport) -> String {
         &days,
         t.requests,
     );
+    render_funnels(&mut o, r);
+    render_errors(&mut o, r);
     o
+}
+
+fn money(v: f64, currency: Option<&str>) -> String {
+    match currency {
+        Some(c) => format!("{v:.2} {}", safe(c)),
+        None => format!("{v:.2}"),
+    }
+}
+
+fn render_funnels(o: &mut String, r: &TrafficReport) {
+    let cur = r.currency.as_deref();
+    for f in &r.funnels {
+        let _ = writeln!(
+            o,
+            "\nFunnel {} ({} mode): {} conversions, {:.1}% of sessions entering it",
+            fit(&f.name, 40),
+            f.mode,
+            thousands(f.conversions),
+            100.0 * f.conversion_rate
+        );
+        let _ = writeln!(
+            o,
+            "  {:<24}{:>10} {:>8} {:>8} {:>9} {:>10} {:>12}",
+            "step", "sessions", "of prev", "of first", "drop-off", "median", "left/error"
+        );
+        for s in &f.steps {
+            let median = s
+                .median_s_from_previous
+                .map_or(String::new(), |m| duration(m as f64));
+            let _ = writeln!(
+                o,
+                "  {:<24}{:>10} {:>7.1}% {:>7.1}% {:>9} {:>10} {:>12}",
+                fit(&s.name, 23),
+                thousands(s.sessions),
+                100.0 * s.conversion_from_previous,
+                100.0 * s.conversion_from_first,
+                thousands(s.drop_off),
+                median,
+                format!(
+                    "{}/{}",
+                    thousands(s.left_here),
+                    thousands(s.left_after_error)
+                ),
+            );
+        }
+        if let Some(rev) = f.revenue {
+            let _ = writeln!(
+                o,
+                "  revenue (conversions x average order value): {}",
+                money(rev, cur)
+            );
+        }
+        let se = &f.server_errors;
+        let _ = writeln!(
+            o,
+            "  sessions with a 5xx on a step's URL: {} ({} did not convert)",
+            thousands(se.sessions),
+            thousands(se.not_converted)
+        );
+        for k in f.errors_in_funnel.iter().filter(|k| k.sessions > 0) {
+            let _ = writeln!(
+                o,
+                "  in-funnel {:<10} errors: {:>8} sessions, {:>8} did not convert",
+                k.kind,
+                thousands(k.sessions),
+                thousands(k.not_converted)
+            );
+        }
+        if let Some(l) = &f.lost_conversions {
+            let value = l
+                .value
+                .map_or(String::new(), |v| format!(" ({})", money(v, cur)));
+            let _ = writeln!(
+                o,
+                "  estimated conversions lost to errors: {:.1}{value}",
+                l.estimate
+            );
+        }
+        let rows: Vec<Row> = f
+            .error_paths
+            .iter()
+            .map(|e| Row {
+                value: format!("{} {}", e.status, e.path),
+                count: e.not_converted,
+            })
+            .collect();
+        table(
+            o,
+            "  Errors in the funnel (status path)",
+            "not converted",
+            &rows,
+            f.steps[0].sessions,
+        );
+    }
+    for g in &r.goals {
+        let value = g
+            .value
+            .map_or(String::new(), |v| format!(", value {}", money(v, cur)));
+        let _ = writeln!(
+            o,
+            "\nGoal {}: {} conversions, {:.2}% of sessions{value}",
+            fit(&g.name, 40),
+            thousands(g.conversions),
+            100.0 * g.conversion_rate
+        );
+        let rows: Vec<Row> = g
+            .by_channel
+            .iter()
+            .map(|c| Row {
+                value: format!("{} ({:.2}%)", c.value, 100.0 * c.conversion_rate),
+                count: c.conversions,
+            })
+            .collect();
+        table(
+            o,
+            "  Conversions by channel (rate)",
+            "conversions",
+            &rows,
+            g.conversions,
+        );
+    }
+}
+
+fn render_errors(o: &mut String, r: &TrafficReport) {
+    let e = &r.errors;
+    let _ = writeln!(
+        o,
+        "\nBroken links: {} 404 responses with a referrer on the site",
+        thousands(e.broken_internal_links)
+    );
+    let links = |v: &[clickpath_analytics::report::BrokenLink]| -> Vec<Row> {
+        v.iter()
+            .map(|l| Row {
+                value: format!("{} -> {}", l.source, l.target),
+                count: l.hits,
+            })
+            .collect()
+    };
+    table(
+        o,
+        "Internal broken links (source -> missing page)",
+        "hits",
+        &links(&e.internal_links),
+        e.broken_internal_links,
+    );
+    let external: u64 = e.external_links.iter().map(|l| l.hits).sum();
+    table(
+        o,
+        "404s from other sites (redirect these)",
+        "hits",
+        &links(&e.external_links),
+        external,
+    );
+    let crawler: u64 = e.crawler_not_found.iter().map(|l| l.count).sum();
+    table(
+        o,
+        "404s served to search crawlers",
+        "hits",
+        &e.crawler_not_found,
+        crawler,
+    );
+    let h = &e.rejected_humans;
+    let _ = writeln!(
+        o,
+        "\nRejected requests (401/403/405/429/444/499...): {} to humans in {} sessions, {} to bots",
+        thousands(h.requests),
+        thousands(h.sessions),
+        thousands(e.rejected_bots.requests)
+    );
+    table(
+        o,
+        "Rejected requests served to humans",
+        "requests",
+        &h.by_status,
+        h.requests,
+    );
+    if !e.slow_pages.is_empty() {
+        let rows: Vec<Row> = e
+            .slow_pages
+            .iter()
+            .map(|p| Row {
+                value: format!("{}  p50 {} ms, p95 {} ms", p.path, p.p50_ms, p.p95_ms),
+                count: p.views,
+            })
+            .collect();
+        table(o, "Response times of pages", "views", &rows, 0);
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Settings of the traffic report.
 
+use crate::funnel::Money;
+use crate::funnel_config::{Funnel, Goal};
 use crate::pages::PageRules;
 
 /// What identifies a visitor.
@@ -27,6 +29,9 @@ pub struct TrafficConfig {
     pub top: usize,
     /// The page whose next pages are reported.
     pub next_from: Option<String>,
+    pub funnels: Vec<Funnel>,
+    pub goals: Vec<Goal>,
+    pub money: Money,
 }
 
 impl Default for TrafficConfig {
@@ -40,6 +45,9 @@ impl Default for TrafficConfig {
             site_hosts: Vec::new(),
             top: 10,
             next_from: Some("/".to_owned()),
+            funnels: Vec::new(),
+            goals: Vec::new(),
+            money: Money::default(),
         }
     }
 }

@@ -22,6 +22,11 @@ pub struct TrafficReport {
     pub statuses: Statuses,
     pub bots: Bots,
     pub time: Time,
+    pub funnels: Vec<FunnelReport>,
+    pub goals: Vec<GoalReport>,
+    pub errors: ErrorsReport,
+    /// Currency label of money figures, when configured.
+    pub currency: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -206,4 +211,188 @@ pub struct TimeBucket {
     pub human_requests: u64,
     pub pageviews: u64,
     pub sessions: u64,
+}
+
+/// One funnel (docs/report-json.md, `funnels[]`).
+#[derive(Clone, Debug, Serialize)]
+pub struct FunnelReport {
+    pub name: String,
+    /// `session` or `window`.
+    pub mode: String,
+    pub steps: Vec<StepReport>,
+    /// Sessions (window mode: visitor windows) that reached the last step.
+    pub conversions: u64,
+    /// conversions / sessions reaching the first step.
+    pub conversion_rate: f64,
+    /// conversions x average order value, when it is configured.
+    pub revenue: Option<f64>,
+    /// Sessions that received a 5xx on a URL matching any step, and of those the ones that did
+    /// not reach the last step.
+    pub server_errors: ErrorSessions,
+    /// Sessions that received an error while in the funnel (from the first step until they
+    /// converted or left), by kind: `server` (5xx), `rejected` (401, 403, 405, 429, 444, 499...),
+    /// `not_found` (404, 410), `any`.
+    pub errors_in_funnel: Vec<ErrorKindRow>,
+    /// (status, path) of in-funnel errors, most non-converted sessions first.
+    pub error_paths: Vec<ErrorPath>,
+    pub lost_conversions: Option<LostConversions>,
+    /// Steps reached per channel, campaign, device and landing page.
+    pub breakdown: Option<Breakdown>,
+    /// Conversion by the response time of the landing page view (logs with durations).
+    pub by_speed: Vec<SpeedRow>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StepReport {
+    pub name: String,
+    pub sessions: u64,
+    pub conversion_from_previous: f64,
+    pub conversion_from_first: f64,
+    /// Sessions of the previous step that did not reach this one.
+    pub drop_off: u64,
+    pub median_s_from_previous: Option<u64>,
+    pub p90_s_from_previous: Option<u64>,
+    /// Sessions whose furthest step is this one (they left here).
+    pub left_here: u64,
+    /// Of those, the sessions that had received an error in the funnel before leaving.
+    pub left_after_error: u64,
+    /// Response time of the page views matching this step (logs with durations).
+    pub duration_p50_ms: Option<u64>,
+    pub duration_p95_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ErrorSessions {
+    pub sessions: u64,
+    pub not_converted: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorKindRow {
+    pub kind: String,
+    pub sessions: u64,
+    pub converted: u64,
+    pub not_converted: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorPath {
+    pub status: u16,
+    pub path: String,
+    pub sessions: u64,
+    pub not_converted: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LostConversions {
+    /// Sum over steps of `errored_and_left x clean_conversion_rate`.
+    pub estimate: f64,
+    /// estimate x average order value, when configured.
+    pub value: Option<f64>,
+    pub by_step: Vec<LostAtStep>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LostAtStep {
+    pub step: String,
+    /// Sessions that got an error while at this step (after reaching it, before the next).
+    pub errored: u64,
+    /// Of those, the sessions that did not convert.
+    pub errored_and_left: u64,
+    /// Conversion rate from this step of sessions that reached it without any in-funnel error.
+    pub clean_conversion_rate: f64,
+    pub lost: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Breakdown {
+    pub channel: Vec<BreakdownRow>,
+    pub campaign: Vec<BreakdownRow>,
+    pub device: Vec<BreakdownRow>,
+    pub landing_page: Vec<BreakdownRow>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BreakdownRow {
+    pub value: String,
+    /// Sessions reaching each step.
+    pub steps: Vec<u64>,
+    pub conversion_rate: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SpeedRow {
+    /// `<100ms`, `100-300ms`, `300ms-1s`, `1-3s`, `3s+`.
+    pub bucket: String,
+    pub sessions: u64,
+    pub conversions: u64,
+    pub conversion_rate: f64,
+}
+
+/// One goal (`goals[]`).
+#[derive(Clone, Debug, Serialize)]
+pub struct GoalReport {
+    pub name: String,
+    /// Sessions with at least one matching request.
+    pub conversions: u64,
+    /// conversions / sessions.
+    pub conversion_rate: f64,
+    pub value: Option<f64>,
+    pub by_channel: Vec<RateRow>,
+    pub by_campaign: Vec<RateRow>,
+    pub by_landing_page: Vec<RateRow>,
+    pub by_device: Vec<RateRow>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RateRow {
+    pub value: String,
+    pub sessions: u64,
+    pub conversions: u64,
+    pub conversion_rate: f64,
+}
+
+/// `errors`: broken links, rejected requests, slow pages.
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorsReport {
+    /// 404 responses (humans and bots) whose referrer is on the site.
+    pub broken_internal_links: u64,
+    /// Internal broken links: source page -> missing target.
+    pub internal_links: Vec<BrokenLink>,
+    /// 404s reached from other sites (inbound links worth a redirect): referrer domain -> target.
+    pub external_links: Vec<BrokenLink>,
+    /// 404s served to search-engine crawlers, per path.
+    pub crawler_not_found: Vec<Row>,
+    /// Rejected requests (401, 403, 405, 429, 444, 499...) served to humans and to bots.
+    pub rejected_humans: RejectedReport,
+    pub rejected_bots: RejectedReport,
+    /// Response times per page (logs with durations), most viewed first.
+    pub slow_pages: Vec<PageSpeed>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BrokenLink {
+    /// Source page (internal) or referrer domain (external).
+    pub source: String,
+    pub target: String,
+    pub hits: u64,
+    /// Human sessions that hit it, and of those the ones inside a funnel.
+    pub sessions: u64,
+    pub in_funnel_sessions: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RejectedReport {
+    pub requests: u64,
+    /// Human sessions with at least one rejected request (0 for bots).
+    pub sessions: u64,
+    pub by_status: Vec<Row>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PageSpeed {
+    pub path: String,
+    pub views: u64,
+    pub p50_ms: u64,
+    pub p95_ms: u64,
 }

@@ -1,0 +1,176 @@
+//! Errors that cost visitors, outside the funnel view: broken links (404s by where the link
+//! was), rejected requests served to humans vs bots, and slow pages.
+
+use rustc_hash::FxHashMap;
+
+use crate::report::*;
+use crate::session::{ClosedSession, ErrorKind};
+use crate::speed::SpeedHistogram;
+
+/// (referrer host, referrer path, target path)
+type LinkKey = (u32, u32, u32);
+
+#[derive(Default)]
+struct LinkCount {
+    hits: u64,
+    sessions: u64,
+    in_funnel: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct ErrorStats {
+    links: FxHashMap<LinkKey, LinkCount>,
+    crawler_404: FxHashMap<u32, u64>,
+    rejected_sessions: u64,
+    page_speed: FxHashMap<u32, SpeedHistogram>,
+}
+
+/// Names the error report needs.
+pub(crate) struct ErrorNames<'a> {
+    pub path: &'a dyn Fn(u32) -> String,
+    pub host: &'a dyn Fn(u32) -> String,
+    pub is_site_host: &'a dyn Fn(u32) -> bool,
+}
+
+impl ErrorStats {
+    /// A 404 served to a bot (bots have no sessions); `search` for search-engine crawlers.
+    pub fn bot_not_found(&mut self, referrer: (u32, u32), target: u32, search: bool) {
+        let l = self
+            .links
+            .entry((referrer.0, referrer.1, target))
+            .or_default();
+        l.hits += 1;
+        if search {
+            *self.crawler_404.entry(target).or_default() += 1;
+        }
+    }
+
+    /// A human session; `in_funnel` tells whether each event lies inside a funnel.
+    pub fn add_session(&mut self, s: &ClosedSession<'_>, in_funnel: &dyn Fn(i64) -> bool) {
+        let mut seen: Vec<LinkKey> = Vec::new();
+        let mut rejected = false;
+        for e in s.events {
+            if e.page
+                && let Some(d) = e.duration_us
+            {
+                self.page_speed.entry(e.path).or_default().add(d);
+            }
+            rejected |= ErrorKind::of(e.status) == Some(ErrorKind::Rejected);
+            if e.status != 404 {
+                continue;
+            }
+            let key = (e.referrer.0, e.referrer.1, e.path);
+            let l = self.links.entry(key).or_default();
+            l.hits += 1;
+            if !seen.contains(&key) {
+                seen.push(key);
+                l.sessions += 1;
+                l.in_funnel += u64::from(in_funnel(e.ts));
+            }
+        }
+        self.rejected_sessions += u64::from(rejected);
+    }
+
+    pub fn finish(
+        self,
+        names: &ErrorNames<'_>,
+        status_human: &[u64],
+        status_bot: &[u64],
+        top: usize,
+    ) -> ErrorsReport {
+        let mut internal = Vec::new();
+        let mut external: FxHashMap<(String, u32), (u64, u64, u64)> = FxHashMap::default();
+        let mut broken_internal = 0;
+        for (&(host, ref_path, target), c) in &self.links {
+            if host == 0 {
+                continue;
+            }
+            if (names.is_site_host)(host) {
+                broken_internal += c.hits;
+                internal.push(BrokenLink {
+                    source: (names.path)(ref_path),
+                    target: (names.path)(target),
+                    hits: c.hits,
+                    sessions: c.sessions,
+                    in_funnel_sessions: c.in_funnel,
+                });
+            } else {
+                let e = external.entry(((names.host)(host), target)).or_default();
+                e.0 += c.hits;
+                e.1 += c.sessions;
+                e.2 += c.in_funnel;
+            }
+        }
+        let order = |v: &mut Vec<BrokenLink>| {
+            v.sort_by(|a, b| {
+                (b.sessions, b.hits)
+                    .cmp(&(a.sessions, a.hits))
+                    .then_with(|| (&a.source, &a.target).cmp(&(&b.source, &b.target)))
+            });
+            v.truncate(top);
+        };
+        order(&mut internal);
+        let mut external: Vec<BrokenLink> = external
+            .into_iter()
+            .map(
+                |((source, target), (hits, sessions, in_funnel))| BrokenLink {
+                    source,
+                    target: (names.path)(target),
+                    hits,
+                    sessions,
+                    in_funnel_sessions: in_funnel,
+                },
+            )
+            .collect();
+        order(&mut external);
+        let mut crawler: Vec<Row> = self
+            .crawler_404
+            .iter()
+            .map(|(&p, &n)| Row {
+                value: (names.path)(p),
+                count: n,
+            })
+            .collect();
+        crawler.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        crawler.truncate(top);
+        let rejected = |counts: &[u64], sessions: u64| {
+            let by_status: Vec<Row> = counts
+                .iter()
+                .enumerate()
+                .filter(|&(code, &n)| {
+                    n > 0 && code < 600 && ErrorKind::of(code as u16) == Some(ErrorKind::Rejected)
+                })
+                .map(|(code, &n)| Row {
+                    value: code.to_string(),
+                    count: n,
+                })
+                .collect();
+            RejectedReport {
+                requests: by_status.iter().map(|r| r.count).sum(),
+                sessions,
+                by_status,
+            }
+        };
+        let mut slow: Vec<PageSpeed> = self
+            .page_speed
+            .iter()
+            .map(|(&p, h)| PageSpeed {
+                path: (names.path)(p),
+                views: h.count(),
+                p50_ms: h.quantile_ms(0.5).unwrap_or(0),
+                p95_ms: h.quantile_ms(0.95).unwrap_or(0),
+            })
+            .collect();
+        slow.sort_by(|a, b| b.views.cmp(&a.views).then_with(|| a.path.cmp(&b.path)));
+        slow.truncate(top);
+        ErrorsReport {
+            broken_internal_links: broken_internal,
+            internal_links: internal,
+            external_links: external,
+            crawler_not_found: crawler,
+            rejected_humans: rejected(status_human, self.rejected_sessions),
+            rejected_bots: rejected(status_bot, 0),
+            slow_pages: slow,
+        }
+    }
+}

@@ -1,0 +1,465 @@
+//! Building the report from the aggregated counters: names for ids, rankings, channels.
+
+use rustc_hash::FxHashMap;
+
+use super::*;
+use crate::channel::{Channel, channel, strip_www};
+use crate::errors::ErrorNames;
+use crate::funnel::Names;
+use crate::report::*;
+use clickpath_model::format_rfc3339_micros;
+
+/// (utm_source, utm_medium, utm_campaign)
+type CampaignKey = (Option<String>, Option<String>, Option<String>);
+
+/// Names for ids once the site's hosts are known.
+struct Resolver<'a> {
+    agg: &'a TrafficAggregator,
+    site_hosts: &'a [String],
+    site_ids: Vec<u32>,
+}
+
+impl Resolver<'_> {
+    fn is_site_host(&self, id: u32) -> bool {
+        id != 0
+            && (self.site_ids.contains(&id)
+                || self
+                    .site_hosts
+                    .iter()
+                    .any(|s| strip_www(s) == strip_www(self.agg.hosts.get(id))))
+    }
+
+    fn internal(&self, l: &Landing) -> bool {
+        l.referrer_host != 0 && (l.referrer_host == l.vhost || self.is_site_host(l.referrer_host))
+    }
+
+    fn channel_of(&self, l: &Landing) -> Channel {
+        let host = (l.referrer_host != 0).then(|| self.agg.hosts.get(l.referrer_host));
+        channel(
+            host,
+            self.internal(l),
+            &self.agg.utms[l.utm as usize],
+            l.clicks,
+        )
+    }
+}
+
+impl Names for Resolver<'_> {
+    fn path(&self, id: u32) -> &str {
+        self.agg.paths.get(id)
+    }
+
+    fn channel(&self, l: &Landing) -> String {
+        self.channel_of(l).as_str().to_owned()
+    }
+
+    fn campaign(&self, l: &Landing) -> Option<String> {
+        let u = &self.agg.utms[l.utm as usize];
+        let f = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        (!u.is_empty()).then(|| format!("{} / {} / {}", f(&u.source), f(&u.medium), f(&u.campaign)))
+    }
+
+    fn device(&self, agent: u32) -> String {
+        self.agg.agents.get(agent).device.as_str().to_owned()
+    }
+}
+
+impl TrafficAggregator {
+    /// Closes every open session and builds the report.
+    pub fn finish(mut self) -> TrafficReport {
+        let open: Vec<Session> = self.active.drain().map(|(_, s)| s).collect();
+        for s in open {
+            self.close(s);
+        }
+        let top = self.cfg.top;
+        let funnels = std::mem::take(&mut self.funnels);
+        let goals = std::mem::take(&mut self.goals);
+        let errors = std::mem::take(&mut self.errors);
+        let (site_hosts, hosts_from) = self.site_hosts();
+        let site_ids: Vec<u32> = site_hosts
+            .iter()
+            .filter_map(|h| self.hosts.lookup(h))
+            .collect();
+        let resolver = Resolver {
+            agg: &self,
+            site_hosts: &site_hosts,
+            site_ids: site_ids.clone(),
+        };
+        let money = &self.cfg.money;
+        let funnel_reports: Vec<FunnelReport> = funnels
+            .into_iter()
+            .map(|f| f.finish(&resolver, money, top))
+            .collect();
+        let goal_reports: Vec<GoalReport> = goals
+            .into_iter()
+            .map(|g| g.finish(&resolver, top))
+            .collect();
+        let path_name = |id: u32| self.paths.get(id).to_owned();
+        let host_name = |id: u32| self.hosts.get(id).to_owned();
+        let is_site = |id: u32| resolver.is_site_host(id);
+        let error_report = errors.finish(
+            &ErrorNames {
+                path: &path_name,
+                host: &host_name,
+                is_site_host: &is_site,
+            },
+            &self.status_human,
+            &self.status_bot,
+            top,
+        );
+        let paths = &self.paths;
+        let path_rows = |m: &FxHashMap<u32, u64>| {
+            ranked(m.iter().map(|(&k, &v)| (paths.get(k).to_owned(), v)), top)
+        };
+
+        // Acquisition, from each session's landing.
+        let mut channels: FxHashMap<Channel, u64> = FxHashMap::default();
+        let mut campaigns: FxHashMap<CampaignKey, u64> = FxHashMap::default();
+        let mut terms: FxHashMap<String, u64> = FxHashMap::default();
+        let mut contents: FxHashMap<String, u64> = FxHashMap::default();
+        let mut domains: FxHashMap<String, u64> = FxHashMap::default();
+        for (l, &n) in &self.landings {
+            let utm = &self.utms[l.utm as usize];
+            let host = (l.referrer_host != 0).then(|| self.hosts.get(l.referrer_host));
+            let internal = resolver.internal(l);
+            *channels.entry(resolver.channel_of(l)).or_default() += n;
+            if !utm.is_empty() {
+                *campaigns
+                    .entry((utm.source.clone(), utm.medium.clone(), utm.campaign.clone()))
+                    .or_default() += n;
+            }
+            if let Some(t) = &utm.term {
+                *terms.entry(t.clone()).or_default() += n;
+            }
+            if let Some(c) = &utm.content {
+                *contents.entry(c.clone()).or_default() += n;
+            }
+            if let (Some(h), false) = (host, internal) {
+                *domains.entry(strip_www(h).to_owned()).or_default() += n;
+            }
+        }
+        let mut campaign_rows: Vec<Campaign> = campaigns
+            .into_iter()
+            .map(|((source, medium, campaign), sessions)| Campaign {
+                source,
+                medium,
+                campaign,
+                sessions,
+            })
+            .collect();
+        campaign_rows.sort_by(|a, b| {
+            b.sessions.cmp(&a.sessions).then_with(|| {
+                (&a.source, &a.medium, &a.campaign).cmp(&(&b.source, &b.medium, &b.campaign))
+            })
+        });
+        campaign_rows.truncate(top);
+
+        // Technology, per session.
+        let mut devices: FxHashMap<String, u64> = FxHashMap::default();
+        let mut browsers: FxHashMap<String, u64> = FxHashMap::default();
+        let mut oses: FxHashMap<String, u64> = FxHashMap::default();
+        for (&agent, &n) in &self.sessions_by_agent {
+            let a = self.agents.get(agent);
+            *devices.entry(a.device.as_str().to_owned()).or_default() += n;
+            *browsers.entry(a.browser.clone()).or_default() += n;
+            *oses.entry(a.os.clone()).or_default() += n;
+        }
+
+        // Bots.
+        let mut by_family: FxHashMap<String, u64> = FxHashMap::default();
+        let mut by_name: FxHashMap<(String, String), BotStats> = FxHashMap::default();
+        for (&agent, b) in &self.bots {
+            let (name, family) = self
+                .agents
+                .get(agent)
+                .bot
+                .clone()
+                .expect("bot agents have a name");
+            *by_family.entry(family.as_str().to_owned()).or_default() += b.requests;
+            let e = by_name
+                .entry((name, family.as_str().to_owned()))
+                .or_default();
+            e.requests += b.requests;
+            for (x, y) in e.classes.iter_mut().zip(b.classes) {
+                *x += y;
+            }
+            for (&p, &n) in &b.paths {
+                *e.paths.entry(p).or_default() += n;
+            }
+        }
+        let mut bot_rows: Vec<BotRow> = by_name
+            .into_iter()
+            .map(|((name, family), b)| BotRow {
+                name,
+                family,
+                requests: b.requests,
+                statuses: class_rows(&b.classes),
+                top_paths: path_rows(&b.paths),
+            })
+            .collect();
+        bot_rows.sort_by(|a, b| {
+            b.requests
+                .cmp(&a.requests)
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        bot_rows.truncate(top);
+
+        let journeys = ranked(
+            self.journeys.iter().map(|(j, &n)| {
+                let parts: Vec<&str> = j
+                    .iter()
+                    .take_while(|&&id| id != 0)
+                    .map(|&id| paths.get(id))
+                    .collect();
+                (parts.join(" > "), n)
+            }),
+            top,
+        );
+        let mut page_times: Vec<PageTime> = self
+            .time_on_page_by_path
+            .iter()
+            .map(|(&id, &(n, total))| PageTime {
+                path: paths.get(id).to_owned(),
+                measured: n,
+                mean_s: round2(total as f64 / n as f64 / MICROS as f64),
+            })
+            .collect();
+        page_times.sort_by(|a, b| {
+            b.measured
+                .cmp(&a.measured)
+                .then_with(|| a.path.cmp(&b.path))
+        });
+        page_times.truncate(top);
+
+        let mut all_classes = [0u64; 6];
+        for (code, &n) in self.status_all.iter().enumerate() {
+            all_classes[if code == 600 { 0 } else { (code / 100).min(5) }] += n;
+        }
+        let visitors = self.visitors.len() as u64;
+        let returning = self.visitors.values().filter(|&&n| n > 1).count() as u64;
+        let d = &self.durations;
+        let day_rows = self
+            .by_day
+            .iter()
+            .map(|(&day, b)| bucket(day_label(day), b))
+            .collect();
+        let hour_rows = self
+            .by_hour
+            .iter()
+            .enumerate()
+            .map(|(h, b)| bucket(format!("{h:02}"), b))
+            .collect();
+        let ts_label = |t: i64| {
+            let mut s = String::new();
+            format_rfc3339_micros(t, &mut s);
+            s
+        };
+
+        TrafficReport {
+            settings: Settings {
+                session_timeout_s: self.cfg.session_timeout_s,
+                split_at_midnight: self.cfg.split_at_midnight,
+                split_on_campaign: self.cfg.split_on_campaign,
+                visitor_key: match self.cfg.visitor_key {
+                    VisitorKey::IpUa => "ip+ua".into(),
+                    VisitorKey::Ip => "ip".into(),
+                },
+                top,
+            },
+            period: self.first_ts.zip(self.last_ts).map(|(f, l)| Period {
+                first: ts_label(f),
+                last: ts_label(l),
+            }),
+            site: Site {
+                hosts: site_hosts,
+                hosts_from,
+            },
+            traffic: Traffic {
+                requests: self.requests,
+                human_requests: self.human_requests,
+                bot_requests: self.bot_requests,
+                visitors,
+                visitors_new: visitors - returning,
+                visitors_returning: returning,
+                sessions: self.sessions,
+                sessions_returning: self.sessions_returning,
+                pageviews: self.pageviews,
+                sessions_with_pageviews: self.sessions_with_pages,
+                pages_per_session: round2(ratio(self.pageviews, self.sessions_with_pages)),
+                bounces: self.bounces,
+                bounce_rate: round4(ratio(self.bounces, self.sessions_with_pages)),
+                session_duration: Durations {
+                    mean_s: round2(d.mean()),
+                    median_s: d.quantile(0.5),
+                    p90_s: d.quantile(0.9),
+                    buckets: [
+                        ("0-10s", 0, 10),
+                        ("10-30s", 10, 30),
+                        ("30-60s", 30, 60),
+                        ("1-3min", 60, 180),
+                        ("3-10min", 180, 600),
+                        ("10-30min", 600, 1800),
+                        ("30min+", 1800, usize::MAX),
+                    ]
+                    .into_iter()
+                    .map(|(l, a, b)| Row {
+                        value: l.into(),
+                        count: d.between(a, b),
+                    })
+                    .collect(),
+                },
+                time_on_page: TimeOnPage {
+                    measured: self.time_on_page.count(),
+                    censored: self.censored,
+                    mean_s: round2(self.time_on_page.mean()),
+                    median_s: self.time_on_page.quantile(0.5),
+                },
+            },
+            pages: Pages {
+                top: path_rows(&self.pageviews_by_path),
+                entry: path_rows(&self.entry),
+                exit: path_rows(&self.exit),
+                paths: journeys,
+                next: self.next_from.map(|from| NextPages {
+                    from: paths.get(from).to_owned(),
+                    views: self.next_views,
+                    exits: self.next_exits,
+                    to: path_rows(&self.next),
+                }),
+                time_on_page: page_times,
+            },
+            acquisition: Acquisition {
+                channels: ranked(
+                    channels
+                        .into_iter()
+                        .map(|(c, n)| (c.as_str().to_owned(), n)),
+                    usize::MAX,
+                ),
+                campaigns: campaign_rows,
+                terms: ranked(terms, top),
+                contents: ranked(contents, top),
+                referrer_domains: ranked(domains, top),
+            },
+            technology: Technology {
+                devices: ranked(devices, usize::MAX),
+                browsers: ranked(browsers, top),
+                os: ranked(oses, top),
+            },
+            statuses: Statuses {
+                all: status_rows(&self.status_all),
+                human: status_rows(&self.status_human),
+                bot: status_rows(&self.status_bot),
+                classes: class_rows(&all_classes),
+            },
+            bots: Bots {
+                requests: self.bot_requests,
+                by_family: ranked(by_family, usize::MAX),
+                by_name: bot_rows,
+            },
+            time: Time {
+                by_day: day_rows,
+                by_hour: hour_rows,
+            },
+            funnels: funnel_reports,
+            goals: goal_reports,
+            errors: error_report,
+            currency: self.cfg.money.currency.clone(),
+        }
+    }
+
+    /// The site's hosts: given, else the vhosts in the log, else the referrer host seen most.
+    fn site_hosts(&self) -> (Vec<String>, String) {
+        if !self.cfg.site_hosts.is_empty() {
+            let hosts = self
+                .cfg
+                .site_hosts
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect();
+            return (hosts, "flag".into());
+        }
+        if !self.vhosts_seen.is_empty() {
+            let mut hosts: Vec<String> = self
+                .vhosts_seen
+                .keys()
+                .map(|&id| self.hosts.get(id).to_owned())
+                .collect();
+            hosts.sort();
+            return (hosts, "vhost".into());
+        }
+        match self
+            .referrer_hosts_seen
+            .iter()
+            .max_by_key(|&(&id, &n)| (n, std::cmp::Reverse(id)))
+        {
+            Some((&id, _)) => (vec![self.hosts.get(id).to_owned()], "referrers".into()),
+            None => (Vec::new(), "none".into()),
+        }
+    }
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// Most counted first, ties by value; at most `top` rows.
+fn ranked(items: impl IntoIterator<Item = (String, u64)>, top: usize) -> Vec<Row> {
+    let mut rows: Vec<Row> = items
+        .into_iter()
+        .map(|(value, count)| Row { value, count })
+        .collect();
+    rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    rows.truncate(top);
+    rows
+}
+
+fn status_rows(counts: &[u64]) -> Vec<Row> {
+    counts
+        .iter()
+        .enumerate()
+        .filter(|&(_, &n)| n > 0)
+        .map(|(code, &n)| Row {
+            value: if code == 600 {
+                "none".into()
+            } else {
+                code.to_string()
+            },
+            count: n,
+        })
+        .collect()
+}
+
+fn class_rows(classes: &[u64; 6]) -> Vec<Row> {
+    ["none", "1xx", "2xx", "3xx", "4xx", "5xx"]
+        .iter()
+        .zip(classes)
+        .filter(|&(_, &n)| n > 0)
+        .map(|(l, &n)| Row {
+            value: (*l).into(),
+            count: n,
+        })
+        .collect()
+}
+
+fn day_label(day: i64) -> String {
+    let (y, m, d) = clickpath_model::civil_from_days(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn bucket(at: String, b: &Bucket) -> TimeBucket {
+    TimeBucket {
+        at,
+        requests: b.requests,
+        human_requests: b.human,
+        pageviews: b.pageviews,
+        sessions: b.sessions,
+    }
+}

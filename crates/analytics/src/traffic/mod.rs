@@ -1,0 +1,522 @@
+//! The traffic aggregator: one streaming pass over request batches, in input order.
+//!
+//! Per request it classifies the user agent (cached per distinct string), counts statuses and
+//! time buckets, and for humans assigns the request to the visitor's open session. A session
+//! closes when its visitor comes back after the idle timeout or when the stream's clock (the
+//! latest time seen) passes its last request by the timeout plus a slack for lines written out
+//! of order; closed sessions are folded into counters and forgotten. Memory therefore follows
+//! the visitors active within the timeout, plus one small entry per distinct visitor (needed for
+//! exact new-vs-returning counts).
+
+use std::collections::BTreeMap;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int16Type, TimestampMicrosecondType, UInt16Type, UInt64Type};
+use arrow_array::{Array, RecordBatch};
+use clickpath_model::field;
+use rustc_hash::FxHashMap;
+
+use crate::agent::Agents;
+use crate::bots::BotFamily;
+use crate::channel::{Utm, campaign_params, referrer_host};
+use crate::config::{TrafficConfig, VisitorKey};
+use crate::errors::ErrorStats;
+use crate::funnel::{FunnelStats, GoalStats};
+use crate::histogram::SecondsHistogram;
+use crate::interner::Interner;
+use crate::matcher::{Matcher, Request};
+use crate::session::{ClosedSession, Event, Landing, VisitorId};
+
+mod finish;
+
+const MICROS: i64 = 1_000_000;
+/// Lines up to this late (behind the latest time seen) still join their session.
+const OUT_OF_ORDER_SLACK_S: i64 = 120;
+const SWEEP_EVERY_S: i64 = 60;
+
+struct Session {
+    first: i64,
+    last: i64,
+    /// Local day of the last request (for the midnight split).
+    last_day: i64,
+    first_local: i64,
+    agent: u32,
+    returning: bool,
+    landing: Landing,
+    /// Time of the page view the landing came from (None: from the first request).
+    landing_at: Option<i64>,
+    visitor: VisitorId,
+    /// Page views, errors and requests matching funnel steps or goals, in arrival order.
+    events: Vec<Event>,
+}
+
+#[derive(Default)]
+struct BotStats {
+    requests: u64,
+    classes: [u64; 6],
+    paths: FxHashMap<u32, u64>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Bucket {
+    requests: u64,
+    human: u64,
+    pageviews: u64,
+    sessions: u64,
+}
+
+/// Accumulates the traffic report over batches of the hit schema.
+pub struct TrafficAggregator {
+    cfg: TrafficConfig,
+    agents: Agents,
+    paths: Interner,
+    hosts: Interner,
+    utms: Vec<Utm>,
+    utm_ids: FxHashMap<Utm, u32>,
+    next_from: Option<u32>,
+    active: FxHashMap<VisitorId, Session>,
+    visitors: FxHashMap<VisitorId, u32>,
+    clock: i64,
+    last_sweep: i64,
+    first_ts: Option<i64>,
+    last_ts: Option<i64>,
+    // per request
+    requests: u64,
+    human_requests: u64,
+    bot_requests: u64,
+    pageviews: u64,
+    status_all: Vec<u64>,
+    status_human: Vec<u64>,
+    status_bot: Vec<u64>,
+    by_day: BTreeMap<i64, Bucket>,
+    by_hour: [Bucket; 24],
+    bots: FxHashMap<u32, BotStats>,
+    referrer_hosts_seen: FxHashMap<u32, u64>,
+    vhosts_seen: FxHashMap<u32, u64>,
+    pageviews_by_path: FxHashMap<u32, u64>,
+    // per session
+    sessions: u64,
+    sessions_returning: u64,
+    sessions_with_pages: u64,
+    bounces: u64,
+    durations: SecondsHistogram,
+    time_on_page: SecondsHistogram,
+    time_on_page_by_path: FxHashMap<u32, (u64, u64)>,
+    censored: u64,
+    entry: FxHashMap<u32, u64>,
+    exit: FxHashMap<u32, u64>,
+    journeys: FxHashMap<[u32; 3], u64>,
+    next: FxHashMap<u32, u64>,
+    next_views: u64,
+    next_exits: u64,
+    landings: FxHashMap<Landing, u64>,
+    sessions_by_agent: FxHashMap<u32, u64>,
+    last_referrer: (String, u32),
+    /// Funnel steps then goals, each with its bit in `Event::matches`.
+    matchers: Vec<Matcher>,
+    funnels: Vec<FunnelStats>,
+    goals: Vec<GoalStats>,
+    errors: ErrorStats,
+}
+
+fn opt(a: &arrow_array::StringArray, r: usize) -> Option<&str> {
+    a.is_valid(r).then(|| a.value(r))
+}
+
+fn local_seconds(ts: i64, tz: Option<i16>) -> i64 {
+    ts.div_euclid(MICROS) + i64::from(tz.unwrap_or(0)) * 60
+}
+
+impl TrafficAggregator {
+    pub fn new(cfg: TrafficConfig) -> Self {
+        let mut matchers = Vec::new();
+        let mut funnels = Vec::new();
+        for f in &cfg.funnels {
+            funnels.push(FunnelStats::new(f.clone(), matchers.len()));
+            matchers.extend(f.steps.iter().map(|(_, m)| m.clone()));
+        }
+        let mut goals = Vec::new();
+        for g in &cfg.goals {
+            goals.push(GoalStats::new(g.clone(), matchers.len()));
+            matchers.push(g.matcher.clone());
+        }
+        let mut paths = Interner::new();
+        let next_from = cfg.next_from.as_deref().map(|p| paths.intern(p));
+        let timeout = cfg.session_timeout_s.max(1) as usize;
+        Self {
+            agents: Agents::new(),
+            paths,
+            hosts: Interner::new(),
+            utms: vec![Utm::default()],
+            utm_ids: FxHashMap::default(),
+            next_from,
+            active: FxHashMap::default(),
+            visitors: FxHashMap::default(),
+            clock: i64::MIN,
+            last_sweep: i64::MIN,
+            first_ts: None,
+            last_ts: None,
+            requests: 0,
+            human_requests: 0,
+            bot_requests: 0,
+            pageviews: 0,
+            status_all: vec![0; 601],
+            status_human: vec![0; 601],
+            status_bot: vec![0; 601],
+            by_day: BTreeMap::new(),
+            by_hour: [Bucket::default(); 24],
+            bots: FxHashMap::default(),
+            referrer_hosts_seen: FxHashMap::default(),
+            vhosts_seen: FxHashMap::default(),
+            pageviews_by_path: FxHashMap::default(),
+            sessions: 0,
+            sessions_returning: 0,
+            sessions_with_pages: 0,
+            bounces: 0,
+            durations: SecondsHistogram::new(24 * 3600),
+            time_on_page: SecondsHistogram::new(timeout),
+            time_on_page_by_path: FxHashMap::default(),
+            censored: 0,
+            entry: FxHashMap::default(),
+            exit: FxHashMap::default(),
+            journeys: FxHashMap::default(),
+            next: FxHashMap::default(),
+            next_views: 0,
+            next_exits: 0,
+            landings: FxHashMap::default(),
+            sessions_by_agent: FxHashMap::default(),
+            last_referrer: (String::new(), 0),
+            matchers,
+            funnels,
+            goals,
+            errors: ErrorStats::default(),
+            cfg,
+        }
+    }
+
+    fn utm_id(&mut self, utm: Utm) -> u32 {
+        if utm == Utm::default() {
+            return 0;
+        }
+        if let Some(&id) = self.utm_ids.get(&utm) {
+            return id;
+        }
+        let id = self.utms.len() as u32;
+        self.utms.push(utm.clone());
+        self.utm_ids.insert(utm, id);
+        id
+    }
+
+    fn referrer_host_id(&mut self, referrer: Option<&str>) -> u32 {
+        let Some(r) = referrer else { return 0 };
+        if self.last_referrer.0 == r {
+            return self.last_referrer.1;
+        }
+        let id = referrer_host(r).map_or(0, |h| self.hosts.intern(&h.to_ascii_lowercase()));
+        self.last_referrer = (r.to_owned(), id);
+        id
+    }
+
+    /// (host id, path id) of a referrer URL, for 404s.
+    fn referrer_ids(&mut self, referrer: Option<&str>) -> (u32, u32) {
+        let Some(r) = referrer else { return (0, 0) };
+        let host = self.referrer_host_id(Some(r));
+        let rest = r.split_once("://").map_or(r, |(_, rest)| rest);
+        let path = rest.find('/').map_or("/", |i| &rest[i..]);
+        let path = path.split(['?', '#']).next().unwrap_or(path);
+        (host, self.paths.intern(path))
+    }
+
+    fn landing(
+        &mut self,
+        referrer: Option<&str>,
+        query: Option<&str>,
+        vhost: Option<&str>,
+    ) -> Landing {
+        let (utm, clicks) = campaign_params(query);
+        Landing {
+            referrer_host: self.referrer_host_id(referrer),
+            utm: self.utm_id(utm),
+            clicks,
+            vhost: vhost.map_or(0, |h| self.hosts.intern(&h.to_ascii_lowercase())),
+        }
+    }
+
+    /// Folds one batch (hit schema, in input order) into the report.
+    pub fn add(&mut self, batch: &RecordBatch) {
+        let col = |n| batch.column_by_name(n).expect("hit schema column");
+        let ts = col(field::TS).as_primitive::<TimestampMicrosecondType>();
+        let tz = col(field::TZ_OFFSET_MIN).as_primitive::<Int16Type>();
+        let client = col(field::CLIENT).as_primitive::<UInt64Type>();
+        let host = col(field::HOST).as_string::<i32>();
+        let method = col(field::METHOD).as_string::<i32>();
+        let path = col(field::PATH).as_string::<i32>();
+        let query = col(field::QUERY).as_string::<i32>();
+        let status = col(field::STATUS).as_primitive::<UInt16Type>();
+        let referrer = col(field::REFERRER).as_string::<i32>();
+        let ua = col(field::USER_AGENT).as_string::<i32>();
+        let duration = col(field::DURATION_US).as_primitive::<UInt64Type>();
+
+        for r in 0..batch.num_rows() {
+            let t = ts.value(r);
+            let tzr = tz.is_valid(r).then(|| tz.value(r));
+            let st = status.is_valid(r).then(|| status.value(r));
+            let st_index = st.map_or(600, |s| usize::from(s.min(599)));
+            self.requests += 1;
+            self.clock = self.clock.max(t);
+            self.first_ts = Some(self.first_ts.map_or(t, |f| f.min(t)));
+            self.last_ts = Some(self.last_ts.map_or(t, |l| l.max(t)));
+            self.status_all[st_index] += 1;
+            let local = local_seconds(t, tzr);
+            let day = local.div_euclid(86_400);
+            let hour = (local.rem_euclid(86_400) / 3600) as usize;
+            self.by_day.entry(day).or_default().requests += 1;
+            self.by_hour[hour].requests += 1;
+
+            let agent_id = self.agents.id(opt(ua, r));
+            let p = opt(path, r);
+            if self.agents.get(agent_id).bot.is_some() {
+                self.bot_requests += 1;
+                self.status_bot[st_index] += 1;
+                let path_id = p.map_or(0, |p| self.paths.intern(p));
+                let b = self.bots.entry(agent_id).or_default();
+                b.requests += 1;
+                b.classes[st.map_or(0, |s| usize::from(s / 100).min(5))] += 1;
+                *b.paths.entry(path_id).or_default() += 1;
+                if st == Some(404) {
+                    let search = self
+                        .agents
+                        .get(agent_id)
+                        .bot
+                        .as_ref()
+                        .is_some_and(|b| b.1 == BotFamily::Search);
+                    let referrer = self.referrer_ids(opt(referrer, r));
+                    self.errors.bot_not_found(referrer, path_id, search);
+                }
+                continue;
+            }
+            self.human_requests += 1;
+            self.status_human[st_index] += 1;
+            self.by_day.get_mut(&day).expect("just inserted").human += 1;
+            self.by_hour[hour].human += 1;
+            let rh = self.referrer_host_id(opt(referrer, r));
+            if rh != 0 {
+                *self.referrer_hosts_seen.entry(rh).or_default() += 1;
+            }
+            if let Some(h) = opt(host, r) {
+                let id = self.hosts.intern(&h.to_ascii_lowercase());
+                *self.vhosts_seen.entry(id).or_default() += 1;
+            }
+
+            let visitor = VisitorId {
+                client: client.value(r),
+                agent: match self.cfg.visitor_key {
+                    VisitorKey::IpUa => agent_id,
+                    VisitorKey::Ip => 0,
+                },
+            };
+            let is_page = self.cfg.pages.is_page(opt(method, r), st, p);
+            let (q, rf, h) = (opt(query, r), opt(referrer, r), opt(host, r));
+            let page_landing = if is_page {
+                Some(self.landing(rf, q, h))
+            } else {
+                None
+            };
+
+            // Does this request continue the visitor's open session?
+            let timeout = self.cfg.session_timeout_s * MICROS;
+            let split = match self.active.get(&visitor) {
+                None => true,
+                Some(s) => {
+                    t > s.last + timeout
+                        || t < s.first - timeout
+                        || (self.cfg.split_at_midnight && day != s.last_day)
+                        || (self.cfg.split_on_campaign
+                            && page_landing.is_some_and(|l| l.utm != 0 && l.utm != s.landing.utm))
+                }
+            };
+            if split {
+                if let Some(old) = self.active.remove(&visitor) {
+                    self.close(old);
+                }
+                let seen = self.visitors.entry(visitor).or_insert(0);
+                *seen += 1;
+                let returning = *seen > 1;
+                let landing = match page_landing {
+                    Some(l) => l,
+                    None => self.landing(rf, q, h),
+                };
+                self.active.insert(
+                    visitor,
+                    Session {
+                        first: t,
+                        last: t,
+                        last_day: day,
+                        first_local: local,
+                        agent: agent_id,
+                        returning,
+                        landing,
+                        landing_at: None,
+                        visitor,
+                        events: Vec::new(),
+                    },
+                );
+            }
+            let s = self.active.get_mut(&visitor).expect("session just ensured");
+            if t < s.first {
+                s.first = t;
+                s.first_local = local;
+            }
+            if t > s.last {
+                s.last = t;
+                s.last_day = day;
+            }
+            // Funnel steps and goals this request matches.
+            let (mut matches, mut path_matches) = (0u64, 0u64);
+            if !self.matchers.is_empty()
+                && let Some(p) = p
+            {
+                let req = Request {
+                    method: opt(method, r),
+                    path: p,
+                    query: q,
+                    status: st,
+                    is_pageview: is_page,
+                };
+                for (i, m) in self.matchers.iter().enumerate() {
+                    if m.matches(&req) {
+                        matches |= 1 << i;
+                    }
+                    if st.is_some_and(|s| s >= 500) && m.matches_path(p, q) {
+                        path_matches |= 1 << i;
+                    }
+                }
+            }
+            let code = st.unwrap_or(0);
+            if is_page || code >= 400 || matches != 0 {
+                let path_id = p.map_or(0, |p| self.paths.intern(p));
+                let referrer = if code == 404 {
+                    self.referrer_ids(rf)
+                } else {
+                    (0, 0)
+                };
+                let s = self.active.get_mut(&visitor).expect("session just ensured");
+                s.events.push(Event {
+                    ts: t,
+                    path: path_id,
+                    status: code,
+                    page: is_page,
+                    matches,
+                    path_matches,
+                    duration_us: duration.is_valid(r).then(|| duration.value(r)),
+                    referrer,
+                });
+                if is_page {
+                    if s.landing_at.is_none_or(|at| t < at) {
+                        s.landing_at = Some(t);
+                        s.landing = page_landing.expect("page views have a landing");
+                    }
+                    self.pageviews += 1;
+                    *self.pageviews_by_path.entry(path_id).or_default() += 1;
+                    self.by_day.get_mut(&day).expect("just inserted").pageviews += 1;
+                    self.by_hour[hour].pageviews += 1;
+                }
+            }
+        }
+        if self.clock >= self.last_sweep.saturating_add(SWEEP_EVERY_S * MICROS) {
+            self.sweep();
+        }
+    }
+
+    /// Closes the sessions the clock has left behind.
+    fn sweep(&mut self) {
+        self.last_sweep = self.clock;
+        let horizon = self.clock - (self.cfg.session_timeout_s + OUT_OF_ORDER_SLACK_S) * MICROS;
+        let expired: Vec<VisitorId> = self
+            .active
+            .iter()
+            .filter(|(_, s)| s.last < horizon)
+            .map(|(k, _)| *k)
+            .collect();
+        for k in expired {
+            if let Some(s) = self.active.remove(&k) {
+                self.close(s);
+            }
+        }
+        for f in &mut self.funnels {
+            f.sweep(horizon);
+        }
+    }
+
+    fn close(&mut self, mut s: Session) {
+        self.sessions += 1;
+        if s.returning {
+            self.sessions_returning += 1;
+        }
+        *self.sessions_by_agent.entry(s.agent).or_default() += 1;
+        *self.landings.entry(s.landing).or_default() += 1;
+        let day = s.first_local.div_euclid(86_400);
+        self.by_day.entry(day).or_default().sessions += 1;
+        self.by_hour[(s.first_local.rem_euclid(86_400) / 3600) as usize].sessions += 1;
+        self.durations
+            .add((s.last - s.first) as f64 / MICROS as f64);
+        s.events.sort_by_key(|e| e.ts);
+        let pages: Vec<(i64, u32)> = s
+            .events
+            .iter()
+            .filter(|e| e.page)
+            .map(|e| (e.ts, e.path))
+            .collect();
+        let closed = ClosedSession {
+            visitor: s.visitor,
+            events: &s.events,
+            landing: s.landing,
+            agent: s.agent,
+            entry: pages.first().map(|p| p.1),
+        };
+        for f in &mut self.funnels {
+            f.add_session(&closed);
+        }
+        for g in &mut self.goals {
+            g.add_session(&closed);
+        }
+        let spans: Vec<(i64, i64)> = self
+            .funnels
+            .iter()
+            .filter_map(|f| f.span(&s.events))
+            .collect();
+        self.errors
+            .add_session(&closed, &|t| spans.iter().any(|&(a, b)| a <= t && t <= b));
+        if pages.is_empty() {
+            return;
+        }
+        self.sessions_with_pages += 1;
+        if pages.len() == 1 {
+            self.bounces += 1;
+        }
+        *self.entry.entry(pages[0].1).or_default() += 1;
+        *self.exit.entry(pages[pages.len() - 1].1).or_default() += 1;
+        let mut journey = [0u32; 3];
+        for (slot, &(_, id)) in journey.iter_mut().zip(&pages) {
+            *slot = id;
+        }
+        *self.journeys.entry(journey).or_default() += 1;
+        self.censored += 1;
+        for pair in pages.windows(2) {
+            let ((t0, from), (t1, to)) = (pair[0], pair[1]);
+            self.time_on_page.add((t1 - t0) as f64 / MICROS as f64);
+            let e = self.time_on_page_by_path.entry(from).or_default();
+            e.0 += 1;
+            e.1 += (t1 - t0) as u64;
+            if Some(from) == self.next_from {
+                *self.next.entry(to).or_default() += 1;
+            }
+        }
+        if let Some(from) = self.next_from {
+            self.next_views += pages.iter().filter(|&&(_, id)| id == from).count() as u64;
+            if pages[pages.len() - 1].1 == from {
+                self.next_exits += 1;
+            }
+        }
+    }
+}
