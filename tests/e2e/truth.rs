@@ -36,11 +36,24 @@ fn loggen(dir: &Path, args: &[&str]) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap()
 }
 
+/// The example configuration that ships in the repository (its checkout funnel is loggen's).
+fn example_config() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/clickpath.toml")
+}
+
 fn check(args: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let truth = loggen(dir.path(), args);
-    let (code, out, err) =
-        run(clickpath(dir.path()).args(["report", "--json", "--top", "1000", "access.log"]));
+    let (code, out, err) = run(clickpath(dir.path())
+        .args([
+            "report",
+            "--json",
+            "--top",
+            "1000",
+            "access.log",
+            "--config",
+        ])
+        .arg(example_config()));
     assert_eq!(code, 0, "{err}");
     let r: Value = serde_json::from_str(&out).unwrap();
     let t = &r["traffic"];
@@ -100,6 +113,68 @@ fn check(args: &[&str]) {
             .sum();
         assert_eq!(ours, n.as_u64().unwrap(), "{ctx}: bot family {family}");
     }
+    // The checkout funnel, step by step, and the errors that cost it.
+    let funnel = &r["funnels"][0];
+    let steps: Vec<(String, u64)> = funnel["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_owned(),
+                s["sessions"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, u64)> = truth["funnel_sequential"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
+        .collect();
+    assert_eq!(steps.len(), want.len(), "{ctx}");
+    for (name, n) in &want {
+        assert!(
+            steps.contains(&(name.clone(), *n)),
+            "{ctx}: step {name}: {steps:?} vs {want:?}"
+        );
+    }
+    // In order, the last step's sessions are the funnel's conversions; loggen's `conversions`
+    // (sessions with a confirmation in any order) is the `order` goal (the last step's pattern).
+    assert_eq!(
+        funnel["conversions"], truth["funnel_sequential"]["confirm"],
+        "{ctx}: conversions"
+    );
+    assert_eq!(r["goals"][0]["name"], "order");
+    assert_eq!(
+        r["goals"][0]["conversions"], truth["conversions"],
+        "{ctx}: sessions with an order"
+    );
+    let restart = args
+        .iter()
+        .any(|a| a.starts_with("restart@") || a.starts_with("outage-5xx@"));
+    let server = &funnel["server_errors"];
+    if restart {
+        // A restart answers every page 502/503 for a while: more step URLs get a 5xx than
+        // loggen's payment-only count.
+        assert!(
+            server["sessions"].as_u64() >= truth["sessions_payment_5xx"].as_u64(),
+            "{ctx}"
+        );
+    } else {
+        assert_eq!(
+            server["sessions"], truth["sessions_payment_5xx"],
+            "{ctx}: sessions with a 5xx"
+        );
+        assert_eq!(
+            server["not_converted"], truth["sessions_payment_5xx_not_converted"],
+            "{ctx}: of those, not converted"
+        );
+    }
+    assert_eq!(
+        r["errors"]["broken_internal_links"], truth["status_404_internal_referrer"],
+        "{ctx}: internal broken links"
+    );
     // Visitor split and sessions agree with each other.
     let returning = truth["visitors_by_session_count"].as_object().unwrap();
     let one = returning.get("1").and_then(Value::as_u64).unwrap_or(0);
@@ -107,7 +182,7 @@ fn check(args: &[&str]) {
 }
 
 #[test]
-fn combined_utc() {
+fn combined_utc_with_sporadic_payment_errors() {
     check(&["--seed", "7", "--lines", "30000", "--format", "combined"]);
 }
 

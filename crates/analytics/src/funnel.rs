@@ -1,6 +1,9 @@
 //! Funnel and goal accounting over closed sessions: steps reached in order, time between steps,
 //! the errors met inside the funnel, their cost in conversions, and breakdowns.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use rustc_hash::FxHashMap;
 
 use crate::funnel_config::{Funnel, FunnelMode, Goal};
@@ -64,6 +67,8 @@ pub(crate) struct FunnelStats {
     by_entry: FxHashMap<u32, Vec<u64>>,
     by_speed: [(u64, u64); 5],
     windows: FxHashMap<VisitorId, Window>,
+    /// Window starts, earliest first, to close expired windows without scanning them all.
+    window_starts: BinaryHeap<Reverse<(i64, VisitorId)>>,
 }
 
 impl FunnelStats {
@@ -88,6 +93,7 @@ impl FunnelStats {
             by_entry: FxHashMap::default(),
             by_speed: [(0, 0); 5],
             windows: FxHashMap::default(),
+            window_starts: BinaryHeap::new(),
             funnel,
         }
     }
@@ -173,7 +179,9 @@ impl FunnelStats {
             .any(|e| e.status >= 500 && e.path_matches & mask != 0)
         {
             self.server_errors.sessions += 1;
-            if !converted {
+            // Never reached the last step, in order or not.
+            let last = self.bit(n - 1);
+            if !s.events.iter().any(|e| e.matches & last != 0) {
                 self.server_errors.not_converted += 1;
             }
         }
@@ -299,19 +307,21 @@ impl FunnelStats {
 
     /// Window mode: counts the windows that closed before `clock`.
     pub fn sweep(&mut self, clock: i64) {
-        if self.funnel.mode != FunnelMode::Window {
-            return;
-        }
         let window = self.funnel.window_s * 1_000_000;
-        let done: Vec<VisitorId> = self
-            .windows
-            .iter()
-            .filter(|(_, w)| w.reached_at[0] + window < clock)
-            .map(|(k, _)| *k)
-            .collect();
-        for k in done {
-            let w = self.windows.remove(&k).expect("listed");
-            self.count_reached(&w.reached_at);
+        while let Some(&Reverse((start, visitor))) = self.window_starts.peek() {
+            if start + window >= clock {
+                break;
+            }
+            self.window_starts.pop();
+            // The visitor's window may have been closed and another opened since.
+            if self
+                .windows
+                .get(&visitor)
+                .is_some_and(|w| w.reached_at[0] == start)
+            {
+                let w = self.windows.remove(&visitor).expect("just seen");
+                self.count_reached(&w.reached_at);
+            }
         }
     }
 

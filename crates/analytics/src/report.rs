@@ -226,8 +226,8 @@ pub struct FunnelReport {
     pub conversion_rate: f64,
     /// conversions x average order value, when it is configured.
     pub revenue: Option<f64>,
-    /// Sessions that received a 5xx on a URL matching any step, and of those the ones that did
-    /// not reach the last step.
+    /// Sessions that received a 5xx on a URL matching any step, and of those the ones that never
+    /// reached the last step (no request matching it, in order or not).
     pub server_errors: ErrorSessions,
     /// Sessions that received an error while in the funnel (from the first step until they
     /// converted or left), by kind: `server` (5xx), `rejected` (401, 403, 405, 429, 444, 499...),

@@ -11,7 +11,7 @@ pub(crate) struct Landing {
     pub vhost: u32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct VisitorId {
     pub client: u64,
     pub agent: u32,
