@@ -107,7 +107,7 @@ pub fn totals_line(summary: &Summary) -> String {
         ));
     }
     if t.rejected_total() > 0 {
-        s.push_str("; `clickpath check-format` shows the rejected lines");
+        s.push_str("\n  `clickpath check-format FILE` shows the rejected lines");
     }
     s
 }

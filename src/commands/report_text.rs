@@ -10,7 +10,7 @@ use clickpath_formats::pipeline::Summary;
 use crate::inputs::totals_line;
 
 const WIDTH: usize = 100;
-const NUM: usize = 12;
+const NUM: usize = 13;
 
 /// Log text made safe for a terminal: control characters are shown escaped.
 pub fn safe(s: &str) -> String {

@@ -3,6 +3,7 @@
 mod corpus;
 mod goaccess;
 mod parse;
+mod report;
 mod truth;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,94 @@
+//! `clickpath report`: terminal tables, JSON, CSV, configuration, hostile log content.
+
+use serde_json::Value;
+
+use crate::{clickpath, run};
+
+fn sample() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sample/access.log.gz")
+}
+
+fn example_config() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/clickpath.toml")
+}
+
+#[test]
+fn terminal_report_of_the_shipped_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth: Value = serde_json::from_str(&std::fs::read_to_string(sample().with_file_name("truth.json")).unwrap()).unwrap();
+    let (code, out, err) = run(clickpath(dir.path()).arg("report").arg(sample()).arg("--config").arg(example_config()));
+    assert_eq!(code, 0, "{err}");
+    let visitors = truth["human_visitors_ip_ua"].as_u64().unwrap();
+    assert!(out.contains(&format!("  Visitors              {visitors} ")), "{out}");
+    assert!(out.contains("read 20000 lines from 1 file(s)"), "{out}");
+    assert!(out.contains("Funnel checkout (session mode)"), "{out}");
+    assert!(out.contains("Goal order:"), "{out}");
+    assert!(out.contains("Broken links:"), "{out}");
+    for line in out.lines() {
+        assert!(line.chars().count() <= 100, "wider than 100 columns: {line}");
+    }
+}
+
+#[test]
+fn hostile_log_content_is_escaped_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil_ua = r#"Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0 \x1b[2J<script>alert(1)</script>"#;
+    let line = |t: &str, path: &str| format!("192.0.2.1 - - [01/Mar/2024:10:00:{t} +0000] \"GET {path} HTTP/1.1\" 200 1 \"-\" \"{evil_ua}\"\n");
+    let text = [line("00", "/=cmd|' /C calc'!A0"), line("05", "/\\x1b]0;owned\\x07")].concat();
+    std::fs::write(dir.path().join("a.log"), text).unwrap();
+    let (code, out, err) = run(clickpath(dir.path()).args(["report", "a.log", "--top", "50"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "raw control characters reached the terminal");
+    assert!(out.contains("\\u{1b}"), "{out}");
+    // JSON keeps the text, escaped as JSON.
+    let (_, json, _) = run(clickpath(dir.path()).args(["report", "a.log", "--json", "--top", "50"]));
+    let r: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(r["technology"]["browsers"][0]["value"], "Firefox");
+    let tops: Vec<&str> = r["pages"]["top"].as_array().unwrap().iter().map(|p| p["value"].as_str().unwrap()).collect();
+    assert!(tops.contains(&"/\u{1b}]0;owned\u{7}"), "{tops:?}");
+    // CSV cells that a spreadsheet would run as formulas are defused.
+    let campaign = "192.0.2.9 - - [01/Mar/2024:11:00:00 +0000] \"GET /?utm_source=%3DHYPERLINK(1)&utm_medium=x HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0\"\n";
+    let mut text = std::fs::read_to_string(dir.path().join("a.log")).unwrap();
+    text.push_str(campaign);
+    std::fs::write(dir.path().join("a.log"), text).unwrap();
+    let (code, _, err) = run(clickpath(dir.path()).args(["report", "a.log", "--csv", "out"]));
+    assert_eq!(code, 0, "{err}");
+    let campaigns = std::fs::read_to_string(dir.path().join("out/campaigns.csv")).unwrap();
+    assert!(campaigns.contains("'=hyperlink(1),x,,1\r\n"), "{campaigns}");
+    let summary = std::fs::read_to_string(dir.path().join("out/summary.csv")).unwrap();
+    assert!(summary.contains("sessions,2\r\n"), "{summary}");
+}
+
+#[test]
+fn funnel_shorthand_and_top() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(clickpath(dir.path())
+        .args(["report", "--json", "--top", "3", "--funnel", "buy:/product/*,/cart,/checkout/confirm"])
+        .arg(sample()));
+    assert_eq!(code, 0, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let steps: Vec<&str> = r["funnels"][0]["steps"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["/product/*", "/cart", "/checkout/confirm"]);
+    assert_eq!(r["pages"]["top"].as_array().unwrap().len(), 3);
+    assert_eq!(r["version"], 1);
+}
+
+#[test]
+fn configuration_errors_name_the_file_and_the_mistake() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.log"), "192.0.2.1 - - [01/Mar/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1\n").unwrap();
+    std::fs::write(dir.path().join("bad.toml"), "[[funnel]]\nname = \"f\"\nstep = []\n").unwrap();
+    let (code, _, err) = run(clickpath(dir.path()).args(["report", "a.log", "--config", "bad.toml"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.toml") && err.contains("unknown field `step`"), "{err}");
+    std::fs::write(dir.path().join("bad.toml"), "[[goal]]\nname = \"g\"\nfunnel = \"nope\"\n").unwrap();
+    let (code, _, err) = run(clickpath(dir.path()).args(["report", "a.log", "--config", "bad.toml"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("in bad.toml") && err.contains("no funnel named `nope`"), "{err}");
+    let (code, _, err) = run(clickpath(dir.path()).args(["report", "a.log", "--funnel", "nocolon"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("NAME:/step1"), "{err}");
+    let (code, _, err) = run(clickpath(dir.path()).args(["report", "a.log", "--session-timeout", "ten"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("not a duration"), "{err}");
+}
