@@ -128,6 +128,10 @@ pub struct ReportArgs {
     /// A funnel without a config file: `NAME:/step1,/step2,...` (path globs; repeatable).
     #[arg(long = "funnel", value_name = "NAME:PATHS")]
     pub funnels: Vec<String>,
+    /// Countries from a MaxMind-format database (GeoLite2-Country.mmdb). Addresses are read in
+    /// memory for the lookup and never written out.
+    #[arg(long, value_name = "FILE.mmdb")]
+    pub geoip: Option<PathBuf>,
 }
 
 /// `30m`, `900s`, `1h`, `1h30m` or plain seconds.

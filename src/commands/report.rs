@@ -4,7 +4,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use std::sync::Arc;
+
 use clickpath_analytics::funnel_config::funnel_shorthand;
+use clickpath_analytics::geo::GeoDb;
 use clickpath_analytics::pages::PageRules;
 use clickpath_analytics::report::Row;
 use clickpath_analytics::{
@@ -70,12 +73,18 @@ pub fn config(args: &ReportArgs) -> Result<TrafficConfig> {
             average_order_value: file.average_order_value,
             currency: file.currency.clone(),
         },
+        geo: match &args.geoip {
+            Some(path) => Some(Arc::new(GeoDb::open(path)?)),
+            None => None,
+        },
     })
 }
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
-    let inputs = Inputs::new(&args.input, false)?;
-    let mut agg = TrafficAggregator::new(config(&args)?);
+    let config = config(&args)?;
+    // Addresses are parsed only for the GeoIP lookup; the report never prints them.
+    let inputs = Inputs::new(&args.input, config.geo.is_some())?;
+    let mut agg = TrafficAggregator::new(config);
     let summary = pipeline::run(
         &inputs.sources,
         &inputs.options,

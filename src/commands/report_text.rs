@@ -271,6 +271,9 @@ pub fn render(summary: &Summary, r: &TrafficReport) -> String {
         &r.technology.os,
         t.sessions,
     );
+    if let Some(countries) = &r.technology.countries {
+        table(&mut o, "Countries", "sessions", countries, t.sessions);
+    }
     table(
         &mut o,
         "Status codes (all requests)",

@@ -2,6 +2,7 @@
 
 mod corpus;
 mod goaccess;
+mod mmdb;
 mod parse;
 mod report;
 mod truth;

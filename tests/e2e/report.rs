@@ -15,36 +15,67 @@ fn example_config() -> std::path::PathBuf {
 #[test]
 fn terminal_report_of_the_shipped_sample() {
     let dir = tempfile::tempdir().unwrap();
-    let truth: Value = serde_json::from_str(&std::fs::read_to_string(sample().with_file_name("truth.json")).unwrap()).unwrap();
-    let (code, out, err) = run(clickpath(dir.path()).arg("report").arg(sample()).arg("--config").arg(example_config()));
+    let truth: Value = serde_json::from_str(
+        &std::fs::read_to_string(sample().with_file_name("truth.json")).unwrap(),
+    )
+    .unwrap();
+    let (code, out, err) = run(clickpath(dir.path())
+        .arg("report")
+        .arg(sample())
+        .arg("--config")
+        .arg(example_config()));
     assert_eq!(code, 0, "{err}");
     let visitors = truth["human_visitors_ip_ua"].as_u64().unwrap();
-    assert!(out.contains(&format!("  Visitors              {visitors} ")), "{out}");
+    assert!(
+        out.contains(&format!("  Visitors              {visitors} ")),
+        "{out}"
+    );
     assert!(out.contains("read 20000 lines from 1 file(s)"), "{out}");
     assert!(out.contains("Funnel checkout (session mode)"), "{out}");
     assert!(out.contains("Goal order:"), "{out}");
     assert!(out.contains("Broken links:"), "{out}");
     for line in out.lines() {
-        assert!(line.chars().count() <= 100, "wider than 100 columns: {line}");
+        assert!(
+            line.chars().count() <= 100,
+            "wider than 100 columns: {line}"
+        );
     }
 }
 
 #[test]
 fn hostile_log_content_is_escaped_everywhere() {
     let dir = tempfile::tempdir().unwrap();
-    let evil_ua = r#"Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0 \x1b[2J<script>alert(1)</script>"#;
-    let line = |t: &str, path: &str| format!("192.0.2.1 - - [01/Mar/2024:10:00:{t} +0000] \"GET {path} HTTP/1.1\" 200 1 \"-\" \"{evil_ua}\"\n");
-    let text = [line("00", "/=cmd|' /C calc'!A0"), line("05", "/\\x1b]0;owned\\x07")].concat();
+    let evil_ua =
+        r#"Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0 \x1b[2J<script>alert(1)</script>"#;
+    let line = |t: &str, path: &str| {
+        format!(
+            "192.0.2.1 - - [01/Mar/2024:10:00:{t} +0000] \"GET {path} HTTP/1.1\" 200 1 \"-\" \"{evil_ua}\"\n"
+        )
+    };
+    let text = [
+        line("00", "/=cmd|' /C calc'!A0"),
+        line("05", "/\\x1b]0;owned\\x07"),
+    ]
+    .concat();
     std::fs::write(dir.path().join("a.log"), text).unwrap();
     let (code, out, err) = run(clickpath(dir.path()).args(["report", "a.log", "--top", "50"]));
     assert_eq!(code, 0, "{err}");
-    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "raw control characters reached the terminal");
+    assert!(
+        !out.contains('\u{1b}') && !out.contains('\u{7}'),
+        "raw control characters reached the terminal"
+    );
     assert!(out.contains("\\u{1b}"), "{out}");
     // JSON keeps the text, escaped as JSON.
-    let (_, json, _) = run(clickpath(dir.path()).args(["report", "a.log", "--json", "--top", "50"]));
+    let (_, json, _) =
+        run(clickpath(dir.path()).args(["report", "a.log", "--json", "--top", "50"]));
     let r: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(r["technology"]["browsers"][0]["value"], "Firefox");
-    let tops: Vec<&str> = r["pages"]["top"].as_array().unwrap().iter().map(|p| p["value"].as_str().unwrap()).collect();
+    let tops: Vec<&str> = r["pages"]["top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_str().unwrap())
+        .collect();
     assert!(tops.contains(&"/\u{1b}]0;owned\u{7}"), "{tops:?}");
     // CSV cells that a spreadsheet would run as formulas are defused.
     let campaign = "192.0.2.9 - - [01/Mar/2024:11:00:00 +0000] \"GET /?utm_source=%3DHYPERLINK(1)&utm_medium=x HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0\"\n";
@@ -63,11 +94,23 @@ fn hostile_log_content_is_escaped_everywhere() {
 fn funnel_shorthand_and_top() {
     let dir = tempfile::tempdir().unwrap();
     let (code, out, err) = run(clickpath(dir.path())
-        .args(["report", "--json", "--top", "3", "--funnel", "buy:/product/*,/cart,/checkout/confirm"])
+        .args([
+            "report",
+            "--json",
+            "--top",
+            "3",
+            "--funnel",
+            "buy:/product/*,/cart,/checkout/confirm",
+        ])
         .arg(sample()));
     assert_eq!(code, 0, "{err}");
     let r: Value = serde_json::from_str(&out).unwrap();
-    let steps: Vec<&str> = r["funnels"][0]["steps"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let steps: Vec<&str> = r["funnels"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert_eq!(steps, ["/product/*", "/cart", "/checkout/confirm"]);
     assert_eq!(r["pages"]["top"].as_array().unwrap().len(), 3);
     assert_eq!(r["version"], 1);
@@ -76,19 +119,85 @@ fn funnel_shorthand_and_top() {
 #[test]
 fn configuration_errors_name_the_file_and_the_mistake() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.log"), "192.0.2.1 - - [01/Mar/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1\n").unwrap();
-    std::fs::write(dir.path().join("bad.toml"), "[[funnel]]\nname = \"f\"\nstep = []\n").unwrap();
-    let (code, _, err) = run(clickpath(dir.path()).args(["report", "a.log", "--config", "bad.toml"]));
+    std::fs::write(
+        dir.path().join("a.log"),
+        "192.0.2.1 - - [01/Mar/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[[funnel]]\nname = \"f\"\nstep = []\n",
+    )
+    .unwrap();
+    let (code, _, err) =
+        run(clickpath(dir.path()).args(["report", "a.log", "--config", "bad.toml"]));
     assert_eq!(code, 2);
-    assert!(err.contains("bad.toml") && err.contains("unknown field `step`"), "{err}");
-    std::fs::write(dir.path().join("bad.toml"), "[[goal]]\nname = \"g\"\nfunnel = \"nope\"\n").unwrap();
-    let (code, _, err) = run(clickpath(dir.path()).args(["report", "a.log", "--config", "bad.toml"]));
+    assert!(
+        err.contains("bad.toml") && err.contains("unknown field `step`"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[[goal]]\nname = \"g\"\nfunnel = \"nope\"\n",
+    )
+    .unwrap();
+    let (code, _, err) =
+        run(clickpath(dir.path()).args(["report", "a.log", "--config", "bad.toml"]));
     assert_eq!(code, 2);
-    assert!(err.contains("in bad.toml") && err.contains("no funnel named `nope`"), "{err}");
-    let (code, _, err) = run(clickpath(dir.path()).args(["report", "a.log", "--funnel", "nocolon"]));
+    assert!(
+        err.contains("in bad.toml") && err.contains("no funnel named `nope`"),
+        "{err}"
+    );
+    let (code, _, err) =
+        run(clickpath(dir.path()).args(["report", "a.log", "--funnel", "nocolon"]));
     assert_eq!(code, 2);
     assert!(err.contains("NAME:/step1"), "{err}");
-    let (code, _, err) = run(clickpath(dir.path()).args(["report", "a.log", "--session-timeout", "ten"]));
+    let (code, _, err) =
+        run(clickpath(dir.path()).args(["report", "a.log", "--session-timeout", "ten"]));
     assert_eq!(code, 2);
     assert!(err.contains("not a duration"), "{err}");
+}
+
+#[test]
+fn countries_from_a_maxmind_database() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::mmdb::write_country_db(
+        &dir.path().join("geo.mmdb"),
+        &[([192, 0, 2, 0], 24, "DE"), ([198, 51, 100, 0], 24, "FR")],
+    );
+    let ua = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
+    let text: String = [
+        "192.0.2.1",
+        "192.0.2.77",
+        "198.51.100.3",
+        "203.0.113.9",
+        "2001:db8::1",
+    ]
+    .iter()
+    .map(|ip| {
+        format!("{ip} - - [01/Mar/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"{ua}\"\n")
+    })
+    .collect();
+    std::fs::write(dir.path().join("a.log"), text).unwrap();
+    let (code, out, err) =
+        run(clickpath(dir.path()).args(["report", "a.log", "--json", "--geoip", "geo.mmdb"]));
+    assert_eq!(code, 0, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let rows: Vec<(&str, u64)> = r["technology"]["countries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["value"].as_str().unwrap(), c["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(rows, [("DE", 2), ("unknown", 2), ("FR", 1)]);
+    assert!(
+        !out.contains("192.0.2.1"),
+        "addresses never reach the report"
+    );
+    let (code, _, err) = run(clickpath(dir.path()).args(["report", "a.log", "--geoip", "a.log"]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("cannot read the GeoIP database a.log"),
+        "{err}"
+    );
 }

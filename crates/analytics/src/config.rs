@@ -32,6 +32,8 @@ pub struct TrafficConfig {
     pub funnels: Vec<Funnel>,
     pub goals: Vec<Goal>,
     pub money: Money,
+    /// Countries per session from the client address (needs the `ip` column filled).
+    pub geo: Option<std::sync::Arc<crate::geo::GeoDb>>,
 }
 
 impl Default for TrafficConfig {
@@ -48,6 +50,7 @@ impl Default for TrafficConfig {
             funnels: Vec::new(),
             goals: Vec::new(),
             money: Money::default(),
+            geo: None,
         }
     }
 }

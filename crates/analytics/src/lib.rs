@@ -15,6 +15,7 @@ pub mod error;
 mod errors;
 mod funnel;
 pub mod funnel_config;
+pub mod geo;
 mod histogram;
 mod interner;
 pub mod matcher;

@@ -164,6 +164,8 @@ pub struct Technology {
     pub devices: Vec<Row>,
     pub browsers: Vec<Row>,
     pub os: Vec<Row>,
+    /// Sessions per country (ISO 3166 code, `unknown` when not found); only with `--geoip`.
+    pub countries: Option<Vec<Row>>,
 }
 
 #[derive(Clone, Debug, Serialize)]

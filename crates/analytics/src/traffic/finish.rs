@@ -344,6 +344,19 @@ impl TrafficAggregator {
                 devices: ranked(devices, usize::MAX),
                 browsers: ranked(browsers, top),
                 os: ranked(oses, top),
+                countries: self.cfg.geo.is_some().then(|| {
+                    ranked(
+                        self.sessions_by_country.iter().map(|(&id, &n)| {
+                            let name = if id == 0 {
+                                "unknown"
+                            } else {
+                                self.countries.get(id)
+                            };
+                            (name.to_owned(), n)
+                        }),
+                        top,
+                    )
+                }),
             },
             statuses: Statuses {
                 all: status_rows(&self.status_all),

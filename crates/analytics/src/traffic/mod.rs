@@ -46,6 +46,8 @@ struct Session {
     /// Time of the page view the landing came from (None: from the first request).
     landing_at: Option<i64>,
     visitor: VisitorId,
+    /// Interned country code (0: unknown or no GeoIP database).
+    country: u32,
     /// Page views, errors and requests matching funnel steps or goals, in arrival order.
     events: Vec<Event>,
 }
@@ -111,6 +113,8 @@ pub struct TrafficAggregator {
     next_exits: u64,
     landings: FxHashMap<Landing, u64>,
     sessions_by_agent: FxHashMap<u32, u64>,
+    sessions_by_country: FxHashMap<u32, u64>,
+    countries: Interner,
     last_referrer: (String, u32),
     /// Funnel steps then goals, each with its bit in `Event::matches`.
     matchers: Vec<Matcher>,
@@ -185,6 +189,8 @@ impl TrafficAggregator {
             next_exits: 0,
             landings: FxHashMap::default(),
             sessions_by_agent: FxHashMap::default(),
+            sessions_by_country: FxHashMap::default(),
+            countries: Interner::new(),
             last_referrer: (String::new(), 0),
             matchers,
             funnels,
@@ -256,6 +262,7 @@ impl TrafficAggregator {
         let referrer = col(field::REFERRER).as_string::<i32>();
         let ua = col(field::USER_AGENT).as_string::<i32>();
         let duration = col(field::DURATION_US).as_primitive::<UInt64Type>();
+        let ip = col(field::IP).as_string::<i32>();
 
         for r in 0..batch.num_rows() {
             let t = ts.value(r);
@@ -346,6 +353,13 @@ impl TrafficAggregator {
                     Some(l) => l,
                     None => self.landing(rf, q, h),
                 };
+                let country = match (&self.cfg.geo, opt(ip, r)) {
+                    (Some(geo), Some(addr)) => match geo.country(addr) {
+                        Some(code) => self.countries.intern(&code),
+                        None => 0,
+                    },
+                    _ => 0,
+                };
                 self.active.insert(
                     visitor,
                     Session {
@@ -358,6 +372,7 @@ impl TrafficAggregator {
                         landing,
                         landing_at: None,
                         visitor,
+                        country,
                         events: Vec::new(),
                     },
                 );
@@ -454,6 +469,7 @@ impl TrafficAggregator {
             self.sessions_returning += 1;
         }
         *self.sessions_by_agent.entry(s.agent).or_default() += 1;
+        *self.sessions_by_country.entry(s.country).or_default() += 1;
         *self.landings.entry(s.landing).or_default() += 1;
         let day = s.first_local.div_euclid(86_400);
         self.by_day.entry(day).or_default().sessions += 1;
