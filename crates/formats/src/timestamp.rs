@@ -196,34 +196,8 @@ pub(crate) fn time_of_day(b: &[u8]) -> Option<i64> {
     (n == b.len()).then(|| i64::from(h * 3600 + m * 60 + s) * 1_000_000 + i64::from(us))
 }
 
-/// Decimal seconds (`1709287200.123`) or integer millis/micros since the epoch.
-pub(crate) fn epoch(b: &[u8], unit_micros: i64) -> Option<Instant> {
-    let (int, frac) = match memchr::memchr(b'.', b) {
-        Some(i) => (&b[..i], &b[i..]),
-        None => (b, &b[b.len()..]),
-    };
-    if int.is_empty() || int.len() > 16 {
-        return None;
-    }
-    let mut v = 0i64;
-    for &c in int {
-        let d = c.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        v = v * 10 + i64::from(d);
-    }
-    let (us, n) = fraction(frac);
-    if n != frac.len() {
-        return None;
-    }
-    let micros = v.checked_mul(unit_micros)? + i64::from(us) * unit_micros / 1_000_000;
-    Some((micros, None))
-}
-
-/// A duration in `unit`, as microseconds; `-` and negative values (ALB's `-1`) are absent.
-pub(crate) fn duration_micros(b: &[u8], unit: crate::spec::DurationUnit) -> Option<u64> {
-    use crate::spec::DurationUnit::*;
+/// A non-negative decimal `123` or `123.456`: integer part and fraction in micro-units.
+fn decimal(b: &[u8]) -> Option<(u64, u32)> {
     let (int, frac) = match memchr::memchr(b'.', b) {
         Some(i) => (&b[..i], &b[i..]),
         None => (b, &b[b.len()..]),
@@ -239,16 +213,28 @@ pub(crate) fn duration_micros(b: &[u8], unit: crate::spec::DurationUnit) -> Opti
         }
         v = v * 10 + u64::from(d);
     }
-    let (f_us, n) = fraction(frac);
-    if n != frac.len() {
-        return None;
+    let (micros, n) = fraction(frac);
+    (n == frac.len()).then_some((v, micros))
+}
+
+/// Decimal seconds (`1709287200.123`) or integer millis/micros since the epoch.
+pub(crate) fn epoch(b: &[u8], unit_micros: i64) -> Option<Instant> {
+    let (v, frac) = decimal(b)?;
+    let micros = i64::try_from(v).ok()?.checked_mul(unit_micros)?
+        + i64::from(frac) * unit_micros / 1_000_000;
+    Some((micros, None))
+}
+
+/// A duration in `unit`, as microseconds; `-` and negative values (ALB's `-1`) are absent.
+pub(crate) fn duration_micros(b: &[u8], unit: crate::spec::DurationUnit) -> Option<u64> {
+    use crate::spec::DurationUnit::*;
+    let (v, f_us) = decimal(b)?;
+    match unit {
+        Seconds => v.checked_mul(1_000_000)?.checked_add(u64::from(f_us)),
+        Millis => v.checked_mul(1_000)?.checked_add(u64::from(f_us) / 1_000),
+        Micros => Some(v),
+        Nanos => Some(v / 1_000),
     }
-    Some(match unit {
-        Seconds => v * 1_000_000 + u64::from(f_us),
-        Millis => v * 1_000 + u64::from(f_us) / 1_000,
-        Micros => v,
-        Nanos => v / 1_000,
-    })
 }
 
 #[cfg(test)]
@@ -336,5 +322,6 @@ mod tests {
         assert_eq!(duration_micros(b"42", Micros), Some(42));
         assert_eq!(duration_micros(b"-1", Seconds), None);
         assert_eq!(duration_micros(b"-", Seconds), None);
+        assert_eq!(duration_micros(b"999999999999999", Seconds), None, "overflow is no duration");
     }
 }
