@@ -44,6 +44,7 @@ pub struct Agents {
     ids: FxHashMap<Box<str>, u32>,
     agents: Vec<Agent>,
     none: Option<u32>,
+    robots: Option<u32>,
 }
 
 impl Default for Agents {
@@ -60,6 +61,7 @@ impl Agents {
             ids: FxHashMap::default(),
             agents: Vec::new(),
             none: None,
+            robots: None,
         }
     }
 
@@ -89,6 +91,21 @@ impl Agents {
                 id
             }
         }
+    }
+
+    /// The agent standing for browser user agents that fetched `/robots.txt`.
+    pub fn robots_txt_fetcher(&mut self) -> u32 {
+        if let Some(id) = self.robots {
+            return id;
+        }
+        let id = self.push(Agent {
+            bot: Some(("(robots.txt fetcher)".into(), BotFamily::RobotsTxt)),
+            browser: "(bot)".into(),
+            os: "(bot)".into(),
+            device: Device::Bot,
+        });
+        self.robots = Some(id);
+        id
     }
 
     pub fn get(&self, id: u32) -> &Agent {

@@ -23,6 +23,9 @@ pub enum BotFamily {
     Scanner,
     /// No user agent at all (`-` or empty): TLS handshakes, raw sockets.
     EmptyUa,
+    /// A browser user agent that fetched `/robots.txt`: a crawler in disguise, from that
+    /// request on.
+    RobotsTxt,
     /// Recognised by the bot pattern database but not in our table.
     Other,
 }
@@ -38,6 +41,7 @@ impl BotFamily {
             BotFamily::Headless => "headless",
             BotFamily::Scanner => "scanner",
             BotFamily::EmptyUa => "empty_ua",
+            BotFamily::RobotsTxt => "robots_txt",
             BotFamily::Other => "other",
         }
     }

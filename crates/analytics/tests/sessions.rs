@@ -221,3 +221,21 @@ fn local_time_buckets_follow_the_logged_offset() {
         (1, 1)
     );
 }
+
+#[test]
+fn a_browser_that_fetches_robots_txt_is_a_crawler_from_then_on() {
+    let text = [
+        line("198.51.100.7", "10:00:00", "/", 200, "-"),
+        line("198.51.100.7", "10:00:01", "/robots.txt", 200, "-"),
+        line("198.51.100.7", "10:00:02", "/product/1", 200, "-"),
+        line("198.51.100.7", "10:00:03", "/product/2", 200, "-"),
+        // Same address, another browser: still a human.
+        line("198.51.100.7", "10:00:04", "/", 200, "-").replace("Chrome/120", "Chrome/121"),
+    ]
+    .concat();
+    let r = report(&text, TrafficConfig::default());
+    assert_eq!((r.traffic.human_requests, r.traffic.bot_requests), (2, 3));
+    assert_eq!(r.traffic.pageviews, 2);
+    assert_eq!(rows(&r.bots.by_family), [("robots_txt", 3)]);
+    assert_eq!(r.bots.by_name[0].name, "(robots.txt fetcher)");
+}

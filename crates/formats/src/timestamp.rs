@@ -322,6 +322,10 @@ mod tests {
         assert_eq!(duration_micros(b"42", Micros), Some(42));
         assert_eq!(duration_micros(b"-1", Seconds), None);
         assert_eq!(duration_micros(b"-", Seconds), None);
-        assert_eq!(duration_micros(b"999999999999999", Seconds), None, "overflow is no duration");
+        assert_eq!(
+            duration_micros(b"999999999999999", Seconds),
+            None,
+            "overflow is no duration"
+        );
     }
 }

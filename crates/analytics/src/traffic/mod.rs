@@ -114,6 +114,8 @@ pub struct TrafficAggregator {
     landings: FxHashMap<Landing, u64>,
     sessions_by_agent: FxHashMap<u32, u64>,
     sessions_by_country: FxHashMap<u32, u64>,
+    /// Visitors with a browser user agent that fetched /robots.txt.
+    robots_txt_visitors: rustc_hash::FxHashSet<VisitorId>,
     countries: Interner,
     last_referrer: (String, u32),
     /// Funnel steps then goals, each with its bit in `Event::matches`.
@@ -190,6 +192,7 @@ impl TrafficAggregator {
             landings: FxHashMap::default(),
             sessions_by_agent: FxHashMap::default(),
             sessions_by_country: FxHashMap::default(),
+            robots_txt_visitors: Default::default(),
             countries: Interner::new(),
             last_referrer: (String::new(), 0),
             matchers,
@@ -280,8 +283,22 @@ impl TrafficAggregator {
             self.by_day.entry(day).or_default().requests += 1;
             self.by_hour[hour].requests += 1;
 
-            let agent_id = self.agents.id(opt(ua, r));
+            let mut agent_id = self.agents.id(opt(ua, r));
             let p = opt(path, r);
+            if self.agents.get(agent_id).bot.is_none() {
+                // Behaviour on top of the user agent: fetching robots.txt makes a visitor a
+                // crawler from that request on.
+                let who = VisitorId {
+                    client: client.value(r),
+                    agent: agent_id,
+                };
+                if p == Some("/robots.txt") {
+                    self.robots_txt_visitors.insert(who);
+                }
+                if !self.robots_txt_visitors.is_empty() && self.robots_txt_visitors.contains(&who) {
+                    agent_id = self.agents.robots_txt_fetcher();
+                }
+            }
             if self.agents.get(agent_id).bot.is_some() {
                 self.bot_requests += 1;
                 self.status_bot[st_index] += 1;
