@@ -54,6 +54,7 @@ for size in $SIZES; do
   row "clickpath parse --to ndjson" "$BIN" parse -q "$log" -o /dev/null
   row "clickpath check-format (parse only)" "$BIN" check-format -q "$log"
   row "clickpath report --json (full report)" "$BIN" report -q --json "$log"
+  row "clickpath report --json -c examples/clickpath.toml (+ funnels)" "$BIN" report -q --json -c examples/clickpath.toml "$log"
   row "goaccess 1.7 -o json" goaccess "$log" --log-format=COMBINED --no-global-config -o "$DIR/goaccess.json"
   row "mawk '{c[\$9]++}'" mawk '{c[$9]++} END {for (k in c) print k, c[k]}' "$log"
 done
