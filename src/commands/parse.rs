@@ -70,7 +70,13 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
                 File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             run_to(&args, &inputs, file)?;
         }
-        None => run_to(&args, &inputs, std::io::stdout())?,
+        None => {
+            use std::io::IsTerminal;
+            if args.to == OutputFormat::Parquet && std::io::stdout().is_terminal() {
+                anyhow::bail!("Parquet is binary: write it to a file with -o FILE (or pipe it)");
+            }
+            run_to(&args, &inputs, std::io::stdout())?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -96,7 +96,8 @@ fn random_bytes() -> std::io::Result<[u8; 16]> {
     Ok(buf)
 }
 
-/// Turns client addresses (and, for visitors, address + user agent) into keyed 64-bit hashes.
+/// Turns client addresses into keyed 64-bit hashes. A visitor is such a key plus the user
+/// agent (see `clickpath-analytics`).
 #[derive(Clone, Copy, Debug)]
 pub struct ClientKeyer {
     k0: u64,
@@ -116,20 +117,6 @@ impl ClientKeyer {
     pub fn client(&self, address: Option<&[u8]>) -> u64 {
         let mut h = SipHasher13::new_with_keys(self.k0, self.k1);
         match address {
-            Some(a) => {
-                h.write_u8(1);
-                h.write(a);
-            }
-            None => h.write_u8(0),
-        }
-        h.finish()
-    }
-
-    /// Key of a visitor: a client key combined with another identifying string (user agent).
-    pub fn visitor(&self, client: u64, other: Option<&[u8]>) -> u64 {
-        let mut h = SipHasher13::new_with_keys(self.k1, self.k0);
-        h.write_u64(client);
-        match other {
             Some(a) => {
                 h.write_u8(1);
                 h.write(a);
