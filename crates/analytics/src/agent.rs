@@ -43,8 +43,20 @@ pub struct Agents {
     parser: woothee::parser::Parser,
     ids: FxHashMap<Box<str>, u32>,
     agents: Vec<Agent>,
-    none: Option<u32>,
-    robots: Option<u32>,
+}
+
+/// Id of the agent for requests without a user agent.
+const NO_USER_AGENT: u32 = 0;
+/// Id of the agent standing for browser user agents that fetched `/robots.txt`.
+const ROBOTS_TXT_FETCHER: u32 = 1;
+
+fn special_bot(name: &str, family: BotFamily) -> Agent {
+    Agent {
+        bot: Some((name.into(), family)),
+        browser: "(bot)".into(),
+        os: "(bot)".into(),
+        device: Device::Bot,
+    }
 }
 
 impl Default for Agents {
@@ -59,53 +71,28 @@ impl Agents {
             patterns: isbot::Bots::default(),
             parser: woothee::parser::Parser::new(),
             ids: FxHashMap::default(),
-            agents: Vec::new(),
-            none: None,
-            robots: None,
+            agents: vec![
+                special_bot("(no user agent)", BotFamily::EmptyUa),
+                special_bot("(robots.txt fetcher)", BotFamily::RobotsTxt),
+            ],
         }
     }
 
     /// The id of a user agent (`None`: the log had `-` or nothing).
     pub fn id(&mut self, ua: Option<&str>) -> u32 {
-        match ua {
-            None => {
-                if let Some(id) = self.none {
-                    return id;
-                }
-                let id = self.push(Agent {
-                    bot: Some(("(no user agent)".into(), BotFamily::EmptyUa)),
-                    browser: "(none)".into(),
-                    os: "(none)".into(),
-                    device: Device::Bot,
-                });
-                self.none = Some(id);
-                id
-            }
-            Some(ua) => {
-                if let Some(&id) = self.ids.get(ua) {
-                    return id;
-                }
-                let agent = self.classify(ua);
-                let id = self.push(agent);
-                self.ids.insert(ua.into(), id);
-                id
-            }
+        let Some(ua) = ua else { return NO_USER_AGENT };
+        if let Some(&id) = self.ids.get(ua) {
+            return id;
         }
+        let agent = self.classify(ua);
+        let id = self.push(agent);
+        self.ids.insert(ua.into(), id);
+        id
     }
 
     /// The agent standing for browser user agents that fetched `/robots.txt`.
-    pub fn robots_txt_fetcher(&mut self) -> u32 {
-        if let Some(id) = self.robots {
-            return id;
-        }
-        let id = self.push(Agent {
-            bot: Some(("(robots.txt fetcher)".into(), BotFamily::RobotsTxt)),
-            browser: "(bot)".into(),
-            os: "(bot)".into(),
-            device: Device::Bot,
-        });
-        self.robots = Some(id);
-        id
+    pub fn robots_txt_fetcher(&self) -> u32 {
+        ROBOTS_TXT_FETCHER
     }
 
     pub fn get(&self, id: u32) -> &Agent {
