@@ -3,6 +3,7 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::funnel::Names;
 use crate::report::*;
 use crate::session::{ClosedSession, ErrorKind};
 use crate::speed::SpeedHistogram;
@@ -23,13 +24,6 @@ pub(crate) struct ErrorStats {
     crawler_404: FxHashMap<u32, u64>,
     rejected_sessions: u64,
     page_speed: FxHashMap<u32, SpeedHistogram>,
-}
-
-/// Names the error report needs.
-pub(crate) struct ErrorNames<'a> {
-    pub path: &'a dyn Fn(u32) -> String,
-    pub host: &'a dyn Fn(u32) -> String,
-    pub is_site_host: &'a dyn Fn(u32) -> bool,
 }
 
 impl ErrorStats {
@@ -73,7 +67,7 @@ impl ErrorStats {
 
     pub fn finish(
         self,
-        names: &ErrorNames<'_>,
+        names: &dyn Names,
         status_human: &[u64],
         status_bot: &[u64],
         top: usize,
@@ -85,17 +79,19 @@ impl ErrorStats {
             if host == 0 {
                 continue;
             }
-            if (names.is_site_host)(host) {
+            if names.is_site_host(host) {
                 broken_internal += c.hits;
                 internal.push(BrokenLink {
-                    source: (names.path)(ref_path),
-                    target: (names.path)(target),
+                    source: names.path(ref_path).to_owned(),
+                    target: names.path(target).to_owned(),
                     hits: c.hits,
                     sessions: c.sessions,
                     in_funnel_sessions: c.in_funnel,
                 });
             } else {
-                let e = external.entry(((names.host)(host), target)).or_default();
+                let e = external
+                    .entry((names.host(host).to_owned(), target))
+                    .or_default();
                 e.0 += c.hits;
                 e.1 += c.sessions;
                 e.2 += c.in_funnel;
@@ -115,7 +111,7 @@ impl ErrorStats {
             .map(
                 |((source, target), (hits, sessions, in_funnel))| BrokenLink {
                     source,
-                    target: (names.path)(target),
+                    target: names.path(target).to_owned(),
                     hits,
                     sessions,
                     in_funnel_sessions: in_funnel,
@@ -127,7 +123,7 @@ impl ErrorStats {
             .crawler_404
             .iter()
             .map(|(&p, &n)| Row {
-                value: (names.path)(p),
+                value: names.path(p).to_owned(),
                 count: n,
             })
             .collect();
@@ -155,7 +151,7 @@ impl ErrorStats {
             .page_speed
             .iter()
             .map(|(&p, h)| PageSpeed {
-                path: (names.path)(p),
+                path: names.path(p).to_owned(),
                 views: h.count(),
                 p50_ms: h.quantile_ms(0.5).unwrap_or(0),
                 p95_ms: h.quantile_ms(0.95).unwrap_or(0),

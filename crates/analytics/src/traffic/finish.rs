@@ -4,7 +4,6 @@ use rustc_hash::FxHashMap;
 
 use super::*;
 use crate::channel::{Channel, channel, strip_www};
-use crate::errors::ErrorNames;
 use crate::funnel::Names;
 use crate::report::*;
 use clickpath_model::format_rfc3339_micros;
@@ -20,15 +19,6 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    fn is_site_host(&self, id: u32) -> bool {
-        id != 0
-            && (self.site_ids.contains(&id)
-                || self
-                    .site_hosts
-                    .iter()
-                    .any(|s| strip_www(s) == strip_www(self.agg.hosts.get(id))))
-    }
-
     fn internal(&self, l: &Landing) -> bool {
         l.referrer_host != 0 && (l.referrer_host == l.vhost || self.is_site_host(l.referrer_host))
     }
@@ -62,6 +52,19 @@ impl Names for Resolver<'_> {
     fn device(&self, agent: u32) -> String {
         self.agg.agents.get(agent).device.as_str().to_owned()
     }
+
+    fn host(&self, id: u32) -> &str {
+        self.agg.hosts.get(id)
+    }
+
+    fn is_site_host(&self, id: u32) -> bool {
+        id != 0
+            && (self.site_ids.contains(&id)
+                || self
+                    .site_hosts
+                    .iter()
+                    .any(|s| strip_www(s) == strip_www(self.agg.hosts.get(id))))
+    }
 }
 
 impl TrafficAggregator {
@@ -94,19 +97,7 @@ impl TrafficAggregator {
             .into_iter()
             .map(|g| g.finish(&resolver, top))
             .collect();
-        let path_name = |id: u32| self.paths.get(id).to_owned();
-        let host_name = |id: u32| self.hosts.get(id).to_owned();
-        let is_site = |id: u32| resolver.is_site_host(id);
-        let error_report = errors.finish(
-            &ErrorNames {
-                path: &path_name,
-                host: &host_name,
-                is_site_host: &is_site,
-            },
-            &self.status_human,
-            &self.status_bot,
-            top,
-        );
+        let error_report = errors.finish(&resolver, &self.status_human, &self.status_bot, top);
         let paths = &self.paths;
         let path_rows = |m: &FxHashMap<u32, u64>| {
             ranked(m.iter().map(|(&k, &v)| (paths.get(k).to_owned(), v)), top)
