@@ -2,7 +2,7 @@
 
 use crate::batch::{Raw, Slots};
 use crate::rejects::{Reject, RejectReason};
-use crate::spec::{Encoding, FieldKind, FieldSpec, Format, Layout, TimeKind, Token};
+use crate::spec::{Encoding, FieldKind, FieldSpec, Format, Layout, TimeKind, Token, W3cDialect};
 use crate::{json, timestamp};
 
 /// Parses `line` (without its line ending) into `slots`.
@@ -12,7 +12,19 @@ pub(crate) fn parse_line<'a>(
     slots: &mut Slots<'a>,
 ) -> Result<(), Reject> {
     match &format.layout {
-        Layout::Positional { tokens, .. } => parse_positional(tokens, line, slots),
+        Layout::Positional { tokens, w3c: Some(dialect) } => {
+            // Every field is separated: a line must have exactly as many as declared.
+            let sep = match dialect {
+                W3cDialect::Iis => b' ',
+                W3cDialect::CloudFront => b'\t',
+            };
+            let fields = tokens.iter().filter(|t| matches!(t, Token::Field(_))).count();
+            if memchr::memchr_iter(sep, line).count() + 1 != fields {
+                return Err(Reject::at(RejectReason::WrongFieldCount, 0));
+            }
+            parse_positional(tokens, line, slots)
+        }
+        Layout::Positional { tokens, w3c: None } => parse_positional(tokens, line, slots),
         Layout::Json { keys } => json::parse_object(keys, line, slots),
     }
 }

@@ -7,8 +7,10 @@ use std::fmt;
 pub enum RejectReason {
     /// The line ended before the format did: a cut-off write, a wrapped line, missing fields.
     Truncated,
-    /// Text where the format expects other text: wrong field count or another format.
+    /// Text where the format expects other text: another format.
     NotThisFormat,
+    /// A separated format (W3C) line with more or fewer fields than its `#Fields:` declares.
+    WrongFieldCount,
     /// The client field is not an address or hostname (a line that lost its beginning).
     BadClient,
     BadTimestamp,
@@ -22,9 +24,10 @@ pub enum RejectReason {
 }
 
 impl RejectReason {
-    pub const ALL: [RejectReason; 8] = [
+    pub const ALL: [RejectReason; 9] = [
         RejectReason::Truncated,
         RejectReason::NotThisFormat,
+        RejectReason::WrongFieldCount,
         RejectReason::BadClient,
         RejectReason::BadTimestamp,
         RejectReason::MissingTimestamp,
@@ -38,6 +41,7 @@ impl RejectReason {
         match self {
             RejectReason::Truncated => "truncated",
             RejectReason::NotThisFormat => "not_this_format",
+            RejectReason::WrongFieldCount => "wrong_field_count",
             RejectReason::BadClient => "bad_client",
             RejectReason::BadTimestamp => "bad_timestamp",
             RejectReason::MissingTimestamp => "missing_timestamp",
@@ -57,6 +61,7 @@ impl fmt::Display for RejectReason {
         f.write_str(match self {
             RejectReason::Truncated => "truncated (line ends before the format does)",
             RejectReason::NotThisFormat => "not this format (unexpected text)",
+            RejectReason::WrongFieldCount => "wrong field count",
             RejectReason::BadClient => "bad client address",
             RejectReason::BadTimestamp => "bad timestamp",
             RejectReason::MissingTimestamp => "no timestamp",

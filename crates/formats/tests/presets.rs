@@ -202,7 +202,8 @@ fn w3c_iis_with_crlf_plus_and_mid_file_fields() {
         #Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n\
         2015-10-17 16:27:13 172.31.22.76 GET /index.html a=1 80 - 190.234.105.254 Mozilla/5.0+(Windows+NT+10.0) http://ref.example/ 200 0 0 698\r\n\
         #Fields: date time c-ip cs-method cs-uri-stem sc-status sc-bytes cs-host\r\n\
-        2016-01-01 00:00:01 ::1 POST /login 302 120 www.example.com\r\n";
+        2016-01-01 00:00:01 ::1 POST /login 302 120 www.example.com\r\n\
+        2016-01-01 00:00:02 ::1 GET /a b 200 120 www.example.com\r\n";
     let d = detect("iis", text.as_bytes()).unwrap();
     assert_eq!(d.format.name, "w3c");
     // The pipeline handles the mid-file #Fields change.
@@ -212,8 +213,10 @@ fn w3c_iis_with_crlf_plus_and_mid_file_fields() {
     let (rows, stats) = common::parse_files(&[path]);
     assert_eq!(
         (stats.requests, stats.comments, stats.rejected_total()),
-        (2, 3, 0)
+        (2, 3, 1)
     );
+    // An unencoded space in a field makes one field too many.
+    assert_eq!(stats.rejected(RejectReason::WrongFieldCount), 1);
     let r = &rows[0];
     assert_eq!(
         (r.ts.as_str(), r.method.as_deref(), r.query.as_deref()),
