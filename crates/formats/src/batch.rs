@@ -47,6 +47,33 @@ pub(crate) struct Slots<'a> {
     pub duration_us: Option<u64>,
 }
 
+impl Slots<'_> {
+    /// How many fields the line filled (autodetection prefers the format that reads most).
+    pub(crate) fn filled(&self) -> usize {
+        [
+            self.instant.is_some(),
+            self.date_days.is_some(),
+            self.time_of_day.is_some(),
+            self.client.is_some(),
+            self.host.is_some(),
+            self.request.is_some(),
+            self.method.is_some(),
+            self.uri.is_some(),
+            self.path.is_some(),
+            self.query.is_some(),
+            self.protocol.is_some(),
+            self.status.is_some(),
+            self.bytes.is_some(),
+            self.referrer.is_some(),
+            self.user_agent.is_some(),
+            self.duration_us.is_some(),
+        ]
+        .iter()
+        .filter(|&&b| b)
+        .count()
+    }
+}
+
 /// Options that shape rows: raw addresses or keys only.
 #[derive(Clone, Copy, Debug)]
 pub struct RowOptions {

@@ -189,6 +189,7 @@ fn nginx_variable(name: &str) -> FieldKind {
         "time_local" => Time(TimeKind::Clf),
         "time_iso8601" => Time(TimeKind::Iso8601),
         "msec" => Time(TimeKind::EpochSeconds),
+        "cp_time" => Time(TimeKind::Any),
         "request_time" => Duration(Seconds),
         "cp_duration_ms" => Duration(Millis),
         "cp_duration_us" => Duration(Micros),

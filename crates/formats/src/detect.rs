@@ -24,14 +24,15 @@ pub struct Detection {
     pub fallbacks: Vec<Arc<Format>>,
 }
 
-/// Parses a line the way the pipeline would and says whether it is a request.
-pub(crate) fn check_line(format: &Format, line: &[u8]) -> Result<(), Reject> {
+/// Parses a line the way the pipeline would: the number of fields it filled, or why it is not
+/// a request.
+pub(crate) fn check_line(format: &Format, line: &[u8]) -> Result<usize, Reject> {
     let mut slots = Slots::default();
     parse_line(format, line, &mut slots)?;
     let has_time =
         slots.instant.is_some() || (slots.date_days.is_some() && slots.time_of_day.is_some());
     if has_time {
-        Ok(())
+        Ok(slots.filled())
     } else {
         Err(Reject::at(RejectReason::MissingTimestamp, 0))
     }
@@ -48,8 +49,8 @@ fn sample_lines(head: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
 
 /// Picks the preset that reads most of `head` (a file's first bytes, cut at a line end).
 ///
-/// Ties go to the preset that fills more fields, then to the earlier preset in the table. A
-/// preset must read at least half of the sampled lines.
+/// Ties go to the preset that fills more fields on the sample, then to the earlier preset in
+/// the table. A preset must read at least half of the sampled lines.
 pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
     // W3C files declare their layout.
     if let Some(fields) = sample_lines(head).find_map(|(_, l)| w3c::fields_directive(l)) {
@@ -95,14 +96,18 @@ pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
     let mut scored: Vec<(usize, usize, Format)> = Vec::new();
     for preset in PRESETS {
         let format = preset.compile()?;
-        if matches!(format.layout, Layout::Json { .. }) != json || format.is_w3c().is_some() {
+        if matches!(format.layout, Layout::Json { .. }) != json {
             continue;
         }
         let mut parsed = 0;
+        let mut filled = 0;
         let mut first_failure = None;
         for (n, l) in &lines {
             match check_line(&format, l) {
-                Ok(()) => parsed += 1,
+                Ok(f) => {
+                    parsed += 1;
+                    filled += f;
+                }
                 Err(r) if first_failure.is_none() => {
                     first_failure = Some((
                         *n,
@@ -120,8 +125,7 @@ pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
             sampled: lines.len(),
             first_failure,
         });
-        let fields = format.kinds().len();
-        scored.push((parsed, fields, format));
+        scored.push((parsed, filled, format));
     }
     // Best first; the sort is stable, so ties keep table order.
     scored.sort_by_key(|s| std::cmp::Reverse((s.0, s.1)));

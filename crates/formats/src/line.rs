@@ -12,13 +12,19 @@ pub(crate) fn parse_line<'a>(
     slots: &mut Slots<'a>,
 ) -> Result<(), Reject> {
     match &format.layout {
-        Layout::Positional { tokens, w3c: Some(dialect) } => {
+        Layout::Positional {
+            tokens,
+            w3c: Some(dialect),
+        } => {
             // Every field is separated: a line must have exactly as many as declared.
             let sep = match dialect {
                 W3cDialect::Iis => b' ',
                 W3cDialect::CloudFront => b'\t',
             };
-            let fields = tokens.iter().filter(|t| matches!(t, Token::Field(_))).count();
+            let fields = tokens
+                .iter()
+                .filter(|t| matches!(t, Token::Field(_)))
+                .count();
             if memchr::memchr_iter(sep, line).count() + 1 != fields {
                 return Err(Reject::at(RejectReason::WrongFieldCount, 0));
             }
@@ -213,6 +219,12 @@ pub(crate) fn capture<'a>(
                     slots.instant = Some(timestamp::epoch(v, 1_000).ok_or(bad)?)
                 }
                 TimeKind::EpochMicros => slots.instant = Some(timestamp::epoch(v, 1).ok_or(bad)?),
+                TimeKind::Any => {
+                    let t = timestamp::iso8601(v)
+                        .or_else(|| timestamp::clf(v))
+                        .or_else(|| timestamp::epoch(v, 1_000_000));
+                    slots.instant = Some(t.ok_or(bad)?)
+                }
                 TimeKind::Date => slots.date_days = Some(timestamp::date(v).ok_or(bad)?),
                 TimeKind::TimeOfDay => {
                     slots.time_of_day = Some(timestamp::time_of_day(v).ok_or(bad)?)

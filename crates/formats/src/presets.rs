@@ -64,9 +64,9 @@ pub const PRESETS: &[Preset] = &[
         name: "nginx_json",
         line: Line(
             Nginx,
-            r#"{"time_local":"$time_local","time_iso8601":"$time_iso8601","msec":"$msec","remote_addr":"$remote_addr","host":"$host","server_name":"$server_name","request":"$request","request_method":"$request_method","request_uri":"$request_uri","uri":"$uri","args":"$args","server_protocol":"$server_protocol","status":"$status","body_bytes_sent":"$body_bytes_sent","bytes_sent":"$bytes_sent","http_referer":"$http_referer","http_user_agent":"$http_user_agent","request_time":"$request_time"}"#,
+            r#"{"time_local":"$time_local","time_iso8601":"$time_iso8601","msec":"$msec","remote_addr":"$remote_addr","host":"$host","server_name":"$server_name","request":"$request","request_method":"$request_method","request_uri":"$request_uri","uri":"$uri","args":"$args","server_protocol":"$server_protocol","status":"$status","body_bytes_sent":"$body_bytes_sent","bytes_sent":"$bytes_sent","http_referer":"$http_referer","http_user_agent":"$http_user_agent","request_time":"$request_time","time":"$cp_time","timestamp":"$cp_time","@timestamp":"$cp_time","remote_ip":"$remote_addr","client_ip":"$remote_addr","ip":"$remote_addr","method":"$request_method","url":"$request_uri","protocol":"$server_protocol","bytes":"$body_bytes_sent","size":"$body_bytes_sent","referer":"$http_referer","referrer":"$http_referer","user_agent":"$http_user_agent","duration":"$request_time"}"#,
         ),
-        about: "nginx log_format escape=json with nginx variable names as keys",
+        about: "JSON lines keyed by nginx variable names (escape=json), or by common names (time, ip, method, url, status, bytes, referer, user_agent)",
     },
     Preset {
         name: "caddy",

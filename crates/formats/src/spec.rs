@@ -48,6 +48,8 @@ pub enum TimeKind {
     EpochSeconds,
     EpochMillis,
     EpochMicros,
+    /// Whichever of ISO 8601, CLF or epoch seconds the value is (JSON logs with generic keys).
+    Any,
 }
 
 /// Unit of a request duration field.

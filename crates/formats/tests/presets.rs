@@ -445,3 +445,47 @@ fn unknown_format_error_says_what_was_tried() {
     );
     assert!(err.contains("--format"), "{err}");
 }
+
+#[test]
+fn json_lines_with_generic_keys() {
+    let text = r#"{"@timestamp":"2024-03-01T10:00:00.250+01:00","ip":"192.0.2.8","method":"GET","url":"/p?x=1","protocol":"HTTP/1.1","status":302,"bytes":0,"referer":"-","user_agent":"curl/8.0","duration":0.5}"#;
+    let r = &detect_and_parse("nginx_json", text)[0];
+    assert_eq!(
+        (r.ts.as_str(), r.ip.as_deref(), r.method.as_deref()),
+        (
+            "2024-03-01T09:00:00.250000Z",
+            Some("192.0.2.8"),
+            Some("GET")
+        )
+    );
+    assert_eq!(
+        (
+            r.path.as_deref(),
+            r.query.as_deref(),
+            r.status,
+            r.duration_us
+        ),
+        (Some("/p"), Some("x=1"), Some(302), Some(500_000))
+    );
+    assert_eq!(
+        (r.referrer.as_deref(), r.user_agent.as_deref()),
+        (None, Some("curl/8.0"))
+    );
+}
+
+#[test]
+fn w3c_lines_without_their_header() {
+    // Some pipelines strip the # lines: the default field lists still recognise the files.
+    let iis = "2015-10-17 16:27:13 172.31.22.76 GET / - 80 - 190.234.105.254 Mozilla/5.0+(Windows) - 200 0 0 698\n";
+    let r = &detect_and_parse("w3c", iis)[0];
+    assert_eq!(
+        (r.status, r.user_agent.as_deref(), r.duration_us),
+        (Some(200), Some("Mozilla/5.0 (Windows)"), Some(698_000))
+    );
+    let cf = "2019-12-04\t21:02:31\tLAX1\t392\t192.0.2.100\tGET\td111111abcdef8.cloudfront.net\t/index.html\t200\t-\tcurl/8.0\t-\t-\tHit\tSOX4\twww.example.com\thttps\t23\t0.001\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tHit\tHTTP/2.0\n";
+    let r = &detect_and_parse("cloudfront", cf)[0];
+    assert_eq!(
+        (r.host.as_deref(), r.protocol.as_deref(), r.query.as_deref()),
+        (Some("www.example.com"), Some("HTTP/2.0"), None)
+    );
+}
