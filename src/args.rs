@@ -40,6 +40,10 @@ pub struct InputArgs {
     /// Detected per file when absent.
     #[arg(long, short = 'f')]
     pub format: Option<String>,
+    /// Take the client from the first X-Forwarded-For address when the format logs it
+    /// (`$http_x_forwarded_for`, `%{X-Forwarded-For}i`): sites behind a proxy or load balancer.
+    #[arg(long)]
+    pub client_from_forwarded_for: bool,
     /// Parser threads (default: one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,

@@ -28,6 +28,7 @@ impl Inputs {
         let secret = Secret::load_or_create(&secret_path)?;
         let mut options = Options::new(RowOptions {
             raw_ip,
+            client_from_forwarded_for: args.client_from_forwarded_for,
             keyer: ClientKeyer::new(secret),
         });
         options.threads = args.threads;

@@ -16,7 +16,7 @@ fn formats() -> &'static [Arc<Format>] {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let rows = RowOptions { raw_ip: true, keyer: ClientKeyer::new(Secret::from_bytes([1; 16])) };
+    let rows = RowOptions { raw_ip: true, client_from_forwarded_for: true, keyer: ClientKeyer::new(Secret::from_bytes([1; 16])) };
     for f in formats() {
         let (batch, stats) = parse_bytes(f, data, rows);
         assert_eq!(batch.num_rows() as u64, stats.requests);

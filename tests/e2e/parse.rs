@@ -254,3 +254,33 @@ fn a_users_format_line_via_the_flag() {
         (Some("shop.example.com"), Some("203.0.113.5"), Some(42_000))
     );
 }
+
+#[test]
+fn client_from_x_forwarded_for_behind_a_load_balancer() {
+    let dir = tempfile::tempdir().unwrap();
+    let fmt = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$http_x_forwarded_for""#;
+    std::fs::write(
+        dir.path().join("a.log"),
+        concat!(
+            "10.0.0.5 - - [01/Mar/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\" \"203.0.113.7, 10.0.0.1\"\n",
+            "10.0.0.5 - - [01/Mar/2024:10:00:01 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\" \"-\"\n",
+        ),
+    )
+    .unwrap();
+    let ips = |extra: &[&str]| -> Vec<String> {
+        let (code, out, err) = run(clickpath(dir.path())
+            .args(["parse", "a.log", "--raw-ip", "--format", fmt])
+            .args(extra));
+        assert_eq!(code, 0, "{err}");
+        ndjson(&out)
+            .iter()
+            .map(|r| r["ip"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ips(&[]), ["10.0.0.5", "10.0.0.5"]);
+    // The first forwarded address is the client; without the header, the peer stays.
+    assert_eq!(
+        ips(&["--client-from-forwarded-for"]),
+        ["203.0.113.7", "10.0.0.5"]
+    );
+}

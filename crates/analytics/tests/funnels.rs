@@ -69,6 +69,7 @@ fn report(text: &str) -> TrafficReport {
     let format = Arc::new(resolve(FORMAT).unwrap());
     let rows = RowOptions {
         raw_ip: false,
+        client_from_forwarded_for: false,
         keyer: ClientKeyer::new(Secret::from_bytes([5; 16])),
     };
     let (batch, stats) = parse_bytes(&format, text.as_bytes(), rows);

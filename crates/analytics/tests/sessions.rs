@@ -24,6 +24,7 @@ fn report(text: &str, cfg: TrafficConfig) -> TrafficReport {
     let format = Arc::new(preset("combined").unwrap().compile().unwrap());
     let rows = RowOptions {
         raw_ip: false,
+        client_from_forwarded_for: false,
         keyer: ClientKeyer::new(Secret::from_bytes([3; 16])),
     };
     let (batch, stats) = parse_bytes(&format, text.as_bytes(), rows);

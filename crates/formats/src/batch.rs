@@ -33,6 +33,8 @@ pub(crate) struct Slots<'a> {
     pub date_days: Option<i64>,
     pub time_of_day: Option<i64>,
     pub client: Option<&'a [u8]>,
+    /// The first address of `X-Forwarded-For`, when the format logs it.
+    pub forwarded_for: Option<&'a [u8]>,
     pub host: Option<Raw<'a>>,
     pub request: Option<Raw<'a>>,
     pub method: Option<Raw<'a>>,
@@ -79,6 +81,9 @@ impl Slots<'_> {
 pub struct RowOptions {
     /// Keep the client address in the `ip` column (otherwise only its keyed hash is kept).
     pub raw_ip: bool,
+    /// Take the client from the first `X-Forwarded-For` address when the log has one (sites
+    /// behind a proxy or load balancer that logs its own address as the client).
+    pub client_from_forwarded_for: bool,
     pub keyer: ClientKeyer,
 }
 
@@ -227,7 +232,11 @@ impl HitBuilder {
 
         self.ts.append_value(ts);
         self.tz.append_option(tz);
-        let key = match s.client {
+        let client = match s.forwarded_for {
+            Some(f) if self.opts.client_from_forwarded_for => Some(f),
+            _ => s.client,
+        };
+        let key = match client {
             Some(c) if self.last_key.is_some() && self.last_client == c => self.last_key.unwrap(),
             c => {
                 let k = self.opts.keyer.client(c);
@@ -240,7 +249,7 @@ impl HitBuilder {
             }
         };
         self.client.append_value(key);
-        match s.client {
+        match client {
             Some(c) if self.opts.raw_ip => put_bytes(&mut self.ip, c, utf8),
             _ => self.ip.append_null(),
         }

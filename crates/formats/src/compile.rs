@@ -174,6 +174,7 @@ fn nginx_variable(name: &str) -> FieldKind {
     use FieldKind::*;
     match name {
         "remote_addr" | "realip_remote_addr" | "binary_remote_addr" => Client,
+        "http_x_forwarded_for" | "proxy_add_x_forwarded_for" => ForwardedFor,
         "cp_client_port" => ClientPort,
         "host" | "server_name" | "http_host" => Host,
         "request" => Request,
@@ -247,6 +248,7 @@ fn apache_directive(letter: char, arg: Option<&str>) -> Result<Vec<Raw>, String>
         ('i', Some(h)) if h.eq_ignore_ascii_case("referer") => one(Referrer),
         ('i', Some(h)) if h.eq_ignore_ascii_case("user-agent") => one(UserAgent),
         ('i', Some(h)) if h.eq_ignore_ascii_case("host") => one(Host),
+        ('i', Some(h)) if h.eq_ignore_ascii_case("x-forwarded-for") => one(ForwardedFor),
         ('i', _) => one(Skip),
         ('t', None) => Ok(vec![
             Raw::Lit("[".into()),

@@ -189,6 +189,7 @@ pub(crate) fn capture<'a>(
         FieldKind::Skip => {}
         FieldKind::Client => slots.client = client(v)?,
         FieldKind::ClientPort => slots.client = client(strip_port(v))?,
+        FieldKind::ForwardedFor => slots.forwarded_for = first_forwarded(v),
         FieldKind::Host => slots.host = text(v),
         FieldKind::Request => slots.request = raw(v),
         FieldKind::Method => slots.method = text(v),
@@ -270,6 +271,12 @@ fn client(v: &[u8]) -> Result<Option<&[u8]>, RejectReason> {
     } else {
         Err(RejectReason::BadClient)
     }
+}
+
+/// The original client of `X-Forwarded-For: client, proxy1, proxy2`, if it is an address.
+fn first_forwarded(v: &[u8]) -> Option<&[u8]> {
+    let first = v.split(|&c| c == b',').next()?.trim_ascii();
+    client(strip_port(first)).ok().flatten()
 }
 
 /// `192.0.2.1:2817` -> `192.0.2.1`; `[2001:db8::1]:443` -> `2001:db8::1`.

@@ -12,6 +12,8 @@ pub enum FieldKind {
     Client,
     /// `address:port` (load balancers); the port is dropped.
     ClientPort,
+    /// `X-Forwarded-For`: the client and the proxies it went through.
+    ForwardedFor,
     /// Virtual host / server name.
     Host,
     /// Full request line `METHOD TARGET PROTOCOL`.

@@ -16,6 +16,7 @@ use clickpath_model::{ClientKeyer, Secret, field, format_rfc3339_micros};
 pub fn rows_opts() -> RowOptions {
     RowOptions {
         raw_ip: true,
+        client_from_forwarded_for: false,
         keyer: ClientKeyer::new(Secret::from_bytes([7; 16])),
     }
 }
