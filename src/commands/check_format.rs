@@ -14,7 +14,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let summary = pipeline::run(
         &inputs.sources,
         &inputs.options,
-        |_batch| (),
+        |_, _| (),
         |()| {
             inputs.progress.tick();
             Ok(())

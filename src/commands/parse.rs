@@ -21,7 +21,7 @@ pub fn run_to<W: Write + Send>(args: &ParseArgs, inputs: &Inputs, out: W) -> Res
             let summary = pipeline::run(
                 &inputs.sources,
                 &inputs.options,
-                |batch| encoder.encode(&batch),
+                |_, batch| encoder.encode(&batch),
                 |encoded| -> Result<(), SinkError> {
                     inputs.progress.tick();
                     sink.append(encoded?)?;
@@ -40,7 +40,7 @@ pub fn run_to<W: Write + Send>(args: &ParseArgs, inputs: &Inputs, out: W) -> Res
             let summary = pipeline::run(
                 &inputs.sources,
                 &inputs.options,
-                |batch| {
+                |_, batch| {
                     if csv {
                         encode_csv(&batch, text)
                     } else {

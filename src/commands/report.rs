@@ -14,6 +14,7 @@ use clickpath_analytics::{
     FileConfig, Money, TrafficAggregator, TrafficConfig, TrafficReport, VisitorKey,
 };
 use clickpath_formats::pipeline::{self, Summary};
+use clickpath_formats::spec::FieldKind;
 use serde::Serialize;
 use serde_json::json;
 
@@ -88,10 +89,10 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let summary = pipeline::run(
         &inputs.sources,
         &inputs.options,
-        |batch| batch,
-        |batch| {
+        |format, batch| (format.logs(FieldKind::UserAgent), batch),
+        |(user_agents_logged, batch)| {
             inputs.progress.tick();
-            agg.add(&batch);
+            agg.add(&batch, user_agents_logged);
             Ok(())
         },
     )?;

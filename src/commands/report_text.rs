@@ -95,6 +95,18 @@ pub fn render(summary: &Summary, r: &TrafficReport) -> String {
         }
     }
     let _ = writeln!(o, "{}", totals_line(summary));
+    for note in &r.notes {
+        let mut line = String::from("note:");
+        for word in note.split(' ') {
+            if line.len() + 1 + word.len() > WIDTH {
+                let _ = writeln!(o, "{line}");
+                line = String::from("     ");
+            }
+            line.push(' ');
+            line.push_str(word);
+        }
+        let _ = writeln!(o, "{line}");
+    }
     if !r.site.hosts.is_empty() {
         let _ = writeln!(
             o,

@@ -201,3 +201,34 @@ fn countries_from_a_maxmind_database() {
         "{err}"
     );
 }
+
+#[test]
+fn a_log_without_user_agents_counts_its_requests_as_humans() {
+    // NCSA common has no user-agent field: nothing tells bots apart, so nothing is a bot.
+    let dir = tempfile::tempdir().unwrap();
+    let nasa =
+        crate::corpus().join("nasa-http-1995-sample/NASA_access_log_Aug95.head.WRAPPED-LINES.txt");
+    let (code, out, err) = run(clickpath(dir.path()).arg("report").arg(&nasa));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("note: Some lines come from a format without user agents"),
+        "{out}"
+    );
+    for line in out.lines() {
+        assert!(
+            line.chars().count() <= 100,
+            "wider than 100 columns: {line}"
+        );
+    }
+    let (_, json, _) = run(clickpath(dir.path()).args(["report", "--json"]).arg(&nasa));
+    let r: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        (
+            r["traffic"]["human_requests"].as_u64(),
+            r["traffic"]["bot_requests"].as_u64()
+        ),
+        (Some(1841), Some(0))
+    );
+    assert!(r["traffic"]["visitors"].as_u64().unwrap() > 100);
+    assert_eq!(r["notes"].as_array().unwrap().len(), 1);
+}

@@ -49,6 +49,8 @@ pub struct Agents {
 const NO_USER_AGENT: u32 = 0;
 /// Id of the agent standing for browser user agents that fetched `/robots.txt`.
 const ROBOTS_TXT_FETCHER: u32 = 1;
+/// Id of the agent of requests read with a format that has no user-agent field.
+const NOT_LOGGED: u32 = 2;
 
 fn special_bot(name: &str, family: BotFamily) -> Agent {
     Agent {
@@ -74,6 +76,12 @@ impl Agents {
             agents: vec![
                 special_bot("(no user agent)", BotFamily::EmptyUa),
                 special_bot("(robots.txt fetcher)", BotFamily::RobotsTxt),
+                Agent {
+                    bot: None,
+                    browser: "(not logged)".into(),
+                    os: "(not logged)".into(),
+                    device: Device::Other,
+                },
             ],
         }
     }
@@ -88,6 +96,12 @@ impl Agents {
         let id = self.push(agent);
         self.ids.insert(ua.into(), id);
         id
+    }
+
+    /// The agent of requests whose format does not log user agents: counted as humans, since
+    /// nothing tells bots apart.
+    pub fn not_logged(&self) -> u32 {
+        NOT_LOGGED
     }
 
     /// The agent standing for browser user agents that fetched `/robots.txt`.

@@ -27,6 +27,8 @@ pub struct TrafficReport {
     pub errors: ErrorsReport,
     /// Currency label of money figures, when configured.
     pub currency: Option<String>,
+    /// What the reader should know to trust the figures (missing fields...).
+    pub notes: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]

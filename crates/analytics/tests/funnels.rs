@@ -75,7 +75,7 @@ fn report(text: &str) -> TrafficReport {
     let (batch, stats) = parse_bytes(&format, text.as_bytes(), rows);
     assert_eq!(stats.rejected_total(), 0, "{:?}", stats.samples);
     let mut agg = TrafficAggregator::new(cfg);
-    agg.add(&batch);
+    agg.add(&batch, true);
     agg.finish()
 }
 

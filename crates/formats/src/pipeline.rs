@@ -109,12 +109,12 @@ enum Event<T> {
 /// Sink errors are boxed: the caller decides what failing to write means.
 pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Parses every source in order. `map` runs on the parser threads; `sink` receives its results
-/// in input order on the calling thread.
+/// Parses every source in order. `map` runs on the parser threads with each batch and the format
+/// it was read with; `sink` receives its results in input order on the calling thread.
 pub fn run<T, M, S>(sources: &[Source], opts: &Options, map: M, mut sink: S) -> Result<Summary>
 where
     T: Send,
-    M: Fn(RecordBatch) -> T + Sync,
+    M: Fn(&Format, RecordBatch) -> T + Sync,
     S: FnMut(T) -> std::result::Result<(), SinkError>,
 {
     let threads = if opts.threads == 0 {
@@ -164,7 +164,7 @@ where
                     let (batch, stats) = parse_chunk(&chunk, opts.rows);
                     let seq = chunk.seq;
                     let _ = pool_tx.try_send(chunk.data);
-                    let out = map(batch);
+                    let out = map(&chunk.formats[0].1, batch);
                     if done_tx.send((seq, Event::Parsed(stats, out))).is_err() {
                         break;
                     }

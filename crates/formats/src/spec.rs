@@ -134,6 +134,11 @@ impl Format {
         }
     }
 
+    /// Whether the format has a field of this kind.
+    pub fn logs(&self, kind: FieldKind) -> bool {
+        self.kinds().contains(&kind)
+    }
+
     /// Fields this format can fill, for `check-format` and scoring.
     pub fn kinds(&self) -> Vec<FieldKind> {
         match &self.layout {

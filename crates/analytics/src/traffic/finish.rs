@@ -368,6 +368,11 @@ impl TrafficAggregator {
             goals: goal_reports,
             errors: error_report,
             currency: self.cfg.money.currency.clone(),
+            notes: if self.user_agents_missing {
+                vec!["Some lines come from a format without user agents: their requests count as humans (bots cannot be told apart) and a visitor is an address.".into()]
+            } else {
+                Vec::new()
+            },
         }
     }
 

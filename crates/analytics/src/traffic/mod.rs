@@ -123,6 +123,8 @@ pub struct TrafficAggregator {
     funnels: Vec<FunnelStats>,
     goals: Vec<GoalStats>,
     errors: ErrorStats,
+    /// Some batches came from a format without user agents.
+    user_agents_missing: bool,
 }
 
 fn opt(a: &arrow_array::StringArray, r: usize) -> Option<&str> {
@@ -199,6 +201,7 @@ impl TrafficAggregator {
             funnels,
             goals,
             errors: ErrorStats::default(),
+            user_agents_missing: false,
             cfg,
         }
     }
@@ -251,8 +254,13 @@ impl TrafficAggregator {
         }
     }
 
-    /// Folds one batch (hit schema, in input order) into the report.
-    pub fn add(&mut self, batch: &RecordBatch) {
+    /// Folds one batch (hit schema, in input order) into the report. `user_agents_logged` is
+    /// false for batches read with a format that has no user-agent field (NCSA common): their
+    /// requests count as humans and a visitor is an address.
+    pub fn add(&mut self, batch: &RecordBatch, user_agents_logged: bool) {
+        if !user_agents_logged {
+            self.user_agents_missing = true;
+        }
         let col = |n| batch.column_by_name(n).expect("hit schema column");
         let ts = col(field::TS).as_primitive::<TimestampMicrosecondType>();
         let tz = col(field::TZ_OFFSET_MIN).as_primitive::<Int16Type>();
@@ -283,7 +291,11 @@ impl TrafficAggregator {
             self.by_day.entry(day).or_default().requests += 1;
             self.by_hour[hour].requests += 1;
 
-            let mut agent_id = self.agents.id(opt(ua, r));
+            let mut agent_id = if user_agents_logged {
+                self.agents.id(opt(ua, r))
+            } else {
+                self.agents.not_logged()
+            };
             let p = opt(path, r);
             if self.agents.get(agent_id).bot.is_none() {
                 // Behaviour on top of the user agent: fetching robots.txt makes a visitor a

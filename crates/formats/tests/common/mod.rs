@@ -113,7 +113,7 @@ pub fn parse_files(paths: &[std::path::PathBuf]) -> (Vec<Row>, LineStats) {
     let summary = run(
         &sources,
         &opts,
-        |b| rows(&b),
+        |_, b| rows(&b),
         |r| {
             out.extend(r);
             Ok(())
