@@ -137,6 +137,11 @@ pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
             sampled: lines.len(),
             fallbacks: ranked.map(|(_, _, f)| Arc::new(f)).collect(),
         }),
+        // NUL bytes and nothing readable: a binary file. (Logs truncated by logrotate's
+        // copytruncate may start with NULs, but then their later lines parse.)
+        _ if memchr::memchr(0, head).is_some() => Err(Error::Binary {
+            name: name.to_owned(),
+        }),
         _ => Err(Error::UnknownFormat {
             name: name.to_owned(),
             attempts,

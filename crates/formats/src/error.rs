@@ -31,6 +31,10 @@ pub enum Error {
         "unknown preset `{name}`; presets are: {known}. A format line (nginx log_format, Apache LogFormat or GoAccess specifiers) is also accepted"
     )]
     UnknownPreset { name: String, known: String },
+    #[error(
+        "{name}: a binary file (NUL bytes and no line in a known format), not a text access log; compressed logs are read when they are gzip, zstd, bzip2 or xz"
+    )]
+    Binary { name: String },
     #[error("{}", unknown_format_message(.name, .attempts))]
     UnknownFormat {
         name: String,
