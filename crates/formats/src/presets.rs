@@ -134,6 +134,14 @@ pub const PRESETS: &[Preset] = &[
         ),
         about: "HAProxy HTTP log (option httplog) behind a syslog prefix",
     },
+    Preset {
+        name: "haproxy_stdout",
+        line: Line(
+            Nginx,
+            r#"$cp_client_port [$time_local] $cp_skip $cp_skip $cp_skip/$cp_skip/$cp_skip/$cp_skip/$cp_duration_ms $status $body_bytes_sent $cp_skip "$request""#,
+        ),
+        about: "HAProxy HTTP log without the syslog prefix (logging to stdout in a container)",
+    },
 ];
 
 impl Preset {

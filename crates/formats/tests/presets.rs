@@ -337,6 +337,16 @@ fn haproxy_behind_syslog() {
 }
 
 #[test]
+fn haproxy_on_stdout() {
+    let text = r#"10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 404 2750 - - ---- 1/1/1/1/0 0/0 "GET /x HTTP/1.1""#;
+    let r = &detect_and_parse("haproxy_stdout", text)[0];
+    assert_eq!(
+        (r.ip.as_deref(), r.status, r.duration_us, r.path.as_deref()),
+        (Some("10.0.1.2"), Some(404), Some(109_000), Some("/x"))
+    );
+}
+
+#[test]
 fn users_own_format_lines() {
     // An nginx log_format directive pasted whole, with request_time, XFF and host.
     let nginx = resolve(r#"log_format main '$remote_addr - $remote_user [$time_local] "$request" ' '$status $body_bytes_sent "$http_referer" ' '"$http_user_agent" $request_time "$http_x_forwarded_for" $host';"#).unwrap();
