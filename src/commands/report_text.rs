@@ -394,6 +394,9 @@ fn render_funnels(o: &mut String, r: &TrafficReport) {
                 money(rev, cur)
             );
         }
+        if f.mode == "window" {
+            continue;
+        }
         let se = &f.server_errors;
         let _ = writeln!(
             o,

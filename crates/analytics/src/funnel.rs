@@ -379,7 +379,9 @@ impl FunnelStats {
         error_paths.sort_by(|a, b| {
             (b.not_converted, b.sessions)
                 .cmp(&(a.not_converted, a.sessions))
-                .then_with(|| (a.status, &a.path).cmp(&(b.status, &b.path)))
+                // Server errors first among equals: they are the ones to fix.
+                .then_with(|| b.status.cmp(&a.status))
+                .then_with(|| a.path.cmp(&b.path))
         });
         error_paths.truncate(top);
         let by_step: Vec<LostAtStep> = (0..n)

@@ -284,9 +284,10 @@ fn steps_in_order_with_times_and_error_impact() {
         .iter()
         .map(|e| (e.status, e.path.as_str(), e.not_converted))
         .collect();
+    // Ties put server errors first.
     assert_eq!(
         paths,
-        [(404, "/product/999", 1), (500, "/checkout/payment", 1)]
+        [(500, "/checkout/payment", 1), (404, "/product/999", 1)]
     );
     // Who left where: A after checkout (after an error), C after cart, D and E after product.
     let left: Vec<(u64, u64)> = f
