@@ -47,6 +47,9 @@ pub struct InputArgs {
     /// Parser threads (default: one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Write every rejected line, whole, to this file (`file:line:column<TAB>reason<TAB>line`).
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
     /// Hide the progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,

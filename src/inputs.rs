@@ -4,7 +4,10 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::Result;
+use std::io::Write;
+use std::sync::Mutex;
+
+use anyhow::{Context, Result};
 use clickpath_formats::batch::RowOptions;
 use clickpath_formats::input::{Source, expand};
 use clickpath_formats::pipeline::{Options, Summary};
@@ -35,6 +38,12 @@ impl Inputs {
         if let Some(f) = &args.format {
             options.format = Some(Arc::new(resolve(f)?));
         }
+        if let Some(path) = &args.rejects {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let out: Box<dyn Write + Send> = Box::new(std::io::BufWriter::new(file));
+            options.rejects = Some(Arc::new(Mutex::new(out)));
+        }
         let total: u64 = sources.iter().map(Source::len).sum();
         let progress = Progress::new(total, args.quiet);
         options.progress = Some(Arc::clone(&progress.read));
@@ -43,6 +52,20 @@ impl Inputs {
             options,
             progress,
         })
+    }
+}
+
+impl Inputs {
+    /// After the parse: clears the progress bar and flushes the rejected-lines file.
+    pub fn finish(&self) -> Result<()> {
+        self.progress.finish();
+        if let Some(w) = &self.options.rejects {
+            w.lock()
+                .map_err(|_| anyhow::anyhow!("the rejected-lines writer was poisoned"))?
+                .flush()
+                .context("cannot write the rejected lines")?;
+        }
+        Ok(())
     }
 }
 

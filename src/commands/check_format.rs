@@ -20,7 +20,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
             Ok(())
         },
     )?;
-    inputs.progress.finish();
+    inputs.finish()?;
     if args.json {
         let files: Vec<_> = summary.files.iter().map(file_json).collect();
         let t = summary.totals();

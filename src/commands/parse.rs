@@ -57,7 +57,7 @@ pub fn run_to<W: Write + Send>(args: &ParseArgs, inputs: &Inputs, out: W) -> Res
             summary
         }
     };
-    inputs.progress.finish();
+    inputs.finish()?;
     eprintln!("clickpath: {}", totals_line(&summary));
     Ok(())
 }

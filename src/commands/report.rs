@@ -96,7 +96,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             Ok(())
         },
     )?;
-    inputs.progress.finish();
+    inputs.finish()?;
     let report = agg.finish();
     if args.json {
         println!(

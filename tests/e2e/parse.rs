@@ -284,3 +284,21 @@ fn client_from_x_forwarded_for_behind_a_load_balancer() {
         ["203.0.113.7", "10.0.0.5"]
     );
 }
+
+#[test]
+fn every_rejected_line_can_be_kept_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.log"), LINES).unwrap();
+    let (code, _, err) = run(clickpath(dir.path()).args([
+        "parse",
+        "a.log",
+        "-o",
+        "out.ndjson",
+        "--rejects",
+        "rejected.txt",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let kept = std::fs::read_to_string(dir.path().join("rejected.txt")).unwrap();
+    let bad = LINES.lines().nth(2).unwrap();
+    assert_eq!(kept, format!("a.log:3:16\tbad_timestamp\t{bad}\n"));
+}

@@ -11,7 +11,7 @@
 //! values in input order and gives them to `sink`. A fixed number of tickets bounds the chunks
 //! in flight, so memory does not grow with the input.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -44,6 +44,8 @@ pub struct Options {
     pub chunk_bytes: usize,
     /// Incremented with the bytes read from disk (compressed), for a progress bar.
     pub progress: Option<Arc<AtomicU64>>,
+    /// Where every rejected line goes, whole, as `file:line:column<TAB>reason<TAB>line`.
+    pub rejects: Option<Arc<Mutex<Box<dyn Write + Send>>>>,
 }
 
 impl Options {
@@ -54,6 +56,7 @@ impl Options {
             threads: 0,
             chunk_bytes: 4 << 20,
             progress: None,
+            rejects: None,
         }
     }
 }
@@ -161,7 +164,7 @@ where
                 loop {
                     let next = work_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok(chunk)) = next else { break };
-                    let (batch, stats) = parse_chunk(&chunk, opts.rows);
+                    let (batch, stats) = parse_chunk(&chunk, opts.rows, opts.rejects.is_some());
                     let seq = chunk.seq;
                     let _ = pool_tx.try_send(chunk.data);
                     let out = map(&chunk.formats[0].1, batch);
@@ -183,8 +186,14 @@ where
                 next += 1;
                 match event {
                     Event::FileStart(f) => summary.files.push(f),
-                    Event::Parsed(stats, out) => {
+                    Event::Parsed(mut stats, out) => {
                         let _ = ticket_tx.send(());
+                        if let (Some(w), Some(f)) = (&opts.rejects, summary.files.last())
+                            && let Err(e) = write_rejects(w, &f.source.name, &mut stats)
+                        {
+                            failure = Some(e);
+                            break 'recv;
+                        }
                         if let Some(f) = summary.files.last_mut() {
                             f.stats.merge(stats);
                         }
@@ -368,6 +377,32 @@ impl<T> Reader<'_, T> {
     }
 }
 
+fn write_rejects(
+    out: &Mutex<Box<dyn Write + Send>>,
+    name: &str,
+    stats: &mut LineStats,
+) -> Result<()> {
+    let mut w = out
+        .lock()
+        .map_err(|_| Error::Internal("rejects writer poisoned".into()))?;
+    let io = |e| Error::Io {
+        name: "the rejected-lines file".into(),
+        source: e,
+    };
+    for (line, reject, text) in stats.kept.drain(..) {
+        write!(
+            w,
+            "{name}:{line}:{}\t{}\t",
+            reject.column + 1,
+            reject.reason.as_str()
+        )
+        .map_err(io)?;
+        w.write_all(&text).map_err(io)?;
+        w.write_all(b"\n").map_err(io)?;
+    }
+    Ok(())
+}
+
 /// Parses one line with `format`, or else with the first fallback that reads it.
 fn parse_with<'a>(
     format: &Format,
@@ -395,7 +430,7 @@ fn has_time(s: &Slots<'_>) -> bool {
 }
 
 /// Parses one chunk into a batch.
-fn parse_chunk(chunk: &Chunk, rows: RowOptions) -> (RecordBatch, LineStats) {
+fn parse_chunk(chunk: &Chunk, rows: RowOptions, keep_rejects: bool) -> (RecordBatch, LineStats) {
     let data = &chunk.data;
     let formats = &chunk.formats;
     let mut builder = HitBuilder::new(rows, data.len() / 160 + 16);
@@ -434,7 +469,7 @@ fn parse_chunk(chunk: &Chunk, rows: RowOptions) -> (RecordBatch, LineStats) {
                 stats.requests += 1;
                 stats.fallback += u64::from(fallback);
             }
-            Err(reject) => stats.reject(reject, chunk.file_id, line_no, line),
+            Err(reject) => stats.reject(reject, chunk.file_id, line_no, line, keep_rejects),
         }
     }
     (builder.finish(), stats)
@@ -450,6 +485,6 @@ pub fn parse_bytes(format: &FormatRef, data: &[u8], rows: RowOptions) -> (Record
         formats: vec![(0, Arc::clone(format))],
         fallbacks: Arc::new(Vec::new()),
     };
-    let (batch, stats) = parse_chunk(&chunk, rows);
+    let (batch, stats) = parse_chunk(&chunk, rows, false);
     (batch, stats)
 }

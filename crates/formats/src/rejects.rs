@@ -114,6 +114,9 @@ pub struct LineStats {
     pub comments: u64,
     rejected: [u64; RejectReason::ALL.len()],
     pub samples: Vec<RejectSample>,
+    /// Every rejected line of the chunk, whole, when they are kept (`--rejects FILE`); the
+    /// pipeline writes them out in order and empties this.
+    pub kept: Vec<(u64, Reject, Vec<u8>)>,
 }
 
 impl LineStats {
@@ -138,7 +141,17 @@ impl LineStats {
             .filter(|&(_, n)| n > 0)
     }
 
-    pub(crate) fn reject(&mut self, reject: Reject, file_id: u32, line: u64, text: &[u8]) {
+    pub(crate) fn reject(
+        &mut self,
+        reject: Reject,
+        file_id: u32,
+        line: u64,
+        text: &[u8],
+        keep: bool,
+    ) {
+        if keep {
+            self.kept.push((line, reject, text.to_vec()));
+        }
         let n = &mut self.rejected[reject.reason.index()];
         *n += 1;
         if *n as usize <= SAMPLES_PER_REASON {
@@ -182,8 +195,14 @@ mod tests {
         let mut a = LineStats::default();
         let mut b = LineStats::default();
         for i in 0..4 {
-            a.reject(Reject::at(RejectReason::Truncated, 3), 0, i, b"abc");
-            b.reject(Reject::at(RejectReason::Truncated, 3), 0, 100 + i, b"abc");
+            a.reject(Reject::at(RejectReason::Truncated, 3), 0, i, b"abc", false);
+            b.reject(
+                Reject::at(RejectReason::Truncated, 3),
+                0,
+                100 + i,
+                b"abc",
+                false,
+            );
         }
         b.requests = 7;
         a.merge(b);
