@@ -1,13 +1,10 @@
 //! Funnels, goals and error impact on small hand-written logs with response times.
 
-use std::sync::Arc;
+mod common;
 
 use clickpath_analytics::report::TrafficReport;
-use clickpath_analytics::{FileConfig, Money, TrafficAggregator, TrafficConfig};
-use clickpath_formats::batch::RowOptions;
-use clickpath_formats::pipeline::parse_bytes;
+use clickpath_analytics::{FileConfig, Money, TrafficConfig};
 use clickpath_formats::presets::resolve;
-use clickpath_model::{ClientKeyer, Secret};
 
 const UA: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
 const FORMAT: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time"#;
@@ -66,17 +63,7 @@ fn report(text: &str) -> TrafficReport {
         site_hosts: vec!["shop.example.com".into()],
         ..TrafficConfig::default()
     };
-    let format = Arc::new(resolve(FORMAT).unwrap());
-    let rows = RowOptions {
-        raw_ip: false,
-        client_from_forwarded_for: false,
-        keyer: ClientKeyer::new(Secret::from_bytes([5; 16])),
-    };
-    let (batch, stats) = parse_bytes(&format, text.as_bytes(), rows);
-    assert_eq!(stats.rejected_total(), 0, "{:?}", stats.samples);
-    let mut agg = TrafficAggregator::new(cfg);
-    agg.add(&batch, true);
-    agg.finish()
+    common::report_of(resolve(FORMAT).unwrap(), text, cfg)
 }
 
 const S: &str = "https://shop.example.com/";

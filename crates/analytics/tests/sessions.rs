@@ -1,12 +1,9 @@
 //! Session, page-view and acquisition semantics on small hand-written logs.
 
-use std::sync::Arc;
+mod common;
 
-use clickpath_analytics::{TrafficAggregator, TrafficConfig, TrafficReport};
-use clickpath_formats::batch::RowOptions;
-use clickpath_formats::pipeline::parse_bytes;
+use clickpath_analytics::{TrafficConfig, TrafficReport};
 use clickpath_formats::presets::preset;
-use clickpath_model::{ClientKeyer, Secret};
 
 const UA: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
 
@@ -21,17 +18,7 @@ fn line(ip: &str, time: &str, target: &str, status: u16, referrer: &str) -> Stri
 }
 
 fn report(text: &str, cfg: TrafficConfig) -> TrafficReport {
-    let format = Arc::new(preset("combined").unwrap().compile().unwrap());
-    let rows = RowOptions {
-        raw_ip: false,
-        client_from_forwarded_for: false,
-        keyer: ClientKeyer::new(Secret::from_bytes([3; 16])),
-    };
-    let (batch, stats) = parse_bytes(&format, text.as_bytes(), rows);
-    assert_eq!(stats.rejected_total(), 0, "{:?}", stats.samples);
-    let mut agg = TrafficAggregator::new(cfg);
-    agg.add(&batch, true);
-    agg.finish()
+    common::report_of(preset("combined").unwrap().compile().unwrap(), text, cfg)
 }
 
 fn rows(r: &[clickpath_analytics::report::Row]) -> Vec<(&str, u64)> {
