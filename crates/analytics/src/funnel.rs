@@ -8,6 +8,7 @@ use rustc_hash::FxHashMap;
 
 use crate::funnel_config::{Funnel, FunnelMode, Goal};
 use crate::histogram::SecondsHistogram;
+use crate::numbers::{round2, share};
 use crate::report::*;
 use crate::session::{ClosedSession, ErrorKind, Event, Landing, VisitorId};
 use crate::speed::{SPEED_BUCKETS, SpeedHistogram, speed_bucket};
@@ -28,14 +29,6 @@ pub(crate) trait Names {
 pub struct Money {
     pub average_order_value: Option<f64>,
     pub currency: Option<String>,
-}
-
-fn ratio(a: u64, b: u64) -> f64 {
-    if b == 0 {
-        0.0
-    } else {
-        (a as f64 / b as f64 * 10_000.0).round() / 10_000.0
-    }
 }
 
 #[derive(Default, Clone, Copy)]
@@ -123,56 +116,39 @@ impl FunnelStats {
         }
     }
 
-    /// Times of the steps reached in order within `events` (session mode).
-    fn reached(&self, events: &[Event]) -> Vec<i64> {
+    /// Indexes of the events that reached each step, in order (session mode).
+    fn reached(&self, events: &[Event]) -> Vec<usize> {
         let n = self.steps();
-        let mut reached_at = Vec::with_capacity(n);
-        for e in events {
-            if reached_at.len() < n && e.matches & self.bit(reached_at.len()) != 0 {
-                reached_at.push(e.ts);
+        let mut reached = Vec::with_capacity(n);
+        for (i, e) in events.iter().enumerate() {
+            if reached.len() < n && e.matches & self.bit(reached.len()) != 0 {
+                reached.push(i);
             }
         }
-        reached_at
+        reached
     }
 
-    /// When a session was inside this funnel: from its first step until it converted, or to
-    /// its end if it left (session mode only).
-    pub fn span(&self, events: &[Event]) -> Option<(i64, i64)> {
-        if self.funnel.mode != FunnelMode::Session {
-            return None;
-        }
-        let r = self.reached(events);
-        let start = *r.first()?;
-        Some((
-            start,
-            if r.len() == self.steps() {
-                r[r.len() - 1]
-            } else {
-                i64::MAX
-            },
-        ))
-    }
-
-    pub fn add_session(&mut self, s: &ClosedSession<'_>) {
+    /// Counts a closed session. In session mode, returns when the session was inside this
+    /// funnel: from its first step until it converted, or to its end if it left.
+    pub fn add_session(&mut self, s: &ClosedSession<'_>) -> Option<(i64, i64)> {
         match self.funnel.mode {
             FunnelMode::Session => self.add_in_session(s),
-            FunnelMode::Window => self.add_to_window(s),
+            FunnelMode::Window => {
+                self.add_to_window(s);
+                None
+            }
         }
     }
 
-    fn add_in_session(&mut self, s: &ClosedSession<'_>) {
+    fn add_in_session(&mut self, s: &ClosedSession<'_>) -> Option<(i64, i64)> {
         let n = self.steps();
-        let reached_at = self.reached(s.events);
-        for e in s.events {
-            for (k, &t) in reached_at.iter().enumerate() {
-                if e.ts == t
-                    && e.matches & self.bit(k) != 0
-                    && let Some(d) = e.duration_us
-                {
-                    self.step_speed[k].add(d);
-                }
+        let reached_by = self.reached(s.events);
+        for (k, &i) in reached_by.iter().enumerate() {
+            if let Some(d) = s.events[i].duration_us {
+                self.step_speed[k].add(d);
             }
         }
+        let reached_at: Vec<i64> = reached_by.iter().map(|&i| s.events[i].ts).collect();
         let reached = reached_at.len();
         let converted = reached == n;
         // The contract figure: a 5xx on any step's URL, in the funnel or not.
@@ -196,7 +172,7 @@ impl FunnelStats {
             b.1 += u64::from(converted);
         }
         if reached == 0 {
-            return;
+            return None;
         }
         self.count_reached(&reached_at);
         bump(
@@ -273,6 +249,7 @@ impl FunnelStats {
                 self.clean_converted[k] += u64::from(converted);
             }
         }
+        Some((start, end))
     }
 
     /// Window mode: steps in order within `window_s` of the first, across the visitor's sessions.
@@ -343,8 +320,8 @@ impl FunnelStats {
                 StepReport {
                     name: self.funnel.steps[k].0.clone(),
                     sessions: self.reached[k],
-                    conversion_from_previous: ratio(self.reached[k], prev),
-                    conversion_from_first: ratio(self.reached[k], first),
+                    conversion_from_previous: share(self.reached[k], prev),
+                    conversion_from_first: share(self.reached[k], first),
                     drop_off: prev - self.reached[k],
                     median_s_from_previous: timed.then(|| self.step_time[k].quantile(0.5)),
                     p90_s_from_previous: timed.then(|| self.step_time[k].quantile(0.9)),
@@ -386,24 +363,24 @@ impl FunnelStats {
         error_paths.truncate(top);
         let by_step: Vec<LostAtStep> = (0..n)
             .map(|j| {
-                let rate = ratio(self.clean_converted[j], self.clean_reached[j]);
+                let rate = share(self.clean_converted[j], self.clean_reached[j]);
                 LostAtStep {
                     step: self.funnel.steps[j].0.clone(),
                     errored: self.errored[j],
                     errored_and_left: self.errored_and_left[j],
                     clean_conversion_rate: rate,
-                    lost: (self.errored_and_left[j] as f64 * rate * 100.0).round() / 100.0,
+                    lost: round2(self.errored_and_left[j] as f64 * rate),
                 }
             })
             .collect();
-        let estimate = (by_step.iter().map(|s| s.lost).sum::<f64>() * 100.0).round() / 100.0;
+        let estimate = round2(by_step.iter().map(|s| s.lost).sum::<f64>());
         let aov = money.average_order_value;
         let breakdown = session_mode.then(|| {
             let rows = |m: FxHashMap<String, Vec<u64>>| -> Vec<BreakdownRow> {
                 let mut v: Vec<BreakdownRow> = m
                     .into_iter()
                     .map(|(value, steps)| BreakdownRow {
-                        conversion_rate: ratio(steps[n - 1], steps[0]),
+                        conversion_rate: share(steps[n - 1], steps[0]),
                         value,
                         steps,
                     })
@@ -461,7 +438,7 @@ impl FunnelStats {
                 bucket: (*label).into(),
                 sessions,
                 conversions,
-                conversion_rate: ratio(conversions, sessions),
+                conversion_rate: share(conversions, sessions),
             })
             .collect();
         FunnelReport {
@@ -473,14 +450,14 @@ impl FunnelStats {
             },
             steps,
             conversions,
-            conversion_rate: ratio(conversions, first),
-            revenue: aov.map(|v| (conversions as f64 * v * 100.0).round() / 100.0),
+            conversion_rate: share(conversions, first),
+            revenue: aov.map(|v| round2(conversions as f64 * v)),
             server_errors: self.server_errors.clone(),
             errors_in_funnel,
             error_paths,
             lost_conversions: session_mode.then(|| LostConversions {
                 estimate,
-                value: aov.map(|v| (estimate * v * 100.0).round() / 100.0),
+                value: aov.map(|v| round2(estimate * v)),
                 by_step,
             }),
             breakdown,
@@ -549,7 +526,7 @@ impl GoalStats {
                     value,
                     sessions,
                     conversions,
-                    conversion_rate: ratio(conversions, sessions),
+                    conversion_rate: share(conversions, sessions),
                 })
                 .collect();
             v.sort_by(|a, b| {
@@ -563,11 +540,8 @@ impl GoalStats {
         GoalReport {
             name: self.goal.name.clone(),
             conversions: self.conversions,
-            conversion_rate: ratio(self.conversions, self.sessions),
-            value: self
-                .goal
-                .value
-                .map(|v| (self.conversions as f64 * v * 100.0).round() / 100.0),
+            conversion_rate: share(self.conversions, self.sessions),
+            value: self.goal.value.map(|v| round2(self.conversions as f64 * v)),
             by_channel: rows(
                 self.by_landing
                     .iter()

@@ -19,6 +19,7 @@ pub mod geo;
 mod histogram;
 mod interner;
 pub mod matcher;
+mod numbers;
 pub mod pages;
 pub mod report;
 mod session;

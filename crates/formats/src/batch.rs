@@ -50,6 +50,11 @@ pub(crate) struct Slots<'a> {
 }
 
 impl Slots<'_> {
+    /// A full timestamp, or a date and a time of day (W3C): what makes a line a request.
+    pub(crate) fn has_time(&self) -> bool {
+        self.instant.is_some() || (self.date_days.is_some() && self.time_of_day.is_some())
+    }
+
     /// How many fields the line filled (autodetection prefers the format that reads most).
     pub(crate) fn filled(&self) -> usize {
         [

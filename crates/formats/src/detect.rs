@@ -7,7 +7,7 @@ use crate::error::{Attempt, Error, Result};
 use crate::line::parse_line;
 use crate::presets::PRESETS;
 use crate::rejects::{Reject, RejectReason};
-use crate::spec::{Format, Layout};
+use crate::spec::{Format, Layout, W3cDialect};
 use crate::w3c;
 
 /// Lines looked at.
@@ -29,9 +29,7 @@ pub struct Detection {
 pub(crate) fn check_line(format: &Format, line: &[u8]) -> Result<usize, Reject> {
     let mut slots = Slots::default();
     parse_line(format, line, &mut slots)?;
-    let has_time =
-        slots.instant.is_some() || (slots.date_days.is_some() && slots.time_of_day.is_some());
-    if has_time {
+    if slots.has_time() {
         Ok(slots.filled())
     } else {
         Err(Reject::at(RejectReason::MissingTimestamp, 0))
@@ -54,15 +52,11 @@ fn sample_lines(head: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
 pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
     // W3C files declare their layout.
     if let Some(fields) = sample_lines(head).find_map(|(_, l)| w3c::fields_directive(l)) {
-        let format = w3c::compile_fields("w3c", fields)?;
-        let format = Format {
-            name: if format.is_w3c() == Some(crate::spec::W3cDialect::CloudFront) {
-                "cloudfront".into()
-            } else {
-                "w3c".into()
-            },
-            ..format
+        let name = match w3c::dialect(fields) {
+            W3cDialect::CloudFront => "cloudfront",
+            W3cDialect::Iis => "w3c",
         };
+        let format = w3c::compile_fields(name, fields)?;
         let lines: Vec<_> = sample_lines(head)
             .filter(|(_, l)| !l.starts_with(b"#"))
             .collect();

@@ -415,7 +415,7 @@ fn parse_with<'a>(
         Err(reject) => {
             for f in fallbacks {
                 *slots = Slots::default();
-                if parse_line(f, line, slots).is_ok() && has_time(slots) {
+                if parse_line(f, line, slots).is_ok() && slots.has_time() {
                     return Ok(true);
                 }
             }
@@ -423,10 +423,6 @@ fn parse_with<'a>(
             Err(reject)
         }
     }
-}
-
-fn has_time(s: &Slots<'_>) -> bool {
-    s.instant.is_some() || (s.date_days.is_some() && s.time_of_day.is_some())
 }
 
 /// Parses one chunk into a batch.

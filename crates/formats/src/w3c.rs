@@ -16,13 +16,18 @@ pub fn fields_directive(line: &[u8]) -> Option<&str> {
     std::str::from_utf8(rest).ok().map(str::trim)
 }
 
-/// Compiles a W3C field list. CloudFront is recognised by its `x-edge-*` fields.
-pub fn compile_fields(name: &str, fields: &str) -> Result<Format> {
-    let dialect = if fields.split_whitespace().any(|f| f.starts_with("x-edge")) {
+/// CloudFront is recognised by its `x-edge-*` fields; anything else is IIS-style.
+pub fn dialect(fields: &str) -> W3cDialect {
+    if fields.split_whitespace().any(|f| f.starts_with("x-edge")) {
         W3cDialect::CloudFront
     } else {
         W3cDialect::Iis
-    };
+    }
+}
+
+/// Compiles a W3C field list.
+pub fn compile_fields(name: &str, fields: &str) -> Result<Format> {
+    let dialect = dialect(fields);
     let text = match dialect {
         W3cDialect::Iis => Encoding::Plus,
         W3cDialect::CloudFront => Encoding::Percent,

@@ -5,6 +5,7 @@ use rustc_hash::FxHashMap;
 use super::*;
 use crate::channel::{Channel, channel, strip_www};
 use crate::funnel::Names;
+use crate::numbers::{ratio, round2, share};
 use crate::report::*;
 use clickpath_model::format_rfc3339_micros;
 
@@ -278,7 +279,7 @@ impl TrafficAggregator {
                 sessions_with_pageviews: self.sessions_with_pages,
                 pages_per_session: round2(ratio(self.pageviews, self.sessions_with_pages)),
                 bounces: self.bounces,
-                bounce_rate: round4(ratio(self.bounces, self.sessions_with_pages)),
+                bounce_rate: share(self.bounces, self.sessions_with_pages),
                 session_duration: Durations {
                     mean_s: round2(d.mean()),
                     median_s: d.quantile(0.5),
@@ -405,18 +406,6 @@ impl TrafficAggregator {
             None => (Vec::new(), "none".into()),
         }
     }
-}
-
-fn ratio(a: u64, b: u64) -> f64 {
-    if b == 0 { 0.0 } else { a as f64 / b as f64 }
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-fn round4(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
 }
 
 /// Most counted first, ties by value; at most `top` rows.

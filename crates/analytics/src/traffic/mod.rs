@@ -519,17 +519,14 @@ impl TrafficAggregator {
             agent: s.agent,
             entry: pages.first().map(|p| p.1),
         };
-        for f in &mut self.funnels {
-            f.add_session(&closed);
-        }
+        let spans: Vec<(i64, i64)> = self
+            .funnels
+            .iter_mut()
+            .filter_map(|f| f.add_session(&closed))
+            .collect();
         for g in &mut self.goals {
             g.add_session(&closed);
         }
-        let spans: Vec<(i64, i64)> = self
-            .funnels
-            .iter()
-            .filter_map(|f| f.span(&s.events))
-            .collect();
         self.errors
             .add_session(&closed, &|t| spans.iter().any(|&(a, b)| a <= t && t <= b));
         if pages.is_empty() {
