@@ -26,6 +26,136 @@ pub enum Command {
     Report(ReportArgs),
     /// The built-in format presets.
     Formats,
+    /// Adds logs to the dataset (Parquet, partitioned by day): only lines not ingested before,
+    /// across appends, renames, compression and copytruncate rotation.
+    Ingest(IngestArgs),
+    /// SQL over the dataset (Apache DataFusion): tables requests, sessions, page_views and
+    /// clickpath's functions (docs/sql.md).
+    Sql(SqlArgs),
+    /// Deletes the days older than a retention period from the dataset.
+    Prune(PruneArgs),
+    /// Rewrites each day held in several files as one file.
+    Compact(DataArgs),
+}
+
+/// Where the dataset lives.
+#[derive(Args, Debug, Clone)]
+pub struct DataArgs {
+    /// Dataset directory (default: $CLICKPATH_DATA, else $XDG_DATA_HOME/clickpath/data, else
+    /// ~/.local/share/clickpath/data).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
+
+impl DataArgs {
+    pub fn dir(&self) -> PathBuf {
+        if let Some(d) = &self.data {
+            return d.clone();
+        }
+        if let Some(d) = std::env::var_os("CLICKPATH_DATA") {
+            return PathBuf::from(d);
+        }
+        let base = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+            .unwrap_or_else(|| PathBuf::from("."));
+        base.join("clickpath").join("data")
+    }
+}
+
+/// How sessions and page views are derived (fixed for a dataset).
+#[derive(Args, Debug, Clone)]
+pub struct SessionArgs {
+    /// Idle time that ends a session, e.g. `30m`, `900s`, `1h`.
+    #[arg(long, default_value = "30m", value_parser = parse_duration)]
+    pub session_timeout: i64,
+    /// Start a new session at local midnight.
+    #[arg(long)]
+    pub split_at_midnight: bool,
+    /// Start a new session when a page view brings another UTM campaign.
+    #[arg(long)]
+    pub split_on_campaign: bool,
+    /// What identifies a visitor.
+    #[arg(long, value_enum, default_value = "ip+ua")]
+    pub visitor_key: VisitorKeyArg,
+    /// The site's own host (repeatable); referrers from it are internal. Inferred when absent.
+    #[arg(long = "site-host", value_name = "HOST")]
+    pub site_hosts: Vec<String>,
+    /// Path prefix of API calls, which are not page views (repeatable; default /api/).
+    #[arg(long = "api-prefix", value_name = "PREFIX")]
+    pub api_prefixes: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// Keep client IP addresses in the dataset (otherwise only the keyed `client` hash).
+    #[arg(long)]
+    pub raw_ip: bool,
+    /// Commit (publish rows and checkpoint every file's position) after this many bytes of log.
+    #[arg(long, default_value = "256MiB", value_parser = parse_bytes, value_name = "SIZE")]
+    pub commit_every: u64,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SqlOutput {
+    Table,
+    Csv,
+    Json,
+    Parquet,
+}
+
+#[derive(Args, Debug)]
+pub struct SqlArgs {
+    /// The query (several statements separated by `;`: the last one's result is printed).
+    pub query: String,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output format (`json`: one object per line).
+    #[arg(long, value_enum, default_value = "table")]
+    pub output: SqlOutput,
+    /// Output file (default: stdout; required for parquet on a terminal).
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct PruneArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Delete days older than this many days before today (UTC), e.g. `400d`.
+    #[arg(long, value_parser = parse_days, value_name = "DAYS")]
+    pub older_than: i64,
+}
+
+/// `400d` or `400`.
+pub fn parse_days(s: &str) -> Result<i64, String> {
+    s.strip_suffix('d')
+        .unwrap_or(s)
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 0)
+        .ok_or_else(|| format!("`{s}` is not a number of days like 400d"))
+}
+
+/// `256MiB`, `1GiB`, `64k`, or plain bytes.
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
+    let bad = || format!("`{s}` is not a size like 256MiB, 1GiB or 65536");
+    let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let n: u64 = s[..digits].parse().map_err(|_| bad())?;
+    let unit = match s[digits..].to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(unit).filter(|n| *n > 0).ok_or_else(bad)
 }
 
 /// Flags shared by every command that reads logs.
@@ -33,7 +163,7 @@ pub enum Command {
 pub struct InputArgs {
     /// Log files (plain, gzip, zstd, bzip2 or xz; globs; `-` for stdin). Rotated sets are read
     /// oldest first.
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(value_name = "FILE")]
     pub files: Vec<String>,
     /// A preset name (see `clickpath formats`) or your server's format line: nginx
     /// `log_format`, Apache `LogFormat`, GoAccess `log-format`, or a W3C `#Fields:` line.
@@ -105,27 +235,20 @@ pub struct ReportArgs {
     /// Write one CSV file per table into this directory.
     #[arg(long, value_name = "DIR")]
     pub csv: Option<PathBuf>,
+    /// Read the dataset (see `clickpath ingest`) instead of log files.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// First day to report (`YYYY-MM-DD`, the log's local date).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub from: Option<String>,
+    /// Last day to report (`YYYY-MM-DD`, included).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub to: Option<String>,
     /// Rows per table.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
-    /// Idle time that ends a session, e.g. `30m`, `900s`, `1h`.
-    #[arg(long, default_value = "30m", value_parser = parse_duration)]
-    pub session_timeout: i64,
-    /// Start a new session at local midnight.
-    #[arg(long)]
-    pub split_at_midnight: bool,
-    /// Start a new session when a page view brings another UTM campaign.
-    #[arg(long)]
-    pub split_on_campaign: bool,
-    /// What identifies a visitor.
-    #[arg(long, value_enum, default_value = "ip+ua")]
-    pub visitor_key: VisitorKeyArg,
-    /// The site's own host (repeatable); referrers from it are internal. Inferred when absent.
-    #[arg(long = "site-host", value_name = "HOST")]
-    pub site_hosts: Vec<String>,
-    /// Path prefix of API calls, which are not page views (repeatable; default /api/).
-    #[arg(long = "api-prefix", value_name = "PREFIX")]
-    pub api_prefixes: Vec<String>,
+    #[command(flatten)]
+    pub session: SessionArgs,
     /// Show the pages visited after this one.
     #[arg(long, value_name = "PATH", default_value = "/")]
     pub next_from: String,
@@ -139,6 +262,22 @@ pub struct ReportArgs {
     /// memory for the lookup and never written out.
     #[arg(long, value_name = "FILE.mmdb")]
     pub geoip: Option<PathBuf>,
+}
+
+/// `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Result<String, String> {
+    let b = s.as_bytes();
+    let ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(format!("`{s}` is not a date like 2026-11-29"))
+    }
 }
 
 /// `30m`, `900s`, `1h`, `1h30m` or plain seconds.

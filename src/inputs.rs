@@ -26,6 +26,9 @@ pub struct Inputs {
 
 impl Inputs {
     pub fn new(args: &InputArgs, raw_ip: bool) -> Result<Self> {
+        if args.files.is_empty() {
+            anyhow::bail!("no log file given: name files or globs (`-` reads stdin)");
+        }
         let sources = expand(&args.files)?;
         let secret_path = Secret::default_path();
         let secret = Secret::load_or_create(&secret_path)?;

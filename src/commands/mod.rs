@@ -2,9 +2,12 @@
 
 mod check_format;
 mod formats;
+mod ingest;
+mod maintenance;
 mod parse;
 mod report;
 mod report_text;
+mod sql;
 
 use std::process::ExitCode;
 
@@ -16,5 +19,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::CheckFormat(a) => check_format::run(a),
         Command::Report(a) => report::run(a),
         Command::Formats => formats::run(),
+        Command::Ingest(a) => ingest::run(a),
+        Command::Sql(a) => sql::run(a),
+        Command::Prune(a) => maintenance::prune(a),
+        Command::Compact(a) => maintenance::compact(a),
     }
 }

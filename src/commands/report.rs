@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use std::sync::Arc;
 
+use arrow_array::cast::AsArray;
+use arrow_array::types::UInt32Type;
 use clickpath_analytics::funnel_config::funnel_shorthand;
 use clickpath_analytics::geo::GeoDb;
 use clickpath_analytics::pages::PageRules;
@@ -13,8 +15,12 @@ use clickpath_analytics::report::Row;
 use clickpath_analytics::{
     FileConfig, Money, TrafficAggregator, TrafficConfig, TrafficReport, VisitorKey,
 };
-use clickpath_formats::pipeline::{self, Summary};
+use clickpath_formats::input::{Compression, Source};
+use clickpath_formats::pipeline::{self, FileSummary, Summary};
+use clickpath_formats::rejects::LineStats;
 use clickpath_formats::spec::FieldKind;
+use clickpath_model::{dataset as dataset_columns, days_from_civil, field};
+use clickpath_store::dataset::{self, OrderedReader};
 use serde::Serialize;
 use serde_json::json;
 
@@ -44,8 +50,8 @@ fn file_config(args: &ReportArgs) -> Result<FileConfig> {
 
 pub fn config(args: &ReportArgs) -> Result<TrafficConfig> {
     let mut pages = PageRules::default();
-    if !args.api_prefixes.is_empty() {
-        pages.api_prefixes = args.api_prefixes.clone();
+    if !args.session.api_prefixes.is_empty() {
+        pages.api_prefixes = args.session.api_prefixes.clone();
     }
     let file = file_config(args)?;
     let (funnels, goals) = match &args.config {
@@ -54,13 +60,13 @@ pub fn config(args: &ReportArgs) -> Result<TrafficConfig> {
             .with_context(|| format!("in {}", path.display()))?,
         None => file.build()?,
     };
-    let mut site_hosts = args.site_hosts.clone();
+    let mut site_hosts = args.session.site_hosts.clone();
     site_hosts.extend(file.site_hosts.iter().cloned());
     Ok(TrafficConfig {
-        session_timeout_s: args.session_timeout,
-        split_at_midnight: args.split_at_midnight,
-        split_on_campaign: args.split_on_campaign,
-        visitor_key: match args.visitor_key {
+        session_timeout_s: args.session.session_timeout,
+        split_at_midnight: args.session.split_at_midnight,
+        split_on_campaign: args.session.split_on_campaign,
+        visitor_key: match args.session.visitor_key {
             VisitorKeyArg::IpUa => VisitorKey::IpUa,
             VisitorKeyArg::Ip => VisitorKey::Ip,
         },
@@ -74,6 +80,7 @@ pub fn config(args: &ReportArgs) -> Result<TrafficConfig> {
             average_order_value: file.average_order_value,
             currency: file.currency.clone(),
         },
+        days: date_range(args.from.as_deref(), args.to.as_deref()),
         geo: match &args.geoip {
             Some(path) => Some(Arc::new(GeoDb::open(path)?)),
             None => None,
@@ -81,11 +88,30 @@ pub fn config(args: &ReportArgs) -> Result<TrafficConfig> {
     })
 }
 
-pub fn run(args: ReportArgs) -> Result<ExitCode> {
-    let config = config(&args)?;
+/// Day numbers of `--from` / `--to`.
+fn date_range(from: Option<&str>, to: Option<&str>) -> Option<(i64, i64)> {
+    let day = |s: &str| {
+        let n = |r: std::ops::Range<usize>| s[r].parse::<i64>().unwrap_or(0);
+        days_from_civil(n(0..4), n(5..7) as u32, n(8..10) as u32)
+    };
+    (from.is_some() || to.is_some()).then(|| (from.map_or(i64::MIN, day), to.map_or(i64::MAX, day)))
+}
+
+/// Reads the logs, or the dataset with `--data`, into the aggregator.
+fn aggregate(args: &ReportArgs, agg: &mut TrafficAggregator, geo: bool) -> Result<Summary> {
+    if let Some(dir) = &args.data {
+        if !args.input.files.is_empty() {
+            anyhow::bail!("give either log files or --data DIR, not both");
+        }
+        if geo {
+            anyhow::bail!(
+                "--geoip needs client addresses, which the dataset does not keep; run the report on the log files"
+            );
+        }
+        return from_dataset(dir, args.from.as_deref(), args.to.as_deref(), agg);
+    }
     // Addresses are parsed only for the GeoIP lookup; the report never prints them.
-    let inputs = Inputs::new(&args.input, config.geo.is_some())?;
-    let mut agg = TrafficAggregator::new(config);
+    let inputs = Inputs::new(&args.input, geo)?;
     let summary = pipeline::run(
         &inputs.sources,
         &inputs.options,
@@ -97,6 +123,73 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         },
     )?;
     inputs.finish()?;
+    Ok(summary)
+}
+
+/// The dataset's rows, in ingest order, as the aggregator reads log batches.
+fn from_dataset(
+    dir: &Path,
+    from: Option<&str>,
+    to: Option<&str>,
+    agg: &mut TrafficAggregator,
+) -> Result<Summary> {
+    let m = dataset::open_for_read(dir)?;
+    let mut columns: Vec<&str> = field::ALL.to_vec();
+    columns.push(dataset_columns::USER_AGENT_LOGGED);
+    let mut per_source = vec![0u64; m.sources.len()];
+    for batch in OrderedReader::new(dir, m.files_between(from, to), &columns) {
+        let batch = batch?;
+        let hit = batch.project(&(0..field::ALL.len()).collect::<Vec<_>>())?;
+        let logged = batch
+            .column_by_name(dataset_columns::USER_AGENT_LOGGED)
+            .context("user_agent_logged column")?
+            .as_boolean()
+            .clone();
+        // Runs of rows read with and without user agents.
+        let mut start = 0;
+        while start < hit.num_rows() {
+            let v = logged.value(start);
+            let len = (start..hit.num_rows())
+                .take_while(|&r| logged.value(r) == v)
+                .count();
+            agg.add(&hit.slice(start, len), v);
+            start += len;
+        }
+        let ids = hit.column(
+            field::ALL
+                .iter()
+                .position(|c| *c == field::FILE_ID)
+                .expect("file_id"),
+        );
+        for id in ids.as_primitive::<UInt32Type>().values() {
+            if let Some(n) = per_source.get_mut(*id as usize) {
+                *n += 1;
+            }
+        }
+    }
+    let mut summary = Summary::default();
+    for (s, n) in m.sources.iter().zip(per_source) {
+        summary.files.push(FileSummary {
+            source: Source::file(&s.name),
+            format: s.format.clone(),
+            format_source: String::new(),
+            compression: Compression::None,
+            detection: None,
+            stats: {
+                let mut stats = LineStats::default();
+                stats.requests = n;
+                stats
+            },
+        });
+    }
+    Ok(summary)
+}
+
+pub fn run(args: ReportArgs) -> Result<ExitCode> {
+    let config = config(&args)?;
+    let geo = config.geo.is_some();
+    let mut agg = TrafficAggregator::new(config);
+    let summary = aggregate(&args, &mut agg, geo)?;
     let report = agg.finish();
     if args.json {
         println!(

@@ -32,6 +32,8 @@ pub struct TrafficConfig {
     pub funnels: Vec<Funnel>,
     pub goals: Vec<Goal>,
     pub money: Money,
+    /// Only requests of these local days (day numbers since 1970-01-01, both included).
+    pub days: Option<(i64, i64)>,
     /// Countries per session from the client address (needs the `ip` column filled).
     pub geo: Option<std::sync::Arc<crate::geo::GeoDb>>,
 }
@@ -50,6 +52,7 @@ impl Default for TrafficConfig {
             funnels: Vec::new(),
             goals: Vec::new(),
             money: Money::default(),
+            days: None,
             geo: None,
         }
     }

@@ -11,7 +11,7 @@
 //! values in input order and gives them to `sink`. A fixed number of tickets bounds the chunks
 //! in flight, so memory does not grow with the input.
 
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -46,6 +46,30 @@ pub struct Options {
     pub progress: Option<Arc<AtomicU64>>,
     /// Where every rejected line goes, whole, as `file:line:column<TAB>reason<TAB>line`.
     pub rejects: Option<Arc<Mutex<Box<dyn Write + Send>>>>,
+    /// Where to start each source (by index; missing: from the beginning).
+    pub resume: Vec<Resume>,
+    /// Leave a last line without its newline unread (a writer may be in the middle of it).
+    pub whole_lines_only: bool,
+}
+
+/// Where to start reading a source again: `clickpath ingest` resumes files it has read before.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Resume {
+    /// Decompressed bytes already read; always just after a newline.
+    pub offset: u64,
+    /// Lines in those bytes.
+    pub lines: u64,
+}
+
+/// How far the input has been read once a batch is handed to the sink.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Position {
+    /// Index of the source in the slice given to [`run`].
+    pub source: usize,
+    /// Decompressed bytes of that source read, this batch included.
+    pub offset: u64,
+    /// Lines of that source read, this batch included.
+    pub lines: u64,
 }
 
 impl Options {
@@ -57,6 +81,8 @@ impl Options {
             chunk_bytes: 4 << 20,
             progress: None,
             rejects: None,
+            resume: Vec::new(),
+            whole_lines_only: false,
         }
     }
 }
@@ -94,6 +120,8 @@ impl Summary {
 struct Chunk {
     seq: u64,
     file_id: u32,
+    /// Where the input stands after this chunk.
+    end: Position,
     /// Number of lines before this chunk in its file.
     first_line: u64,
     data: Vec<u8>,
@@ -105,7 +133,7 @@ struct Chunk {
 
 enum Event<T> {
     FileStart(FileSummary),
-    Parsed(LineStats, T),
+    Parsed(LineStats, T, Position),
     Failed(Error),
 }
 
@@ -119,6 +147,21 @@ where
     T: Send,
     M: Fn(&Format, RecordBatch) -> T + Sync,
     S: FnMut(T) -> std::result::Result<(), SinkError>,
+{
+    run_with_positions(sources, opts, map, |out, _| sink(out))
+}
+
+/// [`run`], with the sink also told how far each source has been read (for checkpoints).
+pub fn run_with_positions<T, M, S>(
+    sources: &[Source],
+    opts: &Options,
+    map: M,
+    mut sink: S,
+) -> Result<Summary>
+where
+    T: Send,
+    M: Fn(&Format, RecordBatch) -> T + Sync,
+    S: FnMut(T, Position) -> std::result::Result<(), SinkError>,
 {
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map_or(2, |n| n.get())
@@ -165,10 +208,10 @@ where
                     let next = work_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok(chunk)) = next else { break };
                     let (batch, stats) = parse_chunk(&chunk, opts.rows, opts.rejects.is_some());
-                    let seq = chunk.seq;
+                    let (seq, end) = (chunk.seq, chunk.end);
                     let _ = pool_tx.try_send(chunk.data);
                     let out = map(&chunk.formats[0].1, batch);
-                    if done_tx.send((seq, Event::Parsed(stats, out))).is_err() {
+                    if done_tx.send((seq, Event::Parsed(stats, out, end))).is_err() {
                         break;
                     }
                 }
@@ -186,7 +229,7 @@ where
                 next += 1;
                 match event {
                     Event::FileStart(f) => summary.files.push(f),
-                    Event::Parsed(mut stats, out) => {
+                    Event::Parsed(mut stats, out, end) => {
                         let _ = ticket_tx.send(());
                         if let (Some(w), Some(f)) = (&opts.rejects, summary.files.last())
                             && let Err(e) = write_rejects(w, &f.source.name, &mut stats)
@@ -197,7 +240,7 @@ where
                         if let Some(f) = summary.files.last_mut() {
                             f.stats.merge(stats);
                         }
-                        if let Err(e) = sink(out) {
+                        if let Err(e) = sink(out, end) {
                             failure = Some(Error::Sink(e));
                             break 'recv;
                         }
@@ -263,6 +306,12 @@ impl<T> Reader<'_, T> {
     }
 
     fn file(&mut self, file_id: u32, source: &Source) -> Result<()> {
+        let resume = self
+            .opts
+            .resume
+            .get(file_id as usize)
+            .copied()
+            .unwrap_or_default();
         let (mut r, compression) = open(source, self.opts.progress.clone())?;
         let chunk = self.opts.chunk_bytes.max(1);
         let mut buf = self.buffer();
@@ -293,7 +342,44 @@ impl<T> Reader<'_, T> {
             return Ok(());
         }
         let mut current = format;
-        let mut lines_before = 0u64;
+        let mut lines_before = resume.lines;
+        let mut offset = 0u64;
+        if resume.offset > 0 {
+            match (&source.path, compression, current.is_w3c()) {
+                // A plain file in a format without `#Fields:` changes: seek.
+                (Some(path), Compression::None, None) => {
+                    let io = |e| Error::Io {
+                        name: source.name.clone(),
+                        source: e,
+                    };
+                    let mut f = std::fs::File::open(path).map_err(io)?;
+                    f.seek(SeekFrom::Start(resume.offset)).map_err(io)?;
+                    if let Some(p) = &self.opts.progress {
+                        p.fetch_add(resume.offset, Ordering::Relaxed);
+                    }
+                    r = Box::new(std::io::BufReader::with_capacity(256 * 1024, f));
+                    buf.clear();
+                    eof = false;
+                    offset = resume.offset;
+                }
+                // Otherwise read through, following the format.
+                _ => {
+                    while offset < resume.offset {
+                        if buf.is_empty() {
+                            if eof {
+                                break;
+                            }
+                            eof = self.fill(&mut r, &mut buf, chunk, &source.name)?;
+                            continue;
+                        }
+                        let take = buf.len().min((resume.offset - offset) as usize);
+                        self.formats_in(&buf[..take], &mut current)?;
+                        buf.drain(..take);
+                        offset += take as u64;
+                    }
+                }
+            }
+        }
         let mut want = chunk;
         loop {
             if buf.is_empty() && eof {
@@ -305,7 +391,12 @@ impl<T> Reader<'_, T> {
             }
             let window = buf.len().min(want);
             let cut = if eof && buf.len() <= want {
-                buf.len()
+                match memchr::memrchr(b'\n', &buf) {
+                    _ if !self.opts.whole_lines_only || buf.last() == Some(&b'\n') => buf.len(),
+                    Some(i) => i + 1,
+                    // Only a line still being written: leave it for the next run.
+                    None => return Ok(()),
+                }
             } else {
                 match memchr::memrchr(b'\n', &buf[..window]) {
                     Some(i) => i + 1,
@@ -330,9 +421,15 @@ impl<T> Reader<'_, T> {
                 return Ok(());
             }
             let seq = self.next_seq();
+            offset += cut as u64;
             let chunk_msg = Chunk {
                 seq,
                 file_id,
+                end: Position {
+                    source: file_id as usize,
+                    offset,
+                    lines: lines_before + lines,
+                },
                 first_line: lines_before,
                 data: buf,
                 formats,
@@ -476,6 +573,7 @@ pub fn parse_bytes(format: &FormatRef, data: &[u8], rows: RowOptions) -> (Record
     let chunk = Chunk {
         seq: 0,
         file_id: 0,
+        end: Position::default(),
         first_line: 0,
         data: data.to_vec(),
         formats: vec![(0, Arc::clone(format))],

@@ -9,12 +9,14 @@
 //! replaced by a keyed hash before anything leaves the parser unless the user asks for raw IPs.
 
 mod client_key;
+pub mod dataset;
 pub mod error;
 pub mod field;
 mod schema;
 mod time;
 
 pub use client_key::{ClientKeyer, Secret};
+pub use dataset::dataset_schema;
 pub use error::{Error, Result};
 pub use schema::hit_schema;
 pub use time::{civil_from_days, days_from_civil, format_rfc3339_micros, micros_from_civil};

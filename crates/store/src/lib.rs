@@ -5,6 +5,7 @@
 //! column chunks (pure, runs in parallel) and a sink that appends them to the output in order.
 
 mod csv;
+pub mod dataset;
 pub mod error;
 mod ndjson;
 mod parquet_file;

@@ -31,8 +31,10 @@ mod finish;
 
 const MICROS: i64 = 1_000_000;
 /// Lines up to this late (behind the latest time seen) still join their session.
-const OUT_OF_ORDER_SLACK_S: i64 = 120;
-const SWEEP_EVERY_S: i64 = 60;
+pub(crate) const OUT_OF_ORDER_SLACK_S: i64 = 120;
+/// Sessions are swept when the clock has moved this far since the last sweep (checked per
+/// request, so that batch boundaries change nothing).
+pub(crate) const SWEEP_EVERY_S: i64 = 60;
 
 struct Session {
     first: i64,
@@ -280,13 +282,21 @@ impl TrafficAggregator {
             let tzr = tz.is_valid(r).then(|| tz.value(r));
             let st = status.is_valid(r).then(|| status.value(r));
             let st_index = st.map_or(600, |s| usize::from(s.min(599)));
+            let local = local_seconds(t, tzr);
+            let day = local.div_euclid(86_400);
+            if let Some((from, to)) = self.cfg.days
+                && (day < from || day > to)
+            {
+                continue;
+            }
             self.requests += 1;
             self.clock = self.clock.max(t);
+            if self.clock >= self.last_sweep.saturating_add(SWEEP_EVERY_S * MICROS) {
+                self.sweep();
+            }
             self.first_ts = Some(self.first_ts.map_or(t, |f| f.min(t)));
             self.last_ts = Some(self.last_ts.map_or(t, |l| l.max(t)));
             self.status_all[st_index] += 1;
-            let local = local_seconds(t, tzr);
-            let day = local.div_euclid(86_400);
             let hour = (local.rem_euclid(86_400) / 3600) as usize;
             self.by_day.entry(day).or_default().requests += 1;
             self.by_hour[hour].requests += 1;
@@ -466,9 +476,6 @@ impl TrafficAggregator {
                     self.by_hour[hour].pageviews += 1;
                 }
             }
-        }
-        if self.clock >= self.last_sweep.saturating_add(SWEEP_EVERY_S * MICROS) {
-            self.sweep();
         }
     }
 

@@ -1,0 +1,400 @@
+//! clickpath's functions in SQL (docs/sql.md):
+//!
+//! - `sessionize(ts, timeout_seconds) OVER (PARTITION BY visitor ORDER BY ts)`: session number
+//!   (1, 2, ...) of each request of a visitor: a new one after `timeout_seconds` without requests.
+//! - `window_funnel(window_seconds, ts, cond1, cond2, ...)`: like ClickHouse's `windowFunnel`,
+//!   the number of steps reached in order, each within `window_seconds` of the first step.
+//! - `ua_is_bot(ua)`, `ua_bot_family(ua)`, `ua_bot_name(ua)`, `ua_device(ua)`,
+//!   `ua_browser(ua)`, `ua_os(ua)`: the user-agent classification of the reports.
+//! - `channel(referrer, query, host)`: the marketing channel of a landing request.
+
+use std::sync::{Arc, Mutex};
+
+use arrow_array::builder::{BooleanBuilder, StringBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int64Type, TimestampMicrosecondType};
+use arrow_array::{Array, ArrayRef, Int64Array, ListArray, UInt64Array};
+use arrow_schema::{DataType, Field, FieldRef, TimeUnit};
+use clickpath_analytics::Agents;
+use clickpath_analytics::channel::{campaign_params, channel, referrer_host, strip_www};
+use datafusion::common::{ScalarValue, exec_err, plan_err};
+use datafusion::error::Result;
+use datafusion::logical_expr::function::{
+    AccumulatorArgs, PartitionEvaluatorArgs, StateFieldsArgs, WindowUDFFieldArgs,
+};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, PartitionEvaluator, ScalarUDF,
+    Signature, Volatility, WindowUDF, WindowUDFImpl, create_udf,
+};
+use datafusion::prelude::SessionContext;
+
+pub fn register(ctx: &SessionContext) {
+    let agents = Arc::new(Mutex::new(Agents::new()));
+    for (name, kind) in [
+        ("ua_bot_family", UaField::BotFamily),
+        ("ua_bot_name", UaField::BotName),
+        ("ua_device", UaField::Device),
+        ("ua_browser", UaField::Browser),
+        ("ua_os", UaField::Os),
+    ] {
+        ctx.register_udf(ua_string_udf(name, kind, Arc::clone(&agents)));
+    }
+    ctx.register_udf(ua_is_bot_udf(Arc::clone(&agents)));
+    ctx.register_udf(channel_udf());
+    ctx.register_udwf(WindowUDF::from(Sessionize::new()));
+    ctx.register_udaf(AggregateUDF::from(WindowFunnel::new()));
+}
+
+#[derive(Clone, Copy)]
+enum UaField {
+    BotFamily,
+    BotName,
+    Device,
+    Browser,
+    Os,
+}
+
+fn strings(arg: &ColumnarValue, rows: usize) -> Result<ArrayRef> {
+    let a = arg.to_array(rows)?;
+    Ok(arrow_cast(&a)?)
+}
+
+fn arrow_cast(a: &ArrayRef) -> Result<ArrayRef> {
+    Ok(datafusion::arrow::compute::cast(a, &DataType::Utf8)?)
+}
+
+fn rows_of(args: &[ColumnarValue]) -> usize {
+    args.iter()
+        .find_map(|a| match a {
+            ColumnarValue::Array(a) => Some(a.len()),
+            ColumnarValue::Scalar(_) => None,
+        })
+        .unwrap_or(1)
+}
+
+fn ua_string_udf(name: &str, kind: UaField, agents: Arc<Mutex<Agents>>) -> ScalarUDF {
+    create_udf(
+        name,
+        vec![DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(move |args: &[ColumnarValue]| {
+            let rows = rows_of(args);
+            let ua = strings(&args[0], rows)?;
+            let ua = ua.as_string::<i32>();
+            let mut agents = agents.lock().map_err(|_| {
+                datafusion::error::DataFusionError::Internal("agent cache poisoned".into())
+            })?;
+            let mut out = StringBuilder::new();
+            for r in 0..ua.len() {
+                let id = agents.id(ua.is_valid(r).then(|| ua.value(r)));
+                let a = agents.get(id);
+                match kind {
+                    UaField::BotFamily => out.append_option(a.bot.as_ref().map(|b| b.1.as_str())),
+                    UaField::BotName => out.append_option(a.bot.as_ref().map(|b| b.0.as_str())),
+                    UaField::Device => out.append_value(a.device.as_str()),
+                    UaField::Browser => out.append_value(&a.browser),
+                    UaField::Os => out.append_value(&a.os),
+                }
+            }
+            Ok(ColumnarValue::Array(Arc::new(out.finish())))
+        }),
+    )
+}
+
+fn ua_is_bot_udf(agents: Arc<Mutex<Agents>>) -> ScalarUDF {
+    create_udf(
+        "ua_is_bot",
+        vec![DataType::Utf8],
+        DataType::Boolean,
+        Volatility::Immutable,
+        Arc::new(move |args: &[ColumnarValue]| {
+            let rows = rows_of(args);
+            let ua = strings(&args[0], rows)?;
+            let ua = ua.as_string::<i32>();
+            let mut agents = agents.lock().map_err(|_| {
+                datafusion::error::DataFusionError::Internal("agent cache poisoned".into())
+            })?;
+            let mut out = BooleanBuilder::new();
+            for r in 0..ua.len() {
+                let id = agents.id(ua.is_valid(r).then(|| ua.value(r)));
+                out.append_value(agents.get(id).bot.is_some());
+            }
+            Ok(ColumnarValue::Array(Arc::new(out.finish())))
+        }),
+    )
+}
+
+fn channel_udf() -> ScalarUDF {
+    create_udf(
+        "channel",
+        vec![DataType::Utf8, DataType::Utf8, DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let rows = rows_of(args);
+            let cols = args
+                .iter()
+                .map(|a| strings(a, rows))
+                .collect::<Result<Vec<_>>>()?;
+            let (referrer, query, host) = (
+                cols[0].as_string::<i32>(),
+                cols[1].as_string::<i32>(),
+                cols[2].as_string::<i32>(),
+            );
+            let opt = |a: &arrow_array::StringArray, r: usize| {
+                a.is_valid(r).then(|| a.value(r).to_owned())
+            };
+            let mut out = StringBuilder::new();
+            for r in 0..rows {
+                let (utm, clicks) = campaign_params(opt(query, r).as_deref());
+                let rh = opt(referrer, r)
+                    .as_deref()
+                    .and_then(referrer_host)
+                    .map(|h| h.to_ascii_lowercase());
+                let internal = match (&rh, opt(host, r)) {
+                    (Some(rh), Some(h)) => strip_www(rh) == strip_www(&h.to_ascii_lowercase()),
+                    _ => false,
+                };
+                out.append_value(channel(rh.as_deref(), internal, &utm, clicks).as_str());
+            }
+            Ok(ColumnarValue::Array(Arc::new(out.finish())))
+        }),
+    )
+}
+
+/// `sessionize(ts, timeout_seconds) OVER (PARTITION BY visitor ORDER BY ts)`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Sessionize {
+    signature: Signature,
+}
+
+impl Sessionize {
+    fn new() -> Self {
+        Self {
+            signature: Signature::exact(
+                vec![
+                    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+                    DataType::Int64,
+                ],
+                Volatility::Immutable,
+            ),
+        }
+    }
+}
+
+impl WindowUDFImpl for Sessionize {
+    fn name(&self) -> &str {
+        "sessionize"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn partition_evaluator(
+        &self,
+        _: PartitionEvaluatorArgs,
+    ) -> Result<Box<dyn PartitionEvaluator>> {
+        Ok(Box::new(SessionizeEvaluator))
+    }
+
+    fn field(&self, args: WindowUDFFieldArgs) -> Result<FieldRef> {
+        Ok(Arc::new(Field::new(args.name(), DataType::UInt64, false)))
+    }
+}
+
+#[derive(Debug)]
+struct SessionizeEvaluator;
+
+impl PartitionEvaluator for SessionizeEvaluator {
+    fn evaluate_all(&mut self, values: &[ArrayRef], num_rows: usize) -> Result<ArrayRef> {
+        let ts = values[0].as_primitive::<TimestampMicrosecondType>();
+        let timeout = values[1].as_primitive::<Int64Type>();
+        let mut out = Vec::with_capacity(num_rows);
+        let mut session = 0u64;
+        let mut last: Option<i64> = None;
+        for r in 0..num_rows {
+            if ts.is_null(r) {
+                out.push(session.max(1));
+                continue;
+            }
+            let t = ts.value(r);
+            let limit = if timeout.is_valid(r) {
+                timeout.value(r)
+            } else {
+                1800
+            } * 1_000_000;
+            if last.is_none_or(|l| t - l > limit) {
+                session += 1;
+            }
+            last = Some(last.map_or(t, |l| l.max(t)));
+            out.push(session);
+        }
+        Ok(Arc::new(UInt64Array::from(out)))
+    }
+}
+
+/// `window_funnel(window_seconds, ts, cond1, cond2, ...)`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct WindowFunnel {
+    signature: Signature,
+}
+
+impl WindowFunnel {
+    fn new() -> Self {
+        Self {
+            signature: Signature::variadic_any(Volatility::Immutable),
+        }
+    }
+}
+
+/// Steps are encoded with their time: `ts_micros * 64 + step` (at most 63 steps).
+const MAX_STEPS: usize = 63;
+
+impl AggregateUDFImpl for WindowFunnel {
+    fn name(&self) -> &str {
+        "window_funnel"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
+        if args.len() < 3 || args.len() - 2 > MAX_STEPS {
+            return plan_err!(
+                "window_funnel(window_seconds, ts, cond1, cond2, ...) takes a window, a timestamp and 1 to {MAX_STEPS} conditions"
+            );
+        }
+        if !args[0].is_integer() {
+            return plan_err!(
+                "window_funnel: the window is a number of seconds, not {}",
+                args[0]
+            );
+        }
+        if !matches!(args[1], DataType::Timestamp(..)) {
+            return plan_err!(
+                "window_funnel: the second argument is a timestamp, not {}",
+                args[1]
+            );
+        }
+        if let Some(bad) = args[2..].iter().find(|t| **t != DataType::Boolean) {
+            return plan_err!("window_funnel: conditions are booleans, not {bad}");
+        }
+        Ok(DataType::Int64)
+    }
+
+    fn accumulator(&self, _: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(FunnelAccumulator::default()))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(vec![
+            Arc::new(Field::new(
+                format!("{}_window", args.name),
+                DataType::Int64,
+                true,
+            )),
+            Arc::new(Field::new_list(
+                format!("{}_events", args.name),
+                Field::new_list_field(DataType::Int64, true),
+                true,
+            )),
+        ])
+    }
+}
+
+#[derive(Debug, Default)]
+struct FunnelAccumulator {
+    window_s: Option<i64>,
+    steps: usize,
+    events: Vec<i64>,
+}
+
+impl Accumulator for FunnelAccumulator {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let window = datafusion::arrow::compute::cast(&values[0], &DataType::Int64)?;
+        let window = window.as_primitive::<Int64Type>();
+        let ts = datafusion::arrow::compute::cast(
+            &values[1],
+            &DataType::Timestamp(TimeUnit::Microsecond, None),
+        )?;
+        let ts = ts.as_primitive::<TimestampMicrosecondType>();
+        let conds: Vec<_> = values[2..].iter().map(|c| c.as_boolean()).collect();
+        self.steps = conds.len();
+        for r in 0..ts.len() {
+            if self.window_s.is_none() && window.is_valid(r) {
+                if window.value(r) < 0 {
+                    return exec_err!("window_funnel: the window is negative");
+                }
+                self.window_s = Some(window.value(r));
+            }
+            if ts.is_null(r) {
+                continue;
+            }
+            for (step, c) in conds.iter().enumerate() {
+                if c.is_valid(r) && c.value(r) {
+                    self.events
+                        .push(ts.value(r).saturating_mul(64) + step as i64);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        self.events.sort_unstable();
+        let window = self.window_s.unwrap_or(0).saturating_mul(1_000_000);
+        // Start time of the chain that reached each step.
+        let mut start: Vec<Option<i64>> = vec![None; self.steps.max(MAX_STEPS)];
+        let mut reached = 0usize;
+        for &e in &self.events {
+            let (t, step) = (e.div_euclid(64), e.rem_euclid(64) as usize);
+            if step == 0 {
+                start[0] = Some(t);
+            } else if let Some(s) = start[step - 1]
+                && t <= s.saturating_add(window)
+            {
+                start[step] = Some(s);
+            } else {
+                continue;
+            }
+            reached = reached.max(step + 1);
+        }
+        Ok(ScalarValue::Int64(Some(reached as i64)))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.events.capacity() * 8
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        let list = ListArray::from_iter_primitive::<Int64Type, _, _>([Some(
+            self.events.iter().map(|e| Some(*e)).collect::<Vec<_>>(),
+        )]);
+        Ok(vec![
+            ScalarValue::Int64(self.window_s),
+            ScalarValue::List(Arc::new(list)),
+        ])
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let windows = states[0].as_primitive::<Int64Type>();
+        let lists = states[1].as_list::<i32>();
+        for r in 0..lists.len() {
+            if self.window_s.is_none() && windows.is_valid(r) {
+                self.window_s = Some(windows.value(r));
+            }
+            if lists.is_valid(r) {
+                let v = lists.value(r);
+                let v: &Int64Array = v.as_primitive::<Int64Type>();
+                for e in v.iter().flatten() {
+                    self.steps = self.steps.max(e.rem_euclid(64) as usize + 1);
+                    self.events.push(e);
+                }
+            }
+        }
+        Ok(())
+    }
+}

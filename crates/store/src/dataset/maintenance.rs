@@ -1,0 +1,127 @@
+//! Retention and compaction. Both take the write lock, commit a new manifest, and only then
+//! delete the files it no longer lists: a reader holding the previous manifest may find a file
+//! gone (and is told so), never a half-written one.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+use clickpath_model::{dataset, dataset_schema};
+use parquet::arrow::ArrowWriter;
+
+use super::encode::writer_properties;
+use super::manifest::DataFile;
+use super::reader::OrderedReader;
+use super::writer::{REQUESTS, commit};
+use crate::{Error, Result};
+
+/// What a maintenance command changed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Changed {
+    pub files_before: usize,
+    pub files_after: usize,
+    pub rows_removed: u64,
+}
+
+/// Removes the days before `before` (`YYYY-MM-DD`).
+pub fn prune(dir: &Path, before: &str) -> Result<Changed> {
+    let (_lock, mut m, _) = super::open_for_write(dir, serde_json::Value::Null)?;
+    let files_before = m.files.len();
+    let (gone, kept): (Vec<DataFile>, Vec<DataFile>) =
+        m.files.drain(..).partition(|f| f.date.as_str() < before);
+    m.files = kept;
+    let changed = Changed {
+        files_before,
+        files_after: m.files.len(),
+        rows_removed: gone.iter().map(|f| f.rows).sum(),
+    };
+    if !gone.is_empty() {
+        m.commit += 1;
+        commit(dir, &mut m, None)?;
+        for f in gone {
+            let p = dir.join(&f.path);
+            let _ = std::fs::remove_file(&p);
+            if let Some(parent) = p.parent() {
+                let _ = std::fs::remove_dir(parent);
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// Rewrites every day held in more than one file as one file (rows stay in `seq` order).
+pub fn compact(dir: &Path) -> Result<Changed> {
+    let (_lock, mut m, _) = super::open_for_write(dir, serde_json::Value::Null)?;
+    let files_before = m.files.len();
+    let mut by_date: BTreeMap<String, Vec<DataFile>> = BTreeMap::new();
+    for f in &m.files {
+        by_date.entry(f.date.clone()).or_default().push(f.clone());
+    }
+    let commit_no = m.commit + 1;
+    let schema = dataset_schema();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let mut replaced = Vec::new();
+    let mut written = Vec::new();
+    for (date, files) in by_date.into_iter().filter(|(_, f)| f.len() > 1) {
+        let rel = format!("{REQUESTS}/date={date}/compact-{commit_no:08}.parquet");
+        let path = dir.join(&rel);
+        let tmp = path.with_extension("parquet.tmp");
+        let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
+        let props = writer_properties()
+            .into_builder()
+            .set_max_row_group_row_count(Some(128 * 1024))
+            .build();
+        let mut w = ArrowWriter::try_new(
+            BufWriter::with_capacity(1 << 20, file),
+            dataset_schema(),
+            Some(props),
+        )?;
+        let mut rows = 0;
+        for batch in OrderedReader::new(dir, files.clone(), &names) {
+            let batch = batch?;
+            // The reader puts `seq` last; write in schema order.
+            let seq_at = dataset_schema()
+                .index_of(dataset::SEQ)
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            let mut cols = batch.columns().to_vec();
+            let seq = cols.pop().expect("seq column");
+            cols.insert(seq_at, seq);
+            let batch = arrow_array::RecordBatch::try_new(dataset_schema(), cols)
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            rows += batch.num_rows() as u64;
+            w.write(&batch)?;
+        }
+        let file = w
+            .into_inner()?
+            .into_inner()
+            .map_err(|e| Error::write(&tmp, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::write(&tmp, e))?;
+        let bytes = file.metadata().map_err(|e| Error::write(&tmp, e))?.len();
+        std::fs::rename(&tmp, &path).map_err(|e| Error::write(&path, e))?;
+        written.push(DataFile {
+            path: rel,
+            date,
+            rows,
+            bytes,
+            min_seq: files.iter().map(|f| f.min_seq).min().unwrap_or(0),
+            max_seq: files.iter().map(|f| f.max_seq).max().unwrap_or(0),
+        });
+        replaced.extend(files);
+    }
+    if !written.is_empty() {
+        m.files.retain(|f| !replaced.contains(f));
+        m.files.extend(written);
+        m.files.sort_by_key(|f| f.min_seq);
+        m.commit = commit_no;
+        commit(dir, &mut m, None)?;
+        for f in &replaced {
+            let _ = std::fs::remove_file(dir.join(&f.path));
+        }
+    }
+    Ok(Changed {
+        files_before,
+        files_after: m.files.len(),
+        rows_removed: 0,
+    })
+}

@@ -1,0 +1,116 @@
+//! `manifest.json`: the list of files that make up the dataset, where each source log was read
+//! up to, and the session state. Replaced atomically (write, fsync, rename) by every commit:
+//! a reader that loads it sees one consistent version.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+pub const MANIFEST: &str = "manifest.json";
+pub const FORMAT: &str = "clickpath-dataset";
+pub const VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Always `clickpath-dataset`.
+    pub format: String,
+    pub version: u32,
+    /// Number of the last commit (0: empty dataset).
+    pub commit: u64,
+    /// `seq` of the next request.
+    pub next_seq: u64,
+    /// What the derived columns were computed with (session rules, visitor key, page rules).
+    pub settings: serde_json::Value,
+    /// Data files, oldest commit first.
+    pub files: Vec<DataFile>,
+    /// Every log file ingested, by fingerprint.
+    pub sources: Vec<SourceEntry>,
+    /// Open sessions and robots.txt fetchers at the end of the last commit (relative path).
+    pub session_state: Option<String>,
+}
+
+/// One Parquet file of the `requests` table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataFile {
+    /// Relative to the dataset directory, `/`-separated.
+    pub path: String,
+    /// Local date of every row, `YYYY-MM-DD`.
+    pub date: String,
+    pub rows: u64,
+    pub bytes: u64,
+    pub min_seq: u64,
+    pub max_seq: u64,
+}
+
+/// One log file, whatever it is called now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceEntry {
+    /// The `file_id` of its rows.
+    pub id: u32,
+    /// Hash of its first lines (see `clickpath_formats::input::fingerprint`).
+    pub fingerprint: String,
+    /// The name it had when last read.
+    pub name: String,
+    /// Format it was read with.
+    pub format: String,
+    /// Decompressed bytes read (always at a line end).
+    pub offset: u64,
+    /// Lines read.
+    pub lines: u64,
+    /// Rows added to the dataset.
+    pub requests: u64,
+}
+
+impl Manifest {
+    pub fn empty(settings: serde_json::Value) -> Self {
+        Self {
+            format: FORMAT.into(),
+            version: VERSION,
+            settings,
+            ..Self::default()
+        }
+    }
+
+    /// Reads `DIR/manifest.json`; `None` when the directory holds no dataset yet.
+    pub fn load(dir: &Path) -> Result<Option<Manifest>> {
+        let path = dir.join(MANIFEST);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::read(&path, e)),
+        };
+        let m: Manifest = serde_json::from_str(&text).map_err(|e| Error::Dataset {
+            dir: dir.to_path_buf(),
+            problem: format!("{MANIFEST} is not a clickpath manifest ({e})"),
+        })?;
+        if m.format != FORMAT || m.version != VERSION {
+            return Err(Error::Dataset {
+                dir: dir.to_path_buf(),
+                problem: format!(
+                    "{MANIFEST} is {} version {}; this clickpath reads {FORMAT} version {VERSION}",
+                    m.format, m.version
+                ),
+            });
+        }
+        Ok(Some(m))
+    }
+
+    /// Files whose date is within `from..=to` (`YYYY-MM-DD`, either bound optional).
+    pub fn files_between(&self, from: Option<&str>, to: Option<&str>) -> Vec<DataFile> {
+        self.files
+            .iter()
+            .filter(|f| from.is_none_or(|d| f.date.as_str() >= d))
+            .filter(|f| to.is_none_or(|d| f.date.as_str() <= d))
+            .cloned()
+            .collect()
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.files.iter().map(|f| f.rows).sum()
+    }
+}

@@ -1,0 +1,240 @@
+//! Writing to a dataset: one writer at a time (a lock file), day files written under temporary
+//! names, and commits that publish them with the new manifest in one rename.
+//!
+//! A commit: finish and fsync every day file, rename it to its final name, write the session
+//! state, then write `manifest.json.tmp`, fsync it and rename it over `manifest.json`. The
+//! manifest is the truth: a crash at any point leaves the previous manifest, and the files it
+//! does not list (temporary or renamed) are removed when the next writer opens the dataset.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use clickpath_model::dataset_schema;
+use parquet::arrow::ArrowWriter;
+use parquet::file::writer::SerializedFileWriter;
+
+use super::encode::{ColumnChunks, writer_properties};
+use super::manifest::{DataFile, MANIFEST, Manifest};
+use crate::{Error, Result};
+
+pub const LOCK: &str = ".lock";
+pub const REQUESTS: &str = "requests";
+pub const STATE: &str = "state";
+
+/// Holds the dataset's write lock until dropped.
+pub struct DatasetLock {
+    _file: File,
+}
+
+impl DatasetLock {
+    pub fn acquire(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+        let path = dir.join(LOCK);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::write(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                let holder = holder.trim();
+                return Err(Error::Locked {
+                    dir: dir.to_path_buf(),
+                    holder: if holder.is_empty() {
+                        "process unknown".into()
+                    } else {
+                        holder.into()
+                    },
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(Error::write(&path, e)),
+        }
+        file.set_len(0).map_err(|e| Error::write(&path, e))?;
+        writeln!(file, "pid {}", std::process::id()).map_err(|e| Error::write(&path, e))?;
+        Ok(Self { _file: file })
+    }
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::write(dir, e))
+}
+
+/// Writes `bytes` to `path` durably: temporary file, fsync, rename, fsync of the directory.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    let result = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::write(path, e));
+    }
+    sync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Removes what no manifest lists: temporary files and files of commits that did not finish.
+pub(crate) fn remove_unlisted(dir: &Path, m: &Manifest) -> Result<usize> {
+    let mut keep: std::collections::HashSet<PathBuf> =
+        m.files.iter().map(|f| dir.join(&f.path)).collect();
+    if let Some(s) = &m.session_state {
+        keep.insert(dir.join(s));
+    }
+    let mut removed = 0;
+    let mut dirs = vec![dir.join(REQUESTS), dir.join(STATE)];
+    while let Some(d) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if !keep.contains(&p) {
+                std::fs::remove_file(&p).map_err(|e| Error::write(&p, e))?;
+                removed += 1;
+            }
+        }
+    }
+    let _ = std::fs::remove_file(dir.join(MANIFEST).with_extension("tmp"));
+    Ok(removed)
+}
+
+struct DayFile {
+    tmp: PathBuf,
+    path: String,
+    writer: SerializedFileWriter<BufWriter<File>>,
+    rows: u64,
+    min_seq: u64,
+    max_seq: u64,
+}
+
+/// Day files being written for the next commit.
+pub struct PendingCommit {
+    dir: PathBuf,
+    commit: u64,
+    days: BTreeMap<String, DayFile>,
+}
+
+impl PendingCommit {
+    pub fn new(dir: &Path, commit: u64) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            commit,
+            days: BTreeMap::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.days.is_empty()
+    }
+
+    /// Appends one row group of rows `seqs` (first, last) to the file of `date`.
+    pub fn append(
+        &mut self,
+        date: &str,
+        seqs: (u64, u64),
+        rows: u64,
+        chunks: ColumnChunks,
+    ) -> Result<()> {
+        if !self.days.contains_key(date) {
+            let rel = format!("{REQUESTS}/date={date}/part-{:08}.parquet", self.commit);
+            let path = self.dir.join(&rel);
+            let parent = path.parent().expect("file in a directory");
+            std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
+            let tmp = path.with_extension("parquet.tmp");
+            let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
+            let (writer, _) = ArrowWriter::try_new(
+                BufWriter::with_capacity(1 << 20, file),
+                dataset_schema(),
+                Some(writer_properties()),
+            )?
+            .into_serialized_writer()?;
+            self.days.insert(
+                date.to_owned(),
+                DayFile {
+                    tmp,
+                    path: rel,
+                    writer,
+                    rows: 0,
+                    min_seq: seqs.0,
+                    max_seq: seqs.1,
+                },
+            );
+        }
+        let day = self.days.get_mut(date).expect("just inserted");
+        let mut rg = day.writer.next_row_group()?;
+        for chunk in chunks.into_sorted()? {
+            chunk.append_to_row_group(&mut rg)?;
+        }
+        rg.close()?;
+        day.rows += rows;
+        day.min_seq = day.min_seq.min(seqs.0);
+        day.max_seq = day.max_seq.max(seqs.1);
+        Ok(())
+    }
+
+    /// Finishes the files durably under their final names; returns their manifest entries.
+    pub fn finish(self) -> Result<Vec<DataFile>> {
+        let mut out = Vec::new();
+        let mut dirs = Vec::new();
+        for (date, day) in self.days {
+            let final_path = self.dir.join(&day.path);
+            let file = day
+                .writer
+                .into_inner()?
+                .into_inner()
+                .map_err(|e| Error::write(&day.tmp, e.into_error()))?;
+            file.sync_all().map_err(|e| Error::write(&day.tmp, e))?;
+            let bytes = file
+                .metadata()
+                .map_err(|e| Error::write(&day.tmp, e))?
+                .len();
+            std::fs::rename(&day.tmp, &final_path).map_err(|e| Error::write(&final_path, e))?;
+            dirs.push(final_path.parent().expect("in a directory").to_path_buf());
+            out.push(DataFile {
+                path: day.path,
+                date,
+                rows: day.rows,
+                bytes,
+                min_seq: day.min_seq,
+                max_seq: day.max_seq,
+            });
+        }
+        dirs.push(self.dir.join(REQUESTS));
+        for d in dirs {
+            sync_dir(&d)?;
+        }
+        Ok(out)
+    }
+}
+
+/// Publishes `m` (whose `commit` is the new number) with its session state.
+pub fn commit(dir: &Path, m: &mut Manifest, session_state: Option<&[u8]>) -> Result<()> {
+    let old_state = m.session_state.clone();
+    if let Some(state) = session_state {
+        let rel = format!("{STATE}/sessions-{:08}.json", m.commit);
+        let path = dir.join(&rel);
+        std::fs::create_dir_all(dir.join(STATE)).map_err(|e| Error::write(&path, e))?;
+        write_atomic(&path, state)?;
+        m.session_state = Some(rel);
+    }
+    let text = serde_json::to_vec_pretty(m).map_err(|e| Error::Internal(e.to_string()))?;
+    write_atomic(&dir.join(MANIFEST), &text)?;
+    if let Some(old) = old_state
+        && Some(&old) != m.session_state.as_ref()
+    {
+        let _ = std::fs::remove_file(dir.join(old));
+    }
+    Ok(())
+}

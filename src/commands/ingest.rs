@@ -1,0 +1,409 @@
+//! `clickpath ingest`: logs into the dataset, each line once.
+//!
+//! Parser threads parse a chunk, derive the stateless columns and encode them for each local
+//! day the chunk covers; this thread assigns `seq`, sessions and the robots.txt rule in input
+//! order, encodes those few columns, appends the row groups to the day files of the next
+//! commit and, every `--commit-every` bytes and at the end, commits: files, every log's
+//! position and the session state are published together (docs/dataset.md).
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result};
+use arrow_array::builder::StringBuilder;
+use arrow_array::cast::AsArray;
+use arrow_array::types::Date32Type;
+use arrow_array::{ArrayRef, BooleanArray, RecordBatch, UInt32Array, UInt64Array};
+use clickpath_analytics::pages::PageRules;
+use clickpath_analytics::{
+    DeriveConfig, Deriver, SessionInput, SessionRules, SessionState, Sessionizer, VisitorKey,
+};
+use clickpath_formats::input::{Source, fingerprint};
+use clickpath_formats::pipeline::{self, Position, Resume};
+use clickpath_formats::spec::FieldKind;
+use clickpath_model::{civil_from_days, dataset as col, dataset_schema, field};
+use clickpath_store::dataset::{self, ColumnChunks, Manifest, PendingCommit, SourceEntry};
+use serde_json::json;
+
+use crate::args::{IngestArgs, SessionArgs, VisitorKeyArg};
+use crate::inputs::{Inputs, totals_line};
+
+/// What the derived columns depend on; kept in the manifest and checked on every ingest.
+fn settings(s: &SessionArgs, raw_ip: bool) -> serde_json::Value {
+    json!({
+        "session_timeout_s": s.session_timeout,
+        "split_at_midnight": s.split_at_midnight,
+        "split_on_campaign": s.split_on_campaign,
+        "visitor_key": match s.visitor_key { VisitorKeyArg::IpUa => "ip+ua", VisitorKeyArg::Ip => "ip" },
+        "site_hosts": s.site_hosts,
+        "api_prefixes": s.api_prefixes,
+        "raw_ip": raw_ip,
+    })
+}
+
+/// Rows of one local day within a chunk, with their stateless columns already encoded.
+struct DayPart {
+    date: i32,
+    /// Row indexes in the chunk.
+    rows: Vec<u32>,
+    chunks: ColumnChunks,
+}
+
+/// What a parser thread hands over for one chunk.
+struct Prepared {
+    format: String,
+    rows: Vec<SessionInput>,
+    ua_bot_family: Vec<Option<&'static str>>,
+    ua_bot_name: Vec<Option<Arc<str>>>,
+    per_source: Vec<(u32, u64)>,
+    parts: Vec<DayPart>,
+}
+
+fn prepare(
+    deriver: &mut Deriver,
+    batch: RecordBatch,
+    user_agents_logged: bool,
+    source_ids: &[u32],
+) -> Result<Prepared, clickpath_store::Error> {
+    let derived = deriver.derive(&batch, user_agents_logged);
+    // file_id: the source's id in the manifest instead of its place on the command line.
+    let file_idx = batch.schema().index_of(field::FILE_ID)?;
+    let ids: UInt32Array = batch
+        .column(file_idx)
+        .as_primitive::<arrow_array::types::UInt32Type>()
+        .unary(|i| source_ids[i as usize]);
+    let mut per_source: Vec<(u32, u64)> = Vec::new();
+    for id in ids.values() {
+        match per_source.last_mut() {
+            Some((last, n)) if last == id => *n += 1,
+            _ => per_source.push((*id, 1)),
+        }
+    }
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    columns[file_idx] = Arc::new(ids);
+    let schema = dataset_schema();
+    let idx = |name: &str| schema.index_of(name).expect("dataset column");
+    let mut stateless: Vec<(usize, ArrayRef)> = columns.into_iter().enumerate().collect();
+    stateless.push((idx(col::DATE), derived.date.clone()));
+    stateless.push((idx(col::VISITOR), derived.visitor));
+    let first_rest = idx(col::IS_PAGE_VIEW);
+    for (k, a) in derived.rest.into_iter().enumerate() {
+        stateless.push((first_rest + k, a));
+    }
+    // Rows by local day, in input order.
+    let dates = derived.date.as_primitive::<Date32Type>().values();
+    let mut days: Vec<i32> = dates.to_vec();
+    days.sort_unstable();
+    days.dedup();
+    let mut parts = Vec::with_capacity(days.len());
+    for date in days {
+        let rows: Vec<u32> = (0..dates.len() as u32)
+            .filter(|&r| dates[r as usize] == date)
+            .collect();
+        let mut chunks = ColumnChunks::default();
+        if rows.len() == dates.len() {
+            let refs: Vec<(usize, &ArrayRef)> = stateless.iter().map(|(i, a)| (*i, a)).collect();
+            chunks.encode(&refs)?;
+        } else {
+            let take = UInt32Array::from(rows.clone());
+            let taken: Vec<(usize, ArrayRef)> = stateless
+                .iter()
+                .map(|(i, a)| Ok((*i, arrow_select::take::take(a, &take, None)?)))
+                .collect::<Result<_, arrow_schema::ArrowError>>()?;
+            let refs: Vec<(usize, &ArrayRef)> = taken.iter().map(|(i, a)| (*i, a)).collect();
+            chunks.encode(&refs)?;
+        }
+        parts.push(DayPart { date, rows, chunks });
+    }
+    Ok(Prepared {
+        format: String::new(),
+        rows: derived.rows,
+        ua_bot_family: derived.ua_bot_family,
+        ua_bot_name: derived.ua_bot_name,
+        per_source,
+        parts,
+    })
+}
+
+fn date_string(day: i32) -> String {
+    let (y, m, d) = civil_from_days(i64::from(day));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The ingest thread's side: sessions, `seq`, day files and commits.
+struct Ingest<'a> {
+    dir: &'a Path,
+    manifest: Manifest,
+    sessions: Sessionizer,
+    pending: PendingCommit,
+    /// Manifest source index of each input.
+    source_index: Vec<usize>,
+    bytes_since_commit: u64,
+    commit_every: u64,
+    last_position: Option<Position>,
+    rows_added: u64,
+    commits: u64,
+}
+
+impl Ingest<'_> {
+    fn add(&mut self, p: Prepared, at: Position) -> Result<()> {
+        let base = self.manifest.next_seq;
+        let n = p.rows.len();
+        let outputs: Vec<_> = p
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(r, input)| self.sessions.next(base + r as u64, input))
+            .collect();
+        let schema = dataset_schema();
+        let idx = |name: &str| schema.index_of(name).expect("dataset column");
+        for part in p.parts {
+            let rows = &part.rows;
+            let seq: ArrayRef = Arc::new(UInt64Array::from_iter_values(
+                rows.iter().map(|&r| base + u64::from(r)),
+            ));
+            let session: ArrayRef = Arc::new(UInt64Array::from_iter(
+                rows.iter().map(|&r| outputs[r as usize].session_id),
+            ));
+            let bot: ArrayRef = Arc::new(BooleanArray::from_iter(
+                rows.iter().map(|&r| Some(outputs[r as usize].bot)),
+            ));
+            let mut family = StringBuilder::new();
+            let mut name = StringBuilder::new();
+            for &r in rows {
+                let r = r as usize;
+                if outputs[r].robots_txt_fetcher {
+                    family.append_value("robots_txt");
+                    name.append_value("(robots.txt fetcher)");
+                } else {
+                    family.append_option(p.ua_bot_family[r]);
+                    name.append_option(p.ua_bot_name[r].as_deref());
+                }
+            }
+            let family: ArrayRef = Arc::new(family.finish());
+            let name: ArrayRef = Arc::new(name.finish());
+            let mut chunks = part.chunks;
+            chunks.encode(&[
+                (idx(col::SEQ), &seq),
+                (idx(col::SESSION_ID), &session),
+                (idx(col::IS_BOT), &bot),
+                (idx(col::BOT_FAMILY), &family),
+                (idx(col::BOT_NAME), &name),
+            ])?;
+            let first = base + u64::from(rows[0]);
+            let last = base + u64::from(*rows.last().expect("a part has rows"));
+            self.pending.append(
+                &date_string(part.date),
+                (first, last),
+                rows.len() as u64,
+                chunks,
+            )?;
+        }
+        for (id, count) in p.per_source {
+            self.manifest.sources[id as usize].requests += count;
+        }
+        self.manifest.next_seq += n as u64;
+        self.rows_added += n as u64;
+        // Bytes since the last checkpoint.
+        let source = &mut self.manifest.sources[self.source_index[at.source]];
+        source.format = p.format;
+        self.bytes_since_commit += at.offset.saturating_sub(source.offset);
+        source.offset = at.offset;
+        source.lines = at.lines;
+        self.last_position = Some(at);
+        if self.bytes_since_commit >= self.commit_every {
+            self.commit()?;
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        let next = self.manifest.commit + 1;
+        let pending = std::mem::replace(&mut self.pending, PendingCommit::new(self.dir, next + 1));
+        let files = pending.finish()?;
+        self.manifest.files.extend(files);
+        self.manifest.commit = next;
+        let state = serde_json::to_vec(&self.sessions.state())?;
+        dataset::commit(self.dir, &mut self.manifest, Some(&state))?;
+        self.bytes_since_commit = 0;
+        self.commits += 1;
+        Ok(())
+    }
+}
+
+pub fn run(args: IngestArgs) -> Result<ExitCode> {
+    let dir = args.data.dir();
+    let wanted = settings(&args.session, args.raw_ip);
+    let (_lock, mut manifest, removed) = dataset::open_for_write(&dir, wanted.clone())?;
+    if removed > 0 {
+        eprintln!(
+            "clickpath: removed {removed} file(s) of an ingest that did not finish; it resumes from the last commit"
+        );
+    }
+    if manifest.settings != wanted {
+        anyhow::bail!(
+            "{} was ingested with other settings ({}); this run asks for {}. Ingest with the same \
+             options, or into another --data directory",
+            dir.display(),
+            manifest.settings,
+            wanted
+        );
+    }
+    let mut inputs = Inputs::new(&args.input, args.raw_ip)?;
+    // Which inputs are new, which were read before and from where.
+    let mut sources = Vec::new();
+    let mut resume = Vec::new();
+    let mut source_index = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for s in &inputs.sources {
+        if s.path.is_none() {
+            anyhow::bail!(
+                "ingest reads files, which it must find again to resume; for stdin use `clickpath parse` or `clickpath report`"
+            );
+        }
+        let Some(fp) = fingerprint(s)? else {
+            eprintln!(
+                "clickpath: {}: no complete line yet, nothing to ingest",
+                s.name
+            );
+            continue;
+        };
+        if !seen.insert(fp.clone()) {
+            eprintln!(
+                "clickpath: {}: same file as an earlier argument (same first lines), skipped",
+                s.name
+            );
+            continue;
+        }
+        let index = match manifest.sources.iter().position(|e| e.fingerprint == fp) {
+            Some(i) => {
+                let e = &manifest.sources[i];
+                // A plain file no longer than what was read has nothing new.
+                if s.len() == e.offset && !is_compressed(s)? {
+                    continue;
+                }
+                i
+            }
+            None => {
+                manifest.sources.push(SourceEntry {
+                    id: manifest.sources.len() as u32,
+                    fingerprint: fp,
+                    name: s.name.clone(),
+                    format: String::new(),
+                    offset: 0,
+                    lines: 0,
+                    requests: 0,
+                });
+                manifest.sources.len() - 1
+            }
+        };
+        manifest.sources[index].name = s.name.clone();
+        resume.push(Resume {
+            offset: manifest.sources[index].offset,
+            lines: manifest.sources[index].lines,
+        });
+        sources.push(s.clone());
+        source_index.push(index);
+    }
+    inputs.options.resume = resume;
+    inputs.options.whole_lines_only = true;
+    inputs.options.chunk_bytes = 8 << 20;
+
+    let derive = DeriveConfig {
+        visitor_key: match args.session.visitor_key {
+            VisitorKeyArg::IpUa => VisitorKey::IpUa,
+            VisitorKeyArg::Ip => VisitorKey::Ip,
+        },
+        pages: {
+            let mut p = PageRules::default();
+            if !args.session.api_prefixes.is_empty() {
+                p.api_prefixes = args.session.api_prefixes.clone();
+            }
+            p
+        },
+        site_hosts: args.session.site_hosts.clone(),
+    };
+    let rules = SessionRules {
+        timeout_s: args.session.session_timeout,
+        split_at_midnight: args.session.split_at_midnight,
+        split_on_campaign: args.session.split_on_campaign,
+    };
+    let state: SessionState = match &manifest.session_state {
+        Some(rel) => {
+            let path = dir.join(rel);
+            let text =
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            serde_json::from_slice(&text)
+                .with_context(|| format!("{} is damaged", path.display()))?
+        }
+        None => SessionState::default(),
+    };
+    let source_ids: Vec<u32> = source_index
+        .iter()
+        .map(|&i| manifest.sources[i].id)
+        .collect();
+    let derivers = Mutex::new(Vec::<Deriver>::new());
+    let first_commit = manifest.commit + 1;
+    let mut ingest = Ingest {
+        dir: &dir,
+        sessions: Sessionizer::new(rules, state),
+        pending: PendingCommit::new(&dir, first_commit),
+        manifest,
+        source_index,
+        bytes_since_commit: 0,
+        commit_every: args.commit_every,
+        last_position: None,
+        rows_added: 0,
+        commits: 0,
+    };
+    let summary = pipeline::run_with_positions(
+        &sources,
+        &inputs.options,
+        |format, batch| {
+            let mut d = derivers
+                .lock()
+                .ok()
+                .and_then(|mut v| v.pop())
+                .unwrap_or_else(|| Deriver::new(derive.clone()));
+            let out = prepare(
+                &mut d,
+                batch,
+                format.logs(FieldKind::UserAgent),
+                &source_ids,
+            )
+            .map(|p| Prepared {
+                format: format.name.clone(),
+                ..p
+            });
+            if let Ok(mut v) = derivers.lock() {
+                v.push(d);
+            }
+            out
+        },
+        |prepared, at| {
+            inputs.progress.tick();
+            ingest.add(prepared?, at).map_err(Into::into)
+        },
+    )?;
+    if !ingest.pending.is_empty() || ingest.last_position.is_some() {
+        ingest.commit()?;
+    }
+    inputs.finish()?;
+    eprintln!("clickpath: {}", totals_line(&summary));
+    eprintln!(
+        "clickpath: added {} requests to {} in {} commit(s); it holds {} requests in {} file(s), {} open session(s) carried over",
+        ingest.rows_added,
+        dir.display(),
+        ingest.commits,
+        ingest.manifest.rows(),
+        ingest.manifest.files.len(),
+        ingest.sessions.open_sessions()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn is_compressed(s: &Source) -> Result<bool> {
+    let (_, c) = clickpath_formats::input::open(s, None)?;
+    Ok(c != clickpath_formats::input::Compression::None)
+}
