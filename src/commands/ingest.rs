@@ -308,7 +308,8 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
     }
     inputs.options.resume = resume;
     inputs.options.whole_lines_only = true;
-    inputs.options.chunk_bytes = 8 << 20;
+    // Large chunks encode well; a commit falls between chunks.
+    inputs.options.chunk_bytes = (8 << 20).min(args.commit_every as usize).max(64 << 10);
 
     let derive = DeriveConfig {
         visitor_key: match args.session.visitor_key {

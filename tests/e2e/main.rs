@@ -1,6 +1,7 @@
 //! End-to-end tests of the `clickpath` binary: real files in a temp dir, real processes.
 
 mod corpus;
+mod dataset;
 mod goaccess;
 mod mmdb;
 mod parse;
@@ -41,4 +42,18 @@ pub fn corpus() -> PathBuf {
         p.display()
     );
     p
+}
+
+/// Runs `../shared/tools/loggen.py ARGS` in `dir`, writing `access.log`; returns its truth.
+pub fn loggen(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/loggen.py");
+    let status = Command::new("python3")
+        .arg(script)
+        .args(args)
+        .args(["--out", "access.log", "--truth", "truth.json"])
+        .current_dir(dir)
+        .status()
+        .expect("python3 runs loggen.py");
+    assert!(status.success());
+    serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap()
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::{clickpath, run};
+use crate::{clickpath, loggen, run};
 
 /// loggen's bot families, as the bot names clickpath reports.
 const FAMILIES: &[(&str, &[&str])] = &[
@@ -22,19 +22,6 @@ const FAMILIES: &[(&str, &[&str])] = &[
     ("monitor", &["UptimeRobot"]),
     ("scraper", &["PriceScoutBot"]),
 ];
-
-fn loggen(dir: &Path, args: &[&str]) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/loggen.py");
-    let status = std::process::Command::new("python3")
-        .arg(script)
-        .args(args)
-        .args(["--out", "access.log", "--truth", "truth.json"])
-        .current_dir(dir)
-        .status()
-        .expect("python3 runs loggen.py");
-    assert!(status.success());
-    serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap()
-}
 
 /// The example configuration that ships in the repository (its checkout funnel is loggen's).
 fn example_config() -> std::path::PathBuf {

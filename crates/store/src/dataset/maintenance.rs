@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 
-use clickpath_model::{dataset, dataset_schema};
+use clickpath_model::dataset_schema;
 use parquet::arrow::ArrowWriter;
 
 use super::encode::writer_properties;
@@ -79,16 +79,8 @@ pub fn compact(dir: &Path) -> Result<Changed> {
         )?;
         let mut rows = 0;
         for batch in OrderedReader::new(dir, files.clone(), &names) {
-            let batch = batch?;
-            // The reader puts `seq` last; write in schema order.
-            let seq_at = dataset_schema()
-                .index_of(dataset::SEQ)
-                .map_err(|e| Error::Internal(e.to_string()))?;
-            let mut cols = batch.columns().to_vec();
-            let seq = cols.pop().expect("seq column");
-            cols.insert(seq_at, seq);
-            let batch = arrow_array::RecordBatch::try_new(dataset_schema(), cols)
-                .map_err(|e| Error::Internal(e.to_string()))?;
+            // Every column, in the files' (the schema's) order.
+            let batch = batch?.with_schema(dataset_schema())?;
             rows += batch.num_rows() as u64;
             w.write(&batch)?;
         }

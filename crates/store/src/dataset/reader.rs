@@ -34,7 +34,7 @@ impl Open {
     }
 }
 
-/// Batches of the chosen columns (plus `seq`, last) in `seq` order.
+/// Batches of the chosen columns and `seq`, in the files' column order, in `seq` order.
 pub struct OrderedReader {
     dir: std::path::PathBuf,
     files: Vec<DataFile>,

@@ -1,0 +1,476 @@
+//! The dataset: `clickpath ingest` exactly once across slices, rotation and kill -9; reports and
+//! SQL from it; retention and compaction; bad situations (a second writer, no space, no
+//! directory) with clear errors.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::{clickpath, loggen, run};
+
+/// A small multi-day loggen log (two local days, +0100, out-of-order lines, malformed lines).
+const LOG: &[&str] = &[
+    "--seed",
+    "5",
+    "--lines",
+    "40000",
+    "--visitors-per-hour",
+    "40",
+    "--tz",
+    "+0100",
+];
+
+fn ingest(dir: &Path, data: &str, files: &[&str], extra: &[&str]) -> (i32, String, String) {
+    run(clickpath(dir)
+        .args(["ingest", "-q", "--data", data])
+        .args(extra)
+        .args(files))
+}
+
+fn ingest_ok(dir: &Path, data: &str, files: &[&str], extra: &[&str]) -> String {
+    let (code, _, err) = ingest(dir, data, files, extra);
+    assert_eq!(code, 0, "{err}");
+    err
+}
+
+fn sql(dir: &Path, data: &str, query: &str, output: &str) -> String {
+    let (code, out, err) =
+        run(clickpath(dir).args(["sql", "--data", data, "--output", output, query]));
+    assert_eq!(code, 0, "{query}: {err}");
+    out
+}
+
+/// Every row, every column but the given ones, in `seq` order, as CSV.
+fn rows(dir: &Path, data: &str, except: &str) -> String {
+    let q = if except.is_empty() {
+        "SELECT * FROM requests ORDER BY seq".to_owned()
+    } else {
+        format!("SELECT * EXCLUDE ({except}) FROM requests ORDER BY seq")
+    };
+    sql(dir, data, &q, "csv")
+}
+
+fn manifest(dir: &Path, data: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join(data).join("manifest.json")).unwrap())
+        .unwrap()
+}
+
+fn append(path: &Path, bytes: &[u8]) {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
+}
+
+fn gzip(path: &Path, to: &Path) {
+    let data = std::fs::read(path).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(to).unwrap(),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(&data).unwrap();
+    enc.finish().unwrap();
+    std::fs::remove_file(path).unwrap();
+}
+
+fn report_json(dir: &Path, args: &[&str]) -> Value {
+    let (code, out, err) = run(clickpath(dir)
+        .args(["report", "--json", "--top", "50"])
+        .args(args));
+    assert_eq!(code, 0, "{err}");
+    let mut v: Value = serde_json::from_str(&out).unwrap();
+    let o = v.as_object_mut().unwrap();
+    o.remove("input");
+    o.remove("generator");
+    v
+}
+
+#[test]
+fn ingest_in_slices_equals_ingest_in_one_go_and_a_rerun_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let truth = loggen(d, LOG);
+    let whole = std::fs::read(d.join("access.log")).unwrap();
+    ingest_ok(d, "one", &["access.log"], &[]);
+    let m = manifest(d, "one");
+    assert_eq!(m["next_seq"], truth["valid_requests"]);
+    assert_eq!(m["sources"][0]["requests"], truth["valid_requests"]);
+
+    // The same log as it grows: cut in the middle of lines, each part ingested as it comes.
+    let growing = d.join("growing.log");
+    let cuts = [
+        0,
+        whole.len() / 7 + 13,
+        whole.len() / 2 + 5,
+        whole.len() - 40,
+        whole.len(),
+    ];
+    for w in cuts.windows(2) {
+        append(&growing, &whole[w[0]..w[1]]);
+        ingest_ok(d, "slices", &["growing.log"], &["--commit-every", "300KiB"]);
+    }
+    // A session that spans two runs is one session: every column equal, session ids included.
+    assert_eq!(rows(d, "one", ""), rows(d, "slices", ""));
+    let sessions = sql(
+        d,
+        "slices",
+        "SELECT count(DISTINCT session_id) AS n FROM requests",
+        "csv",
+    );
+    assert_eq!(sessions, format!("n\n{}\n", truth["human_sessions"]));
+
+    // Nothing new: nothing added, dataset unchanged.
+    let before = manifest(d, "slices");
+    let err = ingest_ok(d, "slices", &["growing.log", "access.log"], &[]);
+    assert!(err.contains("same file as an earlier argument"), "{err}");
+    assert!(err.contains("added 0 requests"), "{err}");
+    assert_eq!(manifest(d, "slices")["files"], before["files"]);
+}
+
+#[test]
+fn rotation_by_rename_compression_and_copytruncate_loses_and_repeats_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let truth = loggen(d, LOG);
+    std::fs::rename(d.join("access.log"), d.join("all.log")).unwrap();
+    let whole = std::fs::read_to_string(d.join("all.log")).unwrap();
+    let lines: Vec<&str> = whole.split_inclusive('\n').collect();
+    let part = |a: usize, b: usize| lines[a * lines.len() / 8..b * lines.len() / 8].concat();
+    let log = |name: &str| d.join(name);
+    let rotated = ["access.log*"];
+
+    append(&log("access.log"), part(0, 1).as_bytes());
+    ingest_ok(d, "data", &rotated, &[]);
+    // logrotate `create`: lines written before the rename are read from access.log.1.
+    append(&log("access.log"), part(1, 2).as_bytes());
+    std::fs::rename(log("access.log"), log("access.log.1")).unwrap();
+    append(&log("access.log"), part(2, 3).as_bytes());
+    ingest_ok(d, "data", &rotated, &[]);
+    // Next rotation with `delaycompress`: access.log.1 is compressed to access.log.2.gz.
+    append(&log("access.log"), part(3, 4).as_bytes());
+    gzip(&log("access.log.1"), &log("access.log.2.gz"));
+    std::fs::rename(log("access.log"), log("access.log.1")).unwrap();
+    append(&log("access.log"), part(4, 5).as_bytes());
+    ingest_ok(d, "data", &rotated, &[]);
+    // `copytruncate`: access.log is copied to access.log.1 and truncated in place.
+    append(&log("access.log"), part(5, 6).as_bytes());
+    std::fs::rename(log("access.log.2.gz"), log("access.log.3.gz")).unwrap();
+    gzip(&log("access.log.1"), &log("access.log.2.gz"));
+    std::fs::copy(log("access.log"), log("access.log.1")).unwrap();
+    std::fs::File::create(log("access.log")).unwrap();
+    append(&log("access.log"), part(6, 8).as_bytes());
+    ingest_ok(d, "data", &rotated, &[]);
+    let err = ingest_ok(d, "data", &rotated, &[]);
+    assert!(err.contains("added 0 requests"), "{err}");
+
+    let m = manifest(d, "data");
+    assert_eq!(m["next_seq"], truth["valid_requests"]);
+    assert_eq!(m["sources"].as_array().unwrap().len(), 4, "{m}");
+    // Rows, sessions and their order as if the log had been one file read once.
+    ingest_ok(d, "one", &["all.log"], &[]);
+    assert_eq!(
+        rows(d, "data", "file_id, line"),
+        rows(d, "one", "file_id, line")
+    );
+}
+
+#[test]
+fn ingests_killed_at_any_moment_then_rerun_leave_the_dataset_of_one_uninterrupted_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let truth = loggen(d, LOG);
+    let total = truth["valid_requests"].as_u64().unwrap();
+    let args = ["--commit-every", "256KiB"];
+    ingest_ok(d, "reference", &["access.log"], &args);
+
+    let mut partial_states = std::collections::BTreeSet::new();
+    for i in 0..16u64 {
+        let mut child = clickpath(d)
+            .args(["ingest", "-q", "--data", "killed", "access.log"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(15 + i * i * 3));
+        let _ = child.kill(); // SIGKILL
+        child.wait().unwrap();
+        if let Ok(text) = std::fs::read_to_string(d.join("killed/manifest.json")) {
+            let n = serde_json::from_str::<Value>(&text).unwrap()["next_seq"]
+                .as_u64()
+                .unwrap();
+            if n > 0 && n < total {
+                partial_states.insert(n);
+            }
+        }
+    }
+    assert!(
+        partial_states.len() >= 2,
+        "the kills should land in the middle of the ingest: {partial_states:?}"
+    );
+    let err = ingest_ok(d, "killed", &["access.log"], &args);
+    assert_eq!(manifest(d, "killed")["next_seq"], total, "{err}");
+    assert_eq!(rows(d, "killed", ""), rows(d, "reference", ""));
+    // No file is left that the manifest does not list.
+    let listed: Vec<String> = manifest(d, "killed")["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_owned())
+        .collect();
+    let mut on_disk = Vec::new();
+    for day in std::fs::read_dir(d.join("killed/requests")).unwrap() {
+        for f in std::fs::read_dir(day.unwrap().path()).unwrap() {
+            on_disk.push(
+                f.unwrap()
+                    .path()
+                    .strip_prefix(d.join("killed"))
+                    .unwrap()
+                    .display()
+                    .to_string(),
+            );
+        }
+    }
+    on_disk.sort();
+    let mut listed_sorted = listed.clone();
+    listed_sorted.sort();
+    assert_eq!(on_disk, listed_sorted);
+}
+
+#[test]
+fn a_second_writer_is_refused_and_a_failed_write_leaves_the_dataset_consistent() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    loggen(d, LOG);
+    ingest_ok(d, "reference", &["access.log"], &[]);
+
+    // Another process holds the lock.
+    std::fs::create_dir_all(d.join("data")).unwrap();
+    let lock = std::fs::File::create(d.join("data/.lock")).unwrap();
+    lock.try_lock().unwrap();
+    std::fs::write(d.join("data/.lock"), "pid 4242\n").unwrap();
+    let (code, _, err) = ingest(d, "data", &["access.log"], &[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("is being written by another clickpath (pid 4242)"),
+        "{err}"
+    );
+    drop(lock);
+
+    // The disk fills up (a file size limit stands in for it): a clear error, then a rerun
+    // with room finishes the job as if nothing had happened.
+    let (code, _, err) = run(Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 300; exec \"$@\"")
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_clickpath"))
+        .args([
+            "ingest",
+            "-q",
+            "--data",
+            "data",
+            "--commit-every",
+            "4MiB",
+            "access.log",
+        ])
+        .env("CLICKPATH_SECRET_FILE", d.join("secret"))
+        .current_dir(d));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("cannot write") && err.contains("File too large"),
+        "{err}"
+    );
+    ingest_ok(d, "data", &["access.log"], &[]);
+    assert_eq!(rows(d, "data", ""), rows(d, "reference", ""));
+
+    // A dataset path under a file.
+    std::fs::write(d.join("plain"), "x").unwrap();
+    let (code, _, err) = ingest(d, "plain/data", &["access.log"], &[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("cannot write plain/data") && err.contains("Not a directory"),
+        "{err}"
+    );
+    // Other settings than the dataset's.
+    let (code, _, err) = ingest(d, "data", &["access.log"], &["--session-timeout", "10m"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("was ingested with other settings"), "{err}");
+    // No dataset.
+    let (code, _, err) = run(clickpath(d).args(["report", "--data", "nothing"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("no dataset here"), "{err}");
+}
+
+#[test]
+fn reports_from_the_dataset_equal_reports_from_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    loggen(d, LOG);
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/clickpath.toml");
+    let config = config.to_str().unwrap();
+    ingest_ok(d, "data", &["access.log"], &["--commit-every", "1MiB"]);
+    for range in [&[][..], &["--from", "2024-03-02"], &["--to", "2024-03-01"]] {
+        let files = report_json(d, &[&["-c", config, "access.log"], range].concat());
+        let data = report_json(d, &[&["-c", config, "--data", "data"], range].concat());
+        assert_eq!(files, data, "range {range:?}");
+        assert!(files["traffic"]["sessions"].as_u64().unwrap() > 100);
+    }
+    let day1 = report_json(d, &["--data", "data", "--to", "2024-03-01"]);
+    let day2 = report_json(d, &["--data", "data", "--from", "2024-03-02"]);
+    let all = report_json(d, &["--data", "data"]);
+    assert_eq!(
+        day1["traffic"]["requests"].as_u64().unwrap()
+            + day2["traffic"]["requests"].as_u64().unwrap(),
+        all["traffic"]["requests"].as_u64().unwrap()
+    );
+}
+
+#[test]
+fn prune_drops_old_days_and_compact_keeps_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let truth = loggen(d, LOG);
+    ingest_ok(d, "data", &["access.log"], &["--commit-every", "512KiB"]);
+    let before = rows(d, "data", "");
+    let files_before = manifest(d, "data")["files"].as_array().unwrap().len();
+    assert!(files_before > 4);
+
+    let (code, _, err) = run(clickpath(d).args(["compact", "--data", "data"]));
+    assert_eq!(code, 0, "{err}");
+    let m = manifest(d, "data");
+    assert_eq!(
+        m["files"].as_array().unwrap().len(),
+        2,
+        "one file per day: {m}"
+    );
+    assert_eq!(rows(d, "data", ""), before);
+    // Ingesting goes on after compaction.
+    let err = ingest_ok(d, "data", &["access.log"], &[]);
+    assert!(err.contains("added 0 requests"), "{err}");
+
+    // Keep the days from 2024-03-02: older than (today - 2024-03-02) days goes.
+    let today = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86_400;
+    let march_2 = 19_784; // days from 1970-01-01 to 2024-03-02
+    let keep = format!("{}d", today - march_2);
+    let (code, _, err) = run(clickpath(d).args(["prune", "--data", "data", "--older-than", &keep]));
+    assert_eq!(code, 0, "{err}");
+    let day2 = sql(
+        d,
+        "data",
+        "SELECT min(date) AS first, count(*) AS n FROM requests",
+        "csv",
+    );
+    let expected = sql(
+        d,
+        "data",
+        "SELECT count(*) FROM requests WHERE date >= DATE '2024-03-02'",
+        "csv",
+    );
+    assert!(day2.starts_with("first,n\n2024-03-02,"), "{day2}");
+    assert_eq!(
+        day2.lines().nth(1).unwrap().split(',').nth(1),
+        expected.lines().nth(1)
+    );
+    assert!(manifest(d, "data")["next_seq"] == truth["valid_requests"]);
+}
+
+#[test]
+fn sql_answers_counts_from_metadata_and_reports_query_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let truth = loggen(d, LOG);
+    ingest_ok(d, "data", &["access.log"], &[]);
+    let plan = sql(d, "data", "EXPLAIN SELECT count(*) FROM requests", "table");
+    let physical = plan.split("physical_plan").nth(1).unwrap();
+    assert!(!physical.contains("DataSourceExec"), "{plan}");
+    assert_eq!(
+        sql(d, "data", "SELECT count(*) AS n FROM requests", "csv"),
+        format!("n\n{}\n", truth["valid_requests"])
+    );
+
+    for (query, says) in [
+        ("SELECT nope FROM requests", "nope"),
+        ("SELEC 1", "SELEC"),
+        (
+            "SELECT window_funnel(60, ts) FROM requests",
+            "window_funnel",
+        ),
+        ("SELECT * FROM missing_table", "missing_table"),
+    ] {
+        let (code, _, err) = run(clickpath(d).args(["sql", "--data", "data", query]));
+        assert_eq!(code, 2, "{query}");
+        assert!(
+            err.contains(says) && !err.contains("panicked"),
+            "{query}: {err}"
+        );
+    }
+}
+
+#[test]
+fn another_reader_sees_the_documented_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let truth = loggen(d, LOG);
+    ingest_ok(d, "data", &["access.log"], &[]);
+    // The schema table of docs/dataset.md: | `name` | type | ...
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/dataset.md"))
+            .unwrap();
+    let documented: Vec<(String, String)> = doc
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let name = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            Some((name.to_owned(), cells.get(2)?.to_string()))
+        })
+        .collect();
+    assert!(documented.len() > 30, "{documented:?}");
+    // DuckDB, reading the files the manifest lists.
+    let script = r#"
+import duckdb, json, sys
+data = sys.argv[1]
+files = [data + "/" + f["path"] for f in json.load(open(data + "/manifest.json"))["files"]]
+rel = duckdb.read_parquet(files)
+for name, type_ in zip(rel.columns, rel.types):
+    print(f"{name}\t{type_}")
+print("rows\t" + str(rel.aggregate("count(*)").fetchall()[0][0]))
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, d.join("data").to_str().unwrap()])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "DuckDB (pip install duckdb): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = String::from_utf8(out.stdout).unwrap();
+    let seen: Vec<(String, String)> = out
+        .lines()
+        .map(|l| {
+            let (a, b) = l.split_once('\t').unwrap();
+            (a.to_owned(), b.to_owned())
+        })
+        .collect();
+    let (rows, columns) = seen.split_last().unwrap();
+    assert_eq!(rows.1, truth["valid_requests"].to_string());
+    let names = |v: &[(String, String)]| v.iter().map(|c| c.0.clone()).collect::<Vec<_>>();
+    assert_eq!(names(columns), names(&documented));
+    for ((name, duck), (_, doc)) in columns.iter().zip(&documented) {
+        assert!(
+            doc.contains(duck.as_str()),
+            "{name}: DuckDB sees {duck}, the docs say {doc}"
+        );
+    }
+}
