@@ -6,6 +6,7 @@ mod goaccess;
 mod mmdb;
 mod parse;
 mod report;
+mod sql_docs;
 mod truth;
 
 use std::path::{Path, PathBuf};
