@@ -253,6 +253,40 @@ pub fn order_rotated(sources: Vec<Source>) -> Vec<Source> {
         .collect()
 }
 
+/// Bytes of a file's head [`fingerprint`] reads at most.
+const FINGERPRINT_BYTES: u64 = 1 << 20;
+
+/// What identifies a log file whatever it is called or compressed with: a hash of its first
+/// lines (decompressed) up to and including the first line that is not a `#` comment, so that
+/// W3C headers, which repeat from file to file, are not enough. A rotated file (renamed,
+/// compressed, or copied by copytruncate) keeps its fingerprint; a new file gets another one
+/// because its first request has another time. `None` while no such line is complete.
+pub fn fingerprint(source: &Source) -> Result<Option<String>> {
+    use std::hash::Hasher;
+    let (r, _) = open(source, None)?;
+    let mut head = Vec::new();
+    r.take(FINGERPRINT_BYTES)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::Io {
+            name: source.name.clone(),
+            source: e,
+        })?;
+    let mut start = 0;
+    while let Some(i) = memchr::memchr(b'\n', &head[start..]) {
+        let line = &head[start..start + i];
+        start += i + 1;
+        if !line.starts_with(b"#") && !line.iter().all(u8::is_ascii_whitespace) {
+            let mut h = siphasher::sip128::SipHasher13::new();
+            h.write(&head[..start]);
+            return Ok(Some(format!(
+                "{:032x}",
+                siphasher::sip128::Hasher128::finish128(&h).as_u128()
+            )));
+        }
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,38 +347,4 @@ mod tests {
         );
         assert_eq!(Compression::sniff(b"127.0.0.1 - -"), Compression::None);
     }
-}
-
-/// Bytes of a file's head [`fingerprint`] reads at most.
-const FINGERPRINT_BYTES: u64 = 1 << 20;
-
-/// What identifies a log file whatever it is called or compressed with: a hash of its first
-/// lines (decompressed) up to and including the first line that is not a `#` comment, so that
-/// W3C headers, which repeat from file to file, are not enough. A rotated file (renamed,
-/// compressed, or copied by copytruncate) keeps its fingerprint; a new file gets another one
-/// because its first request has another time. `None` while no such line is complete.
-pub fn fingerprint(source: &Source) -> Result<Option<String>> {
-    use std::hash::Hasher;
-    let (r, _) = open(source, None)?;
-    let mut head = Vec::new();
-    r.take(FINGERPRINT_BYTES)
-        .read_to_end(&mut head)
-        .map_err(|e| Error::Io {
-            name: source.name.clone(),
-            source: e,
-        })?;
-    let mut start = 0;
-    while let Some(i) = memchr::memchr(b'\n', &head[start..]) {
-        let line = &head[start..start + i];
-        start += i + 1;
-        if !line.starts_with(b"#") && !line.iter().all(u8::is_ascii_whitespace) {
-            let mut h = siphasher::sip128::SipHasher13::new();
-            h.write(&head[..start]);
-            return Ok(Some(format!(
-                "{:032x}",
-                siphasher::sip128::Hasher128::finish128(&h).as_u128()
-            )));
-        }
-    }
-    Ok(None)
 }

@@ -54,13 +54,10 @@ enum UaField {
     Os,
 }
 
+/// An argument as a string array (the engine may pass a scalar or a dictionary).
 fn strings(arg: &ColumnarValue, rows: usize) -> Result<ArrayRef> {
     let a = arg.to_array(rows)?;
-    Ok(arrow_cast(&a)?)
-}
-
-fn arrow_cast(a: &ArrayRef) -> Result<ArrayRef> {
-    Ok(datafusion::arrow::compute::cast(a, &DataType::Utf8)?)
+    Ok(datafusion::arrow::compute::cast(&a, &DataType::Utf8)?)
 }
 
 fn rows_of(args: &[ColumnarValue]) -> usize {
