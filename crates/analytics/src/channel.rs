@@ -195,12 +195,14 @@ const WEBMAIL: &[&str] = &[
 
 fn host_in(host: &str, list: &[&str]) -> bool {
     let host = strip_www(host);
+    // `d` at `i` in `host`, right after a dot.
+    let after_dot = |i: usize| i > 0 && host.as_bytes()[i - 1] == b'.';
     list.iter().any(|d| {
         if d.ends_with('.') {
             // a brand prefix: `google.` matches google.de, google.co.uk, m.google.com
-            host.starts_with(d) || host.contains(&format!(".{d}"))
+            host.starts_with(d) || host.match_indices(d).any(|(i, _)| after_dot(i))
         } else {
-            host == *d || host.ends_with(&format!(".{d}"))
+            host == *d || (host.ends_with(d) && after_dot(host.len() - d.len()))
         }
     })
 }

@@ -3,6 +3,7 @@
 //! UTM parameters. Computed on the parser threads; [`crate::Sessionizer`] adds the columns that
 //! depend on earlier requests.
 
+use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -11,10 +12,10 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Int16Type, TimestampMicrosecondType, UInt16Type, UInt64Type};
 use arrow_array::{Array, ArrayRef, BooleanArray, Date32Array, RecordBatch, UInt64Array};
 use clickpath_model::field;
-use rustc_hash::FxHasher;
+use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::agent::Agents;
-use crate::channel::{campaign_params, channel, referrer_host, strip_www};
+use crate::channel::{Channel, ClickIds, Utm, campaign_params, channel, referrer_host, strip_www};
 use crate::config::VisitorKey;
 use crate::pages::PageRules;
 
@@ -69,6 +70,12 @@ pub struct Deriver {
     cfg: DeriveConfig,
     agents: Agents,
     names: Vec<Option<Arc<str>>>,
+    /// Hash of each agent's user-agent string, by agent id (0: not computed yet).
+    ua_keys: Vec<u64>,
+    /// Channel of a referrer host (and whether it is internal) for requests without campaign
+    /// parameters or click ids: most requests, few distinct hosts.
+    /// Indexed by `internal`.
+    channels: [FxHashMap<Box<str>, Channel>; 2],
 }
 
 fn hash<T: Hash>(v: T) -> u64 {
@@ -89,6 +96,8 @@ impl Deriver {
             cfg,
             agents: Agents::new(),
             names: Vec::new(),
+            ua_keys: Vec::new(),
+            channels: Default::default(),
         }
     }
 
@@ -137,7 +146,15 @@ impl Deriver {
             let day = (t.div_euclid(MICROS) + i64::from(offset) * 60).div_euclid(86_400) as i32;
             let (agent, ua_key) = if user_agents_logged {
                 let u = opt(ua, r);
-                (self.agents.id(u), u.map_or(0, hash))
+                let agent = self.agents.id(u);
+                let i = agent as usize;
+                if self.ua_keys.len() <= i {
+                    self.ua_keys.resize(i + 1, 0);
+                }
+                if self.ua_keys[i] == 0 {
+                    self.ua_keys[i] = u.map_or(0, hash).max(2);
+                }
+                (agent, self.ua_keys[i])
             } else {
                 (self.agents.not_logged(), NOT_LOGGED)
             };
@@ -156,15 +173,36 @@ impl Deriver {
             let st = status.is_valid(r).then(|| status.value(r));
             let is_page = self.cfg.pages.is_page(opt(method, r), st, p);
             let (utm, clicks) = campaign_params(opt(query, r));
-            let rh = opt(referrer, r)
-                .and_then(referrer_host)
-                .map(|h| h.to_ascii_lowercase());
+            let rh = opt(referrer, r).and_then(referrer_host).map(|h| {
+                if h.bytes().any(|b| b.is_ascii_uppercase()) {
+                    Cow::Owned(h.to_ascii_lowercase())
+                } else {
+                    Cow::Borrowed(h)
+                }
+            });
             let internal = rh.as_deref().is_some_and(|h| {
                 let h = strip_www(h);
-                opt(host, r).is_some_and(|own| strip_www(&own.to_ascii_lowercase()) == h)
-                    || self.cfg.site_hosts.iter().any(|s| strip_www(s) == h)
+                opt(host, r).is_some_and(|own| strip_www(own).eq_ignore_ascii_case(h))
+                    || self
+                        .cfg
+                        .site_hosts
+                        .iter()
+                        .any(|s| strip_www(s).eq_ignore_ascii_case(h))
             });
-            let ch = channel(rh.as_deref(), internal, &utm, clicks);
+            let ch = match &rh {
+                Some(h) if utm == Utm::default() && clicks == ClickIds::default() => {
+                    let cache = &mut self.channels[usize::from(internal)];
+                    match cache.get(h.as_ref()) {
+                        Some(c) => *c,
+                        None => {
+                            let c = channel(Some(h), internal, &utm, clicks);
+                            cache.insert(h.as_ref().into(), c);
+                            c
+                        }
+                    }
+                }
+                _ => channel(rh.as_deref(), internal, &utm, clicks),
+            };
             rows.push(SessionInput {
                 ts: t,
                 day,
