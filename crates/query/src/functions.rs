@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use arrow_array::builder::{BooleanBuilder, StringBuilder};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampMicrosecondType};
-use arrow_array::{Array, ArrayRef, Int64Array, ListArray, UInt64Array};
+use arrow_array::{Array, ArrayRef, BooleanArray, Int64Array, ListArray, UInt64Array};
 use arrow_schema::{DataType, Field, FieldRef, TimeUnit};
 use clickpath_analytics::Agents;
 use clickpath_analytics::channel::{campaign_params, channel, referrer_host, strip_www};
@@ -23,8 +23,8 @@ use datafusion::logical_expr::function::{
     AccumulatorArgs, PartitionEvaluatorArgs, StateFieldsArgs, WindowUDFFieldArgs,
 };
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, PartitionEvaluator, ScalarUDF,
-    Signature, Volatility, WindowUDF, WindowUDFImpl, create_udf,
+    Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, EmitTo, GroupsAccumulator,
+    PartitionEvaluator, ScalarUDF, Signature, Volatility, WindowUDF, WindowUDFImpl, create_udf,
 };
 use datafusion::prelude::SessionContext;
 
@@ -286,6 +286,14 @@ impl AggregateUDFImpl for WindowFunnel {
         Ok(Box::new(FunnelAccumulator::default()))
     }
 
+    fn groups_accumulator_supported(&self, _: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(&self, _: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(FunnelGroups::default()))
+    }
+
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
         Ok(vec![
             Arc::new(Field::new(
@@ -302,64 +310,166 @@ impl AggregateUDFImpl for WindowFunnel {
     }
 }
 
-#[derive(Debug, Default)]
-struct FunnelAccumulator {
-    window_s: Option<i64>,
-    steps: usize,
-    events: Vec<i64>,
+/// Calls `push(row, event)` for every condition true on a row (event = `ts * 64 + step`);
+/// returns the window in seconds (the first non-null value).
+fn funnel_events(values: &[ArrayRef], mut push: impl FnMut(usize, i64)) -> Result<Option<i64>> {
+    let window = datafusion::arrow::compute::cast(&values[0], &DataType::Int64)?;
+    let window_s = window.as_primitive::<Int64Type>().iter().flatten().next();
+    if window_s.is_some_and(|w| w < 0) {
+        return exec_err!("window_funnel: the window is negative");
+    }
+    let ts = datafusion::arrow::compute::cast(
+        &values[1],
+        &DataType::Timestamp(TimeUnit::Microsecond, None),
+    )?;
+    let ts = ts.as_primitive::<TimestampMicrosecondType>();
+    for (step, c) in values[2..].iter().enumerate() {
+        let c = c.as_boolean();
+        for r in 0..ts.len() {
+            if ts.is_valid(r) && c.is_valid(r) && c.value(r) {
+                push(r, ts.value(r).saturating_mul(64) + step as i64);
+            }
+        }
+    }
+    Ok(window_s)
 }
 
-impl Accumulator for FunnelAccumulator {
-    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let window = datafusion::arrow::compute::cast(&values[0], &DataType::Int64)?;
-        let window = window.as_primitive::<Int64Type>();
-        let ts = datafusion::arrow::compute::cast(
-            &values[1],
-            &DataType::Timestamp(TimeUnit::Microsecond, None),
-        )?;
-        let ts = ts.as_primitive::<TimestampMicrosecondType>();
-        let conds: Vec<_> = values[2..].iter().map(|c| c.as_boolean()).collect();
-        self.steps = conds.len();
-        for r in 0..ts.len() {
-            if self.window_s.is_none() && window.is_valid(r) {
-                if window.value(r) < 0 {
-                    return exec_err!("window_funnel: the window is negative");
-                }
-                self.window_s = Some(window.value(r));
+/// Steps reached in order, each within `window_s` of the chain's first step.
+fn funnel_level(events: &mut [i64], window_s: i64) -> i64 {
+    events.sort_unstable();
+    let window = window_s.saturating_mul(1_000_000);
+    // Start time of the chain that reached each step.
+    let mut start = [None::<i64>; MAX_STEPS];
+    let mut reached = 0usize;
+    for &e in events.iter() {
+        let (t, step) = (e.div_euclid(64), e.rem_euclid(64) as usize);
+        if step == 0 {
+            start[0] = Some(t);
+        } else if let Some(s) = start[step - 1]
+            && t <= s.saturating_add(window)
+        {
+            start[step] = Some(s);
+        } else {
+            continue;
+        }
+        reached = reached.max(step + 1);
+    }
+    reached as i64
+}
+
+fn event_lists(lists: impl IntoIterator<Item = Vec<i64>>) -> ListArray {
+    ListArray::from_iter_primitive::<Int64Type, _, _>(
+        lists.into_iter().map(|l| Some(l.into_iter().map(Some))),
+    )
+}
+
+/// The aggregation of all groups of a hash aggregate at once.
+#[derive(Debug, Default)]
+struct FunnelGroups {
+    window_s: Option<i64>,
+    events: Vec<Vec<i64>>,
+    /// Events held (for `size`, which must not walk every group).
+    stored: usize,
+}
+
+impl GroupsAccumulator for FunnelGroups {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        groups: &[usize],
+        filter: Option<&BooleanArray>,
+        total: usize,
+    ) -> Result<()> {
+        self.events.resize_with(total, Vec::new);
+        let (events, stored) = (&mut self.events, &mut self.stored);
+        let window = funnel_events(values, |r, e| {
+            if filter.is_none_or(|f| f.is_valid(r) && f.value(r)) {
+                events[groups[r]].push(e);
+                *stored += 1;
             }
-            if ts.is_null(r) {
-                continue;
-            }
-            for (step, c) in conds.iter().enumerate() {
-                if c.is_valid(r) && c.value(r) {
-                    self.events
-                        .push(ts.value(r).saturating_mul(64) + step as i64);
-                }
+        })?;
+        self.window_s = self.window_s.or(window);
+        Ok(())
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let window = self.window_s.unwrap_or(0);
+        let taken = emit_to.take_needed(&mut self.events);
+        self.stored -= taken.iter().map(Vec::len).sum::<usize>().min(self.stored);
+        let out: Int64Array = taken
+            .into_iter()
+            .map(|mut e| Some(funnel_level(&mut e, window)))
+            .collect();
+        Ok(Arc::new(out))
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        let lists = emit_to.take_needed(&mut self.events);
+        self.stored -= lists.iter().map(Vec::len).sum::<usize>().min(self.stored);
+        Ok(vec![
+            Arc::new(Int64Array::from(vec![self.window_s; lists.len()])),
+            Arc::new(event_lists(lists)),
+        ])
+    }
+
+    fn merge_batch(&mut self, values: &[ArrayRef], groups: &[usize], total: usize) -> Result<()> {
+        self.events.resize_with(total, Vec::new);
+        let windows = values[0].as_primitive::<Int64Type>();
+        self.window_s = self.window_s.or(windows.iter().flatten().next());
+        let lists = values[1].as_list::<i32>();
+        for (r, &g) in groups.iter().enumerate() {
+            if lists.is_valid(r) {
+                let v = lists.value(r);
+                let v = v.as_primitive::<Int64Type>();
+                self.stored += v.len();
+                self.events[g].extend(v.iter().flatten());
             }
         }
         Ok(())
     }
 
-    fn evaluate(&mut self) -> Result<ScalarValue> {
-        self.events.sort_unstable();
-        let window = self.window_s.unwrap_or(0).saturating_mul(1_000_000);
-        // Start time of the chain that reached each step.
-        let mut start: Vec<Option<i64>> = vec![None; self.steps.max(MAX_STEPS)];
-        let mut reached = 0usize;
-        for &e in &self.events {
-            let (t, step) = (e.div_euclid(64), e.rem_euclid(64) as usize);
-            if step == 0 {
-                start[0] = Some(t);
-            } else if let Some(s) = start[step - 1]
-                && t <= s.saturating_add(window)
-            {
-                start[step] = Some(s);
-            } else {
-                continue;
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        let mut lists = vec![Vec::new(); values[1].len()];
+        let window = funnel_events(values, |r, e| {
+            if filter.is_none_or(|f| f.is_valid(r) && f.value(r)) {
+                lists[r].push(e);
             }
-            reached = reached.max(step + 1);
-        }
-        Ok(ScalarValue::Int64(Some(reached as i64)))
+        })?;
+        Ok(vec![
+            Arc::new(Int64Array::from(vec![window; lists.len()])),
+            Arc::new(event_lists(lists)),
+        ])
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self)
+            + self.events.capacity() * std::mem::size_of::<Vec<i64>>()
+            + self.stored * 8
+    }
+}
+
+/// One group at a time (window functions, and the engine's fallback).
+#[derive(Debug, Default)]
+struct FunnelAccumulator {
+    window_s: Option<i64>,
+    events: Vec<i64>,
+}
+
+impl Accumulator for FunnelAccumulator {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let events = &mut self.events;
+        let window = funnel_events(values, |_, e| events.push(e))?;
+        self.window_s = self.window_s.or(window);
+        Ok(())
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        let level = funnel_level(&mut self.events, self.window_s.unwrap_or(0));
+        Ok(ScalarValue::Int64(Some(level)))
     }
 
     fn size(&self) -> usize {
@@ -367,9 +477,7 @@ impl Accumulator for FunnelAccumulator {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let list = ListArray::from_iter_primitive::<Int64Type, _, _>([Some(
-            self.events.iter().map(|e| Some(*e)).collect::<Vec<_>>(),
-        )]);
+        let list = event_lists([self.events.clone()]);
         Ok(vec![
             ScalarValue::Int64(self.window_s),
             ScalarValue::List(Arc::new(list)),
@@ -378,18 +486,13 @@ impl Accumulator for FunnelAccumulator {
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
         let windows = states[0].as_primitive::<Int64Type>();
+        self.window_s = self.window_s.or(windows.iter().flatten().next());
         let lists = states[1].as_list::<i32>();
         for r in 0..lists.len() {
-            if self.window_s.is_none() && windows.is_valid(r) {
-                self.window_s = Some(windows.value(r));
-            }
             if lists.is_valid(r) {
                 let v = lists.value(r);
-                let v: &Int64Array = v.as_primitive::<Int64Type>();
-                for e in v.iter().flatten() {
-                    self.steps = self.steps.max(e.rem_euclid(64) as usize + 1);
-                    self.events.push(e);
-                }
+                self.events
+                    .extend(v.as_primitive::<Int64Type>().iter().flatten());
             }
         }
         Ok(())
