@@ -4,6 +4,7 @@
 #
 #   bench/run.sh              # 100 MiB and 1 GiB files, 3 runs each (GoAccess once), min wall time
 #   SIZES="100M" RUNS=1 bench/run.sh
+#   DATASET=0 bench/run.sh    # skip the dataset part (ingest, SQL; needs 2.7 GB of loggen files)
 #
 # Needs: goaccess (Debian), mawk, GNU time (/usr/bin/time), python3. Results go to stdout as a
 # Markdown table; docs/benchmarks.md keeps the last recorded one.
@@ -58,3 +59,38 @@ for size in $SIZES; do
   row "goaccess 1.7 -o json" goaccess "$log" --log-format=COMBINED --no-global-config -o "$DIR/goaccess.json"
   row "mawk '{c[\$9]++}'" mawk '{c[$9]++} END {for (k in c) print k, c[k]}' "$log"
 done
+
+# The dataset: ingest of the 1 GiB file, then a second loggen file (seed 2, two later days) for a
+# dataset of about 10.6 M requests; report and SQL from it.
+if [[ ${DATASET:-1} == 1 ]]; then
+  one="$DIR/loggen-seed1-1G.log"
+  two="$DIR/loggen-seed2-1600M.log"
+  [[ -f $one ]] || python3 ../shared/tools/loggen.py --seed 1 --bytes 1G --out "$one" --truth "$one.truth.json"
+  [[ -f $two ]] || python3 ../shared/tools/loggen.py --seed 2 --start-date 2024-03-03 --bytes 1600M --out "$two" --truth "$two.truth.json"
+  cat "$one" "$two" >/dev/null
+  echo
+  echo "| dataset step | wall s | MB/s | peak RSS MiB |"
+  echo "|---|---|---|---|"
+  drow() {
+    local name=$1 bytes=$2; shift 2
+    read -r t m < <(measure "$@")
+    awk -v n="$name" -v t="$t" -v m="$m" -v b="$bytes" \
+      'BEGIN{printf "| %s | %.2f | %s | %.0f |\n", n, t, (b > 0 ? sprintf("%.0f", b/1e6/t) : "-"), m/1024}'
+  }
+  drow "ingest 1 GiB (4.16 M requests) into an empty dataset" "$(stat -c %s "$one")" \
+    sh -c 'rm -rf "$1" && exec "$2" ingest -q --data "$1" "$3"' sh "$DIR/dataset" "$BIN" "$one"
+  "$BIN" ingest -q --data "$DIR/dataset" "$two" "$one" 2>/dev/null
+  drow "ingest again: nothing new" 0 "$BIN" ingest -q --data "$DIR/dataset" "$two" "$one"
+  D=(--data "$DIR/dataset")
+  drow "sql: count(*) of 10.6 M requests" 0 "$BIN" sql "${D[@]}" "SELECT count(*) FROM requests"
+  drow "sql: checkout funnel (window_funnel, 5 steps) over 10.6 M requests" 0 "$BIN" sql "${D[@]}" "
+    WITH levels AS (
+      SELECT window_funnel(86400, ts, path LIKE '/product/%', path = '/cart', path = '/checkout',
+                           path = '/checkout/payment', path = '/checkout/confirm') AS level
+      FROM requests WHERE session_id IS NOT NULL AND status < 400 GROUP BY session_id)
+    SELECT sum(CASE WHEN level >= 1 THEN 1 ELSE 0 END) AS product,
+           sum(CASE WHEN level >= 5 THEN 1 ELSE 0 END) AS confirm FROM levels"
+  drow "sql: sessions by channel over 10.6 M requests" 0 "$BIN" sql "${D[@]}" "SELECT channel, count(*) FROM sessions GROUP BY 1"
+  drow "report --data -c examples/clickpath.toml (10.6 M requests)" 0 "$BIN" report -q --json -c examples/clickpath.toml "${D[@]}"
+  drow "compact (14 files -> 1 per day)" 0 "$BIN" compact "${D[@]}"
+fi

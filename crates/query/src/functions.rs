@@ -498,3 +498,130 @@ impl Accumulator for FunnelAccumulator {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{RecordBatch, StringArray, TimestampMicrosecondArray};
+    use datafusion::datasource::MemTable;
+
+    /// Runs `sql` over `events(visitor, ts, path)` (times in seconds) and returns the first
+    /// column of the result as text, row by row.
+    fn query(rows: &[(&str, i64, &str)], sql: &str) -> Vec<String> {
+        let schema = Arc::new(arrow_schema::Schema::new(vec![
+            Field::new("visitor", DataType::Utf8, false),
+            Field::new(
+                "ts",
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+                false,
+            ),
+            Field::new("path", DataType::Utf8, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            Arc::clone(&schema),
+            vec![
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.0))),
+                Arc::new(
+                    TimestampMicrosecondArray::from_iter_values(
+                        rows.iter().map(|r| r.1 * 1_000_000),
+                    )
+                    .with_timezone("UTC"),
+                ),
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.2))),
+            ],
+        )
+        .unwrap();
+        let ctx = SessionContext::new();
+        register(&ctx);
+        ctx.register_table(
+            "events",
+            Arc::new(MemTable::try_new(schema, vec![vec![batch]]).unwrap()),
+        )
+        .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let batches = rt.block_on(async { ctx.sql(sql).await.unwrap().collect().await.unwrap() });
+        let mut out = Vec::new();
+        for b in batches {
+            let col = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8).unwrap();
+            out.extend(
+                col.as_string::<i32>()
+                    .iter()
+                    .map(|v| v.unwrap_or("null").to_owned()),
+            );
+        }
+        out
+    }
+
+    const FUNNEL: &str = "SELECT window_funnel(60, ts, path = '/a', path = '/b', path = '/c')
+        FROM events GROUP BY visitor ORDER BY visitor";
+
+    #[test]
+    fn window_funnel_counts_steps_in_order_within_the_window() {
+        let rows = [
+            // in order, within 60 s: 3 steps
+            ("v1", 0, "/a"),
+            ("v1", 10, "/b"),
+            ("v1", 50, "/c"),
+            // /c after the window closed: 2
+            ("v2", 0, "/a"),
+            ("v2", 30, "/b"),
+            ("v2", 61, "/c"),
+            // /b before /a does not count; a later /a starts a chain that reaches /b: 2
+            ("v3", 0, "/b"),
+            ("v3", 5, "/a"),
+            ("v3", 100, "/a"),
+            ("v3", 120, "/b"),
+            // no first step: 0
+            ("v4", 0, "/b"),
+            ("v4", 1, "/c"),
+            // rows arrive out of time order: sorted by time first: 3
+            ("v5", 40, "/c"),
+            ("v5", 0, "/a"),
+            ("v5", 20, "/b"),
+        ];
+        assert_eq!(query(&rows, FUNNEL), ["3", "2", "2", "0", "3"]);
+    }
+
+    #[test]
+    fn sessionize_starts_a_session_after_the_timeout() {
+        let rows = [
+            ("v1", 0, "/"),
+            ("v1", 1799, "/"),
+            ("v1", 3600, "/"),
+            ("v1", 3700, "/"),
+            ("v2", 10, "/"),
+        ];
+        let sql = "SELECT sessionize(ts, 1800) OVER (PARTITION BY visitor ORDER BY ts)
+            FROM events ORDER BY visitor, ts";
+        assert_eq!(query(&rows, sql), ["1", "1", "2", "2", "1"]);
+    }
+
+    #[test]
+    fn user_agents_and_channels_classify_as_in_the_report() {
+        let rows = [("v", 0, "x")];
+        let ua = |f: &str, ua: &str| query(&rows, &format!("SELECT {f}('{ua}') FROM events"));
+        let google = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+        assert_eq!(ua("ua_is_bot", google), ["true"]);
+        assert_eq!(ua("ua_bot_family", google), ["search"]);
+        assert_eq!(ua("ua_bot_name", google), ["Googlebot"]);
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 \
+                      (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+        assert_eq!(ua("ua_is_bot", iphone), ["false"]);
+        assert_eq!(ua("ua_device", iphone), ["mobile"]);
+        let channel = |r: &str, q: &str| {
+            query(
+                &rows,
+                &format!("SELECT channel('{r}', '{q}', 'shop.example.com') FROM events"),
+            )
+        };
+        assert_eq!(channel("https://www.google.de/", ""), ["organic_search"]);
+        assert_eq!(
+            channel("https://www.google.de/", "gclid=1"),
+            ["paid_search"]
+        );
+        assert_eq!(channel("https://shop.example.com/cart", ""), ["internal"]);
+        assert_eq!(channel("", "utm_medium=email"), ["email"]);
+    }
+}
