@@ -4,6 +4,7 @@
 #
 #   bench/run.sh              # 100 MiB and 1 GiB files, 3 runs each (GoAccess once), min wall time
 #   SIZES="100M" RUNS=1 bench/run.sh
+#   SIZES=" " bench/run.sh     # the dataset part only
 #   DATASET=0 bench/run.sh    # skip the dataset part (ingest, SQL; needs 2.7 GB of loggen files)
 #
 # Needs: goaccess (Debian), mawk, GNU time (/usr/bin/time), python3. Results go to stdout as a
@@ -40,7 +41,7 @@ echo "|---|---|---|---|---|"
 for size in $SIZES; do
   log="$DIR/loggen-seed1-$size.log"
   [[ -f $log ]] || python3 ../shared/tools/loggen.py --seed 1 --bytes "$size" --out "$log" --truth "$log.truth.json"
-  bytes=$(stat -c %s "$log")
+  bytes=$(stat -L -c %s "$log")
   cat "$log" >/dev/null  # warm the page cache for everyone
   row() {
     local name=$1; shift
@@ -77,7 +78,7 @@ if [[ ${DATASET:-1} == 1 ]]; then
     awk -v n="$name" -v t="$t" -v m="$m" -v b="$bytes" \
       'BEGIN{printf "| %s | %.2f | %s | %.0f |\n", n, t, (b > 0 ? sprintf("%.0f", b/1e6/t) : "-"), m/1024}'
   }
-  drow "ingest 1 GiB (4.16 M requests) into an empty dataset" "$(stat -c %s "$one")" \
+  drow "ingest 1 GiB (4.16 M requests) into an empty dataset" "$(stat -L -c %s "$one")" \
     sh -c 'rm -rf "$1" && exec "$2" ingest -q --data "$1" "$3"' sh "$DIR/dataset" "$BIN" "$one"
   "$BIN" ingest -q --data "$DIR/dataset" "$two" "$one" 2>/dev/null
   drow "ingest again: nothing new" 0 "$BIN" ingest -q --data "$DIR/dataset" "$two" "$one"
@@ -92,5 +93,6 @@ if [[ ${DATASET:-1} == 1 ]]; then
            sum(CASE WHEN level >= 5 THEN 1 ELSE 0 END) AS confirm FROM levels"
   drow "sql: sessions by channel over 10.6 M requests" 0 "$BIN" sql "${D[@]}" "SELECT channel, count(*) FROM sessions GROUP BY 1"
   drow "report --data -c examples/clickpath.toml (10.6 M requests)" 0 "$BIN" report -q --json -c examples/clickpath.toml "${D[@]}"
-  drow "compact (14 files -> 1 per day)" 0 "$BIN" compact "${D[@]}"
+  RUNS=1 drow "compact (one file per commit and day -> one per day)" 0 "$BIN" compact "${D[@]}"
+  drow "report --data after compact" 0 "$BIN" report -q --json -c examples/clickpath.toml "${D[@]}"
 fi
