@@ -141,7 +141,8 @@ struct Ingest<'a> {
     source_index: Vec<usize>,
     bytes_since_commit: u64,
     commit_every: u64,
-    last_position: Option<Position>,
+    /// Some input was read (positions moved), even if no row came of it.
+    read_any: bool,
     rows_added: u64,
     commits: u64,
 }
@@ -211,7 +212,7 @@ impl Ingest<'_> {
         self.bytes_since_commit += at.offset.saturating_sub(source.offset);
         source.offset = at.offset;
         source.lines = at.lines;
-        self.last_position = Some(at);
+        self.read_any = true;
         if self.bytes_since_commit >= self.commit_every {
             self.commit()?;
         }
@@ -354,7 +355,7 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
         source_index,
         bytes_since_commit: 0,
         commit_every: args.commit_every,
-        last_position: None,
+        read_any: false,
         rows_added: 0,
         commits: 0,
     };
@@ -387,7 +388,7 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
             ingest.add(prepared?, at).map_err(Into::into)
         },
     )?;
-    if !ingest.pending.is_empty() || ingest.last_position.is_some() {
+    if !ingest.pending.is_empty() || ingest.read_any {
         ingest.commit()?;
     }
     inputs.finish()?;

@@ -12,8 +12,9 @@ use serde_json::Value;
 
 use crate::{clickpath, loggen, run};
 
-/// A small multi-day loggen log (two local days, +0100, out-of-order lines, malformed lines).
-const LOG: &[&str] = &[
+/// A small multi-day loggen log (two local days, +0100, out-of-order lines, malformed lines);
+/// also the example dataset of docs/sql.md.
+pub const LOG: &[&str] = &[
     "--seed",
     "5",
     "--lines",

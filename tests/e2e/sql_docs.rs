@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::dataset::LOG;
 use crate::{clickpath, loggen, run};
 
 /// `(name, query, expected table)` of each ```sql NAME block followed by a ```text block.
@@ -51,19 +52,7 @@ fn sql_examples_in_the_docs_give_the_documented_results() {
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/sql.md")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let truth = loggen(
-        d,
-        &[
-            "--seed",
-            "5",
-            "--lines",
-            "40000",
-            "--visitors-per-hour",
-            "40",
-            "--tz",
-            "+0100",
-        ],
-    );
+    let truth = loggen(d, LOG);
     assert!(doc.contains("--seed 5 --lines 40000 --visitors-per-hour 40 --tz +0100"));
     assert!(doc.contains("clickpath ingest --data data --site-host shop.example.com access.log"));
     let (code, _, err) = run(clickpath(d).args([

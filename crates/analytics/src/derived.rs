@@ -8,15 +8,13 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use arrow_array::builder::{BooleanBuilder, StringBuilder};
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Int16Type, TimestampMicrosecondType, UInt16Type, UInt64Type};
 use arrow_array::{Array, ArrayRef, BooleanArray, Date32Array, RecordBatch, UInt64Array};
-use clickpath_model::field;
 use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::agent::Agents;
 use crate::channel::{Channel, ClickIds, Utm, campaign_params, channel, referrer_host, strip_www};
 use crate::config::VisitorKey;
+use crate::hits::{Hits, opt};
 use crate::pages::PageRules;
 
 const MICROS: i64 = 1_000_000;
@@ -59,10 +57,6 @@ pub struct Derived {
     pub ua_bot_name: Vec<Option<Arc<str>>>,
     pub rest: Vec<ArrayRef>,
     pub rows: Vec<SessionInput>,
-}
-
-fn opt(a: &arrow_array::StringArray, r: usize) -> Option<&str> {
-    a.is_valid(r).then(|| a.value(r))
 }
 
 /// Computes [`Derived`] with a user-agent cache; one per thread.
@@ -118,17 +112,19 @@ impl Deriver {
     }
 
     pub fn derive(&mut self, batch: &RecordBatch, user_agents_logged: bool) -> Derived {
-        let col = |n| batch.column_by_name(n).expect("hit schema column");
-        let ts = col(field::TS).as_primitive::<TimestampMicrosecondType>();
-        let tz = col(field::TZ_OFFSET_MIN).as_primitive::<Int16Type>();
-        let client = col(field::CLIENT).as_primitive::<UInt64Type>();
-        let host = col(field::HOST).as_string::<i32>();
-        let method = col(field::METHOD).as_string::<i32>();
-        let path = col(field::PATH).as_string::<i32>();
-        let query = col(field::QUERY).as_string::<i32>();
-        let status = col(field::STATUS).as_primitive::<UInt16Type>();
-        let referrer = col(field::REFERRER).as_string::<i32>();
-        let ua = col(field::USER_AGENT).as_string::<i32>();
+        let Hits {
+            ts,
+            tz,
+            client,
+            host,
+            method,
+            path,
+            query,
+            status,
+            referrer,
+            ua,
+            ..
+        } = Hits::of(batch);
 
         let n = batch.num_rows();
         let mut date = Vec::with_capacity(n);

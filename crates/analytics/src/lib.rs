@@ -18,6 +18,7 @@ mod funnel;
 pub mod funnel_config;
 pub mod geo;
 mod histogram;
+mod hits;
 mod interner;
 pub mod matcher;
 mod numbers;

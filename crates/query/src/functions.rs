@@ -10,13 +10,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use arrow_array::builder::{BooleanBuilder, StringBuilder};
+use arrow_array::builder::{ArrayBuilder, BooleanBuilder, StringBuilder};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef, BooleanArray, Int64Array, ListArray, UInt64Array};
 use arrow_schema::{DataType, Field, FieldRef, TimeUnit};
-use clickpath_analytics::Agents;
 use clickpath_analytics::channel::{campaign_params, channel, referrer_host, strip_www};
+use clickpath_analytics::{Agent, Agents};
 use datafusion::common::{ScalarValue, exec_err, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{
@@ -30,28 +30,12 @@ use datafusion::prelude::SessionContext;
 
 pub fn register(ctx: &SessionContext) {
     let agents = Arc::new(Mutex::new(Agents::new()));
-    for (name, kind) in [
-        ("ua_bot_family", UaField::BotFamily),
-        ("ua_bot_name", UaField::BotName),
-        ("ua_device", UaField::Device),
-        ("ua_browser", UaField::Browser),
-        ("ua_os", UaField::Os),
-    ] {
-        ctx.register_udf(ua_string_udf(name, kind, Arc::clone(&agents)));
+    for f in ua_udfs(&agents) {
+        ctx.register_udf(f);
     }
-    ctx.register_udf(ua_is_bot_udf(Arc::clone(&agents)));
     ctx.register_udf(channel_udf());
     ctx.register_udwf(WindowUDF::from(Sessionize::new()));
     ctx.register_udaf(AggregateUDF::from(WindowFunnel::new()));
-}
-
-#[derive(Clone, Copy)]
-enum UaField {
-    BotFamily,
-    BotName,
-    Device,
-    Browser,
-    Os,
 }
 
 /// An argument as a string array (the engine may pass a scalar or a dictionary).
@@ -69,57 +53,59 @@ fn rows_of(args: &[ColumnarValue]) -> usize {
         .unwrap_or(1)
 }
 
-fn ua_string_udf(name: &str, kind: UaField, agents: Arc<Mutex<Agents>>) -> ScalarUDF {
+/// A function of one user agent: `fill` appends the value for each row's classified agent.
+fn ua_udf<B>(
+    name: &str,
+    returns: DataType,
+    agents: Arc<Mutex<Agents>>,
+    fill: impl Fn(&mut B, &Agent) + Send + Sync + 'static,
+) -> ScalarUDF
+where
+    B: ArrayBuilder + Default,
+{
     create_udf(
         name,
         vec![DataType::Utf8],
-        DataType::Utf8,
+        returns,
         Volatility::Immutable,
         Arc::new(move |args: &[ColumnarValue]| {
-            let rows = rows_of(args);
-            let ua = strings(&args[0], rows)?;
+            let ua = strings(&args[0], rows_of(args))?;
             let ua = ua.as_string::<i32>();
             let mut agents = agents.lock().map_err(|_| {
                 datafusion::error::DataFusionError::Internal("agent cache poisoned".into())
             })?;
-            let mut out = StringBuilder::new();
+            let mut out = B::default();
             for r in 0..ua.len() {
                 let id = agents.id(ua.is_valid(r).then(|| ua.value(r)));
-                let a = agents.get(id);
-                match kind {
-                    UaField::BotFamily => out.append_option(a.bot.as_ref().map(|b| b.1.as_str())),
-                    UaField::BotName => out.append_option(a.bot.as_ref().map(|b| b.0.as_str())),
-                    UaField::Device => out.append_value(a.device.as_str()),
-                    UaField::Browser => out.append_value(&a.browser),
-                    UaField::Os => out.append_value(&a.os),
-                }
+                fill(&mut out, agents.get(id));
             }
-            Ok(ColumnarValue::Array(Arc::new(out.finish())))
+            Ok(ColumnarValue::Array(out.finish()))
         }),
     )
 }
 
-fn ua_is_bot_udf(agents: Arc<Mutex<Agents>>) -> ScalarUDF {
-    create_udf(
-        "ua_is_bot",
-        vec![DataType::Utf8],
-        DataType::Boolean,
-        Volatility::Immutable,
-        Arc::new(move |args: &[ColumnarValue]| {
-            let rows = rows_of(args);
-            let ua = strings(&args[0], rows)?;
-            let ua = ua.as_string::<i32>();
-            let mut agents = agents.lock().map_err(|_| {
-                datafusion::error::DataFusionError::Internal("agent cache poisoned".into())
-            })?;
-            let mut out = BooleanBuilder::new();
-            for r in 0..ua.len() {
-                let id = agents.id(ua.is_valid(r).then(|| ua.value(r)));
-                out.append_value(agents.get(id).bot.is_some());
-            }
-            Ok(ColumnarValue::Array(Arc::new(out.finish())))
-        }),
-    )
+fn ua_udfs(agents: &Arc<Mutex<Agents>>) -> Vec<ScalarUDF> {
+    let text = |name, f: fn(&Agent) -> Option<&str>| {
+        ua_udf(
+            name,
+            DataType::Utf8,
+            Arc::clone(agents),
+            move |b: &mut StringBuilder, a| b.append_option(f(a)),
+        )
+    };
+    vec![
+        ua_udf(
+            "ua_is_bot",
+            DataType::Boolean,
+            Arc::clone(agents),
+            |b: &mut BooleanBuilder, a| b.append_value(a.bot.is_some()),
+        ),
+        text("ua_bot_family", |a| a.bot.as_ref().map(|b| b.1.as_str())),
+        text("ua_bot_name", |a| a.bot.as_ref().map(|b| b.0.as_str())),
+        text("ua_device", |a| Some(a.device.as_str())),
+        text("ua_browser", |a| Some(&a.browser)),
+        text("ua_os", |a| Some(&a.os)),
+    ]
 }
 
 fn channel_udf() -> ScalarUDF {

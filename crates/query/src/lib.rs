@@ -9,7 +9,6 @@ pub mod functions;
 mod tables;
 
 pub use datafusion;
-pub use tables::{PAGE_VIEWS_SQL, SESSIONS_SQL};
 
 use std::path::Path;
 
@@ -50,10 +49,6 @@ impl Engine {
         let manifest = clickpath_store::dataset::open_for_read(dir)?;
         runtime.block_on(tables::register(&ctx, dir, &manifest))?;
         Ok(Self { ctx, runtime })
-    }
-
-    pub fn context(&self) -> &SessionContext {
-        &self.ctx
     }
 
     /// Runs every `;`-separated statement; returns the last one's rows.

@@ -15,7 +15,7 @@ use datafusion::prelude::SessionContext;
 
 /// One row per session (humans only): when, how long, how many pages, where it landed and left,
 /// the channel and campaign of its landing, its device, and its errors.
-pub const SESSIONS_SQL: &str = "
+const SESSIONS_SQL: &str = "
 CREATE VIEW sessions AS
 SELECT
   session_id,
@@ -43,7 +43,7 @@ WHERE session_id IS NOT NULL
 GROUP BY session_id";
 
 /// Page views of humans.
-pub const PAGE_VIEWS_SQL: &str =
+const PAGE_VIEWS_SQL: &str =
     "CREATE VIEW page_views AS SELECT * FROM requests WHERE is_page_view AND NOT is_bot";
 
 pub async fn register(ctx: &SessionContext, dir: &Path, m: &Manifest) -> Result<()> {

@@ -10,10 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Int16Type, TimestampMicrosecondType, UInt16Type, UInt64Type};
 use arrow_array::{Array, RecordBatch};
-use clickpath_model::field;
 use rustc_hash::FxHashMap;
 
 use crate::agent::Agents;
@@ -23,6 +20,7 @@ use crate::config::{TrafficConfig, VisitorKey};
 use crate::errors::ErrorStats;
 use crate::funnel::{FunnelStats, GoalStats};
 use crate::histogram::SecondsHistogram;
+use crate::hits::{Hits, opt};
 use crate::interner::Interner;
 use crate::matcher::{Matcher, Request};
 use crate::session::{ClosedSession, Event, Landing, VisitorId};
@@ -127,10 +125,6 @@ pub struct TrafficAggregator {
     errors: ErrorStats,
     /// Some batches came from a format without user agents.
     user_agents_missing: bool,
-}
-
-fn opt(a: &arrow_array::StringArray, r: usize) -> Option<&str> {
-    a.is_valid(r).then(|| a.value(r))
 }
 
 fn local_seconds(ts: i64, tz: Option<i16>) -> i64 {
@@ -263,19 +257,20 @@ impl TrafficAggregator {
         if !user_agents_logged {
             self.user_agents_missing = true;
         }
-        let col = |n| batch.column_by_name(n).expect("hit schema column");
-        let ts = col(field::TS).as_primitive::<TimestampMicrosecondType>();
-        let tz = col(field::TZ_OFFSET_MIN).as_primitive::<Int16Type>();
-        let client = col(field::CLIENT).as_primitive::<UInt64Type>();
-        let host = col(field::HOST).as_string::<i32>();
-        let method = col(field::METHOD).as_string::<i32>();
-        let path = col(field::PATH).as_string::<i32>();
-        let query = col(field::QUERY).as_string::<i32>();
-        let status = col(field::STATUS).as_primitive::<UInt16Type>();
-        let referrer = col(field::REFERRER).as_string::<i32>();
-        let ua = col(field::USER_AGENT).as_string::<i32>();
-        let duration = col(field::DURATION_US).as_primitive::<UInt64Type>();
-        let ip = col(field::IP).as_string::<i32>();
+        let Hits {
+            ts,
+            tz,
+            client,
+            ip,
+            host,
+            method,
+            path,
+            query,
+            status,
+            referrer,
+            ua,
+            duration,
+        } = Hits::of(batch);
 
         for r in 0..batch.num_rows() {
             let t = ts.value(r);

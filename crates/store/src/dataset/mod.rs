@@ -15,7 +15,7 @@ mod manifest;
 mod reader;
 mod writer;
 
-pub use encode::{ColumnChunks, writer_properties};
+pub use encode::ColumnChunks;
 pub use maintenance::{Changed, compact, prune};
 pub use manifest::{DataFile, MANIFEST, Manifest, SourceEntry};
 pub use reader::OrderedReader;
