@@ -216,6 +216,26 @@ pub struct CheckArgs {
     pub json: bool,
 }
 
+impl From<VisitorKeyArg> for clickpath_analytics::VisitorKey {
+    fn from(k: VisitorKeyArg) -> Self {
+        match k {
+            VisitorKeyArg::IpUa => Self::IpUa,
+            VisitorKeyArg::Ip => Self::Ip,
+        }
+    }
+}
+
+impl SessionArgs {
+    /// Page-view rules with the `--api-prefix` flags.
+    pub fn page_rules(&self) -> clickpath_analytics::pages::PageRules {
+        let mut pages = clickpath_analytics::pages::PageRules::default();
+        if !self.api_prefixes.is_empty() {
+            pages.api_prefixes = self.api_prefixes.clone();
+        }
+        pages
+    }
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum VisitorKeyArg {
     /// Client address and user agent.

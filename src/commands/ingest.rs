@@ -15,9 +15,8 @@ use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Date32Type;
 use arrow_array::{ArrayRef, BooleanArray, RecordBatch, UInt32Array, UInt64Array};
-use clickpath_analytics::pages::PageRules;
 use clickpath_analytics::{
-    DeriveConfig, Deriver, SessionInput, SessionRules, SessionState, Sessionizer, VisitorKey,
+    DeriveConfig, Deriver, SessionInput, SessionRules, SessionState, Sessionizer,
 };
 use clickpath_formats::input::{Source, fingerprint};
 use clickpath_formats::pipeline::{self, Position, Resume};
@@ -313,17 +312,8 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
     inputs.options.chunk_bytes = (8 << 20).min(args.commit_every as usize).max(64 << 10);
 
     let derive = DeriveConfig {
-        visitor_key: match args.session.visitor_key {
-            VisitorKeyArg::IpUa => VisitorKey::IpUa,
-            VisitorKeyArg::Ip => VisitorKey::Ip,
-        },
-        pages: {
-            let mut p = PageRules::default();
-            if !args.session.api_prefixes.is_empty() {
-                p.api_prefixes = args.session.api_prefixes.clone();
-            }
-            p
-        },
+        visitor_key: args.session.visitor_key.into(),
+        pages: args.session.page_rules(),
         site_hosts: args.session.site_hosts.clone(),
     };
     let rules = SessionRules {

@@ -10,11 +10,8 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::UInt32Type;
 use clickpath_analytics::funnel_config::funnel_shorthand;
 use clickpath_analytics::geo::GeoDb;
-use clickpath_analytics::pages::PageRules;
 use clickpath_analytics::report::Row;
-use clickpath_analytics::{
-    FileConfig, Money, TrafficAggregator, TrafficConfig, TrafficReport, VisitorKey,
-};
+use clickpath_analytics::{FileConfig, Money, TrafficAggregator, TrafficConfig, TrafficReport};
 use clickpath_formats::input::{Compression, Source};
 use clickpath_formats::pipeline::{self, FileSummary, Summary};
 use clickpath_formats::rejects::LineStats;
@@ -24,7 +21,7 @@ use clickpath_store::dataset::{self, OrderedReader};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::args::{ReportArgs, VisitorKeyArg};
+use crate::args::ReportArgs;
 use crate::commands::report_text;
 use crate::inputs::Inputs;
 
@@ -49,10 +46,6 @@ fn file_config(args: &ReportArgs) -> Result<FileConfig> {
 }
 
 pub fn config(args: &ReportArgs) -> Result<TrafficConfig> {
-    let mut pages = PageRules::default();
-    if !args.session.api_prefixes.is_empty() {
-        pages.api_prefixes = args.session.api_prefixes.clone();
-    }
     let file = file_config(args)?;
     let (funnels, goals) = match &args.config {
         Some(path) => file
@@ -66,11 +59,8 @@ pub fn config(args: &ReportArgs) -> Result<TrafficConfig> {
         session_timeout_s: args.session.session_timeout,
         split_at_midnight: args.session.split_at_midnight,
         split_on_campaign: args.session.split_on_campaign,
-        visitor_key: match args.session.visitor_key {
-            VisitorKeyArg::IpUa => VisitorKey::IpUa,
-            VisitorKeyArg::Ip => VisitorKey::Ip,
-        },
-        pages,
+        visitor_key: args.session.visitor_key.into(),
+        pages: args.session.page_rules(),
         site_hosts,
         top: args.top,
         next_from: Some(args.next_from.clone()),

@@ -475,3 +475,25 @@ print("rows\t" + str(rel.aggregate("count(*)").fetchall()[0][0]))
         );
     }
 }
+
+#[test]
+fn a_last_line_without_newline_waits_in_a_growing_file_but_not_in_a_compressed_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let line = |n: u32| {
+        format!(
+            "203.0.113.{n} - - [01/Mar/2024:10:00:0{n} +0000] \"GET /p{n} HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0\""
+        )
+    };
+    let text = format!("{}\n{}", line(1), line(2));
+    std::fs::write(d.join("access.log"), &text).unwrap();
+    gzip(&d.join("access.log"), &d.join("old.log.gz"));
+    std::fs::write(d.join("access.log"), &text).unwrap();
+    let err = ingest_ok(d, "plain", &["access.log"], &[]);
+    assert!(err.contains("added 1 requests"), "{err}");
+    append(&d.join("access.log"), b"\n");
+    let err = ingest_ok(d, "plain", &["access.log"], &[]);
+    assert!(err.contains("added 1 requests"), "{err}");
+    let err = ingest_ok(d, "gz", &["old.log.gz"], &[]);
+    assert!(err.contains("added 2 requests"), "{err}");
+}

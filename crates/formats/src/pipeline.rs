@@ -48,7 +48,8 @@ pub struct Options {
     pub rejects: Option<Arc<Mutex<Box<dyn Write + Send>>>>,
     /// Where to start each source (by index; missing: from the beginning).
     pub resume: Vec<Resume>,
-    /// Leave a last line without its newline unread (a writer may be in the middle of it).
+    /// Leave the last line of a plain file unread when it has no newline yet (a writer may be in
+    /// the middle of it). Compressed files are complete: their last line is read.
     pub whole_lines_only: bool,
 }
 
@@ -380,6 +381,7 @@ impl<T> Reader<'_, T> {
                 }
             }
         }
+        let whole_lines_only = self.opts.whole_lines_only && compression == Compression::None;
         let mut want = chunk;
         loop {
             if buf.is_empty() && eof {
@@ -392,7 +394,7 @@ impl<T> Reader<'_, T> {
             let window = buf.len().min(want);
             let cut = if eof && buf.len() <= want {
                 match memchr::memrchr(b'\n', &buf) {
-                    _ if !self.opts.whole_lines_only || buf.last() == Some(&b'\n') => buf.len(),
+                    _ if !whole_lines_only || buf.last() == Some(&b'\n') => buf.len(),
                     Some(i) => i + 1,
                     // Only a line still being written: leave it for the next run.
                     None => return Ok(()),
