@@ -16,7 +16,7 @@ pub const VISITOR: &str = "visitor";
 /// The `seq` of the session's first request; null for bots.
 pub const SESSION_ID: &str = "session_id";
 pub const IS_BOT: &str = "is_bot";
-/// Bot family (`search`, `ai`, `seo`, `monitoring`, `library`, `headless`, `scanner`...); null for humans.
+/// Bot family (`search`, `ai`, `seo`, `monitoring`, `library`, `headless`, `scanner`, `empty_ua`, `robots_txt`, `other`); null for humans.
 pub const BOT_FAMILY: &str = "bot_family";
 pub const BOT_NAME: &str = "bot_name";
 pub const IS_PAGE_VIEW: &str = "is_page_view";
