@@ -286,17 +286,9 @@ pub struct ReportArgs {
 
 /// `YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Result<String, String> {
-    let b = s.as_bytes();
-    let ok = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if ok {
-        Ok(s.to_owned())
-    } else {
-        Err(format!("`{s}` is not a date like 2026-11-29"))
+    match clickpath_model::parse_date(s) {
+        Some(_) => Ok(s.to_owned()),
+        None => Err(format!("`{s}` is not a date like 2026-11-29")),
     }
 }
 

@@ -15,13 +15,15 @@ use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Date32Type;
 use arrow_array::{ArrayRef, BooleanArray, RecordBatch, UInt32Array, UInt64Array};
+use clickpath_analytics::bots::BotFamily;
 use clickpath_analytics::{
-    DeriveConfig, Deriver, SessionInput, SessionRules, SessionState, Sessionizer,
+    DeriveConfig, Deriver, ROBOTS_TXT_FETCHER_NAME, SessionInput, SessionRules, SessionState,
+    Sessionizer,
 };
-use clickpath_formats::input::{Source, fingerprint};
+use clickpath_formats::input::{Compression, fingerprint};
 use clickpath_formats::pipeline::{self, Position, Resume};
-use clickpath_formats::spec::FieldKind;
-use clickpath_model::{civil_from_days, dataset as col, dataset_schema, field};
+use clickpath_formats::spec::{FieldKind, Format};
+use clickpath_model::{dataset as col, dataset_schema, field, format_date};
 use clickpath_store::dataset::{self, ColumnChunks, Manifest, PendingCommit, SourceEntry};
 use serde_json::json;
 
@@ -61,11 +63,11 @@ struct Prepared {
 
 fn prepare(
     deriver: &mut Deriver,
+    format: &Format,
     batch: RecordBatch,
-    user_agents_logged: bool,
     source_ids: &[u32],
 ) -> Result<Prepared, clickpath_store::Error> {
-    let derived = deriver.derive(&batch, user_agents_logged);
+    let derived = deriver.derive(&batch, format.logs(FieldKind::UserAgent));
     // file_id: the source's id in the manifest instead of its place on the command line.
     let file_idx = batch.schema().index_of(field::FILE_ID)?;
     let ids: UInt32Array = batch
@@ -100,23 +102,22 @@ fn prepare(
         let rows: Vec<u32> = (0..dates.len() as u32)
             .filter(|&r| dates[r as usize] == date)
             .collect();
-        let mut chunks = ColumnChunks::default();
-        if rows.len() == dates.len() {
-            let refs: Vec<(usize, &ArrayRef)> = stateless.iter().map(|(i, a)| (*i, a)).collect();
-            chunks.encode(&refs)?;
+        // Most chunks hold one day: their columns are used as they are.
+        let columns: Vec<(usize, ArrayRef)> = if rows.len() == dates.len() {
+            stateless.clone()
         } else {
             let take = UInt32Array::from(rows.clone());
-            let taken: Vec<(usize, ArrayRef)> = stateless
+            stateless
                 .iter()
                 .map(|(i, a)| Ok((*i, arrow_select::take::take(a, &take, None)?)))
-                .collect::<Result<_, arrow_schema::ArrowError>>()?;
-            let refs: Vec<(usize, &ArrayRef)> = taken.iter().map(|(i, a)| (*i, a)).collect();
-            chunks.encode(&refs)?;
-        }
+                .collect::<Result<_, arrow_schema::ArrowError>>()?
+        };
+        let mut chunks = ColumnChunks::default();
+        chunks.encode(&columns.iter().map(|(i, a)| (*i, a)).collect::<Vec<_>>())?;
         parts.push(DayPart { date, rows, chunks });
     }
     Ok(Prepared {
-        format: String::new(),
+        format: format.name.clone(),
         rows: derived.rows,
         ua_bot_family: derived.ua_bot_family,
         ua_bot_name: derived.ua_bot_name,
@@ -125,19 +126,14 @@ fn prepare(
     })
 }
 
-fn date_string(day: i32) -> String {
-    let (y, m, d) = civil_from_days(i64::from(day));
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 /// The ingest thread's side: sessions, `seq`, day files and commits.
 struct Ingest<'a> {
     dir: &'a Path,
     manifest: Manifest,
     sessions: Sessionizer,
     pending: PendingCommit,
-    /// Manifest source index of each input.
-    source_index: Vec<usize>,
+    /// Manifest source id (= index in `sources`) of each input.
+    source_ids: &'a [u32],
     bytes_since_commit: u64,
     commit_every: u64,
     /// Some input was read (positions moved), even if no row came of it.
@@ -174,8 +170,8 @@ impl Ingest<'_> {
             for &r in rows {
                 let r = r as usize;
                 if outputs[r].robots_txt_fetcher {
-                    family.append_value("robots_txt");
-                    name.append_value("(robots.txt fetcher)");
+                    family.append_value(BotFamily::RobotsTxt.as_str());
+                    name.append_value(ROBOTS_TXT_FETCHER_NAME);
                 } else {
                     family.append_option(p.ua_bot_family[r]);
                     name.append_option(p.ua_bot_name[r].as_deref());
@@ -194,7 +190,7 @@ impl Ingest<'_> {
             let first = base + u64::from(rows[0]);
             let last = base + u64::from(*rows.last().expect("a part has rows"));
             self.pending.append(
-                &date_string(part.date),
+                &format_date(i64::from(part.date)),
                 (first, last),
                 rows.len() as u64,
                 chunks,
@@ -206,7 +202,7 @@ impl Ingest<'_> {
         self.manifest.next_seq += n as u64;
         self.rows_added += n as u64;
         // Bytes since the last checkpoint.
-        let source = &mut self.manifest.sources[self.source_index[at.source]];
+        let source = &mut self.manifest.sources[self.source_ids[at.source] as usize];
         source.format = p.format;
         self.bytes_since_commit += at.offset.saturating_sub(source.offset);
         source.offset = at.offset;
@@ -254,7 +250,7 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
     // Which inputs are new, which were read before and from where.
     let mut sources = Vec::new();
     let mut resume = Vec::new();
-    let mut source_index = Vec::new();
+    let mut source_ids = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for s in &inputs.sources {
         if s.path.is_none() {
@@ -262,7 +258,8 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
                 "ingest reads files, which it must find again to resume; for stdin use `clickpath parse` or `clickpath report`"
             );
         }
-        let Some(fp) = fingerprint(s)? else {
+        let (fingerprint, compression) = fingerprint(s)?;
+        let Some(fp) = fingerprint else {
             eprintln!(
                 "clickpath: {}: no complete line yet, nothing to ingest",
                 s.name
@@ -278,9 +275,8 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
         }
         let index = match manifest.sources.iter().position(|e| e.fingerprint == fp) {
             Some(i) => {
-                let e = &manifest.sources[i];
                 // A plain file no longer than what was read has nothing new.
-                if s.len() == e.offset && !is_compressed(s)? {
+                if compression == Compression::None && s.len() == manifest.sources[i].offset {
                     continue;
                 }
                 i
@@ -304,7 +300,7 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
             lines: manifest.sources[index].lines,
         });
         sources.push(s.clone());
-        source_index.push(index);
+        source_ids.push(index as u32);
     }
     inputs.options.resume = resume;
     inputs.options.whole_lines_only = true;
@@ -331,10 +327,6 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
         }
         None => SessionState::default(),
     };
-    let source_ids: Vec<u32> = source_index
-        .iter()
-        .map(|&i| manifest.sources[i].id)
-        .collect();
     let derivers = Mutex::new(Vec::<Deriver>::new());
     let first_commit = manifest.commit + 1;
     let mut ingest = Ingest {
@@ -342,7 +334,7 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
         sessions: Sessionizer::new(rules, state),
         pending: PendingCommit::new(&dir, first_commit),
         manifest,
-        source_index,
+        source_ids: &source_ids,
         bytes_since_commit: 0,
         commit_every: args.commit_every,
         read_any: false,
@@ -358,16 +350,7 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
                 .ok()
                 .and_then(|mut v| v.pop())
                 .unwrap_or_else(|| Deriver::new(derive.clone()));
-            let out = prepare(
-                &mut d,
-                batch,
-                format.logs(FieldKind::UserAgent),
-                &source_ids,
-            )
-            .map(|p| Prepared {
-                format: format.name.clone(),
-                ..p
-            });
+            let out = prepare(&mut d, format, batch, &source_ids);
             if let Ok(mut v) = derivers.lock() {
                 v.push(d);
             }
@@ -393,9 +376,4 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
         ingest.sessions.open_sessions()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn is_compressed(s: &Source) -> Result<bool> {
-    let (_, c) = clickpath_formats::input::open(s, None)?;
-    Ok(c != clickpath_formats::input::Compression::None)
 }

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clickpath_model::civil_from_days;
+use clickpath_model::format_date;
 use clickpath_store::dataset;
 
 use crate::args::{DataArgs, PruneArgs};
@@ -14,8 +14,7 @@ pub fn prune(args: PruneArgs) -> Result<ExitCode> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    let (y, m, d) = civil_from_days(now.div_euclid(86_400) - args.older_than);
-    let before = format!("{y:04}-{m:02}-{d:02}");
+    let before = format_date(now.div_euclid(86_400) - args.older_than);
     let c = dataset::prune(&dir, &before)?;
     eprintln!(
         "clickpath: removed {} requests in {} file(s) dated before {before}; {} file(s) left",

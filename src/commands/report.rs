@@ -16,7 +16,7 @@ use clickpath_formats::input::{Compression, Source};
 use clickpath_formats::pipeline::{self, FileSummary, Summary};
 use clickpath_formats::rejects::LineStats;
 use clickpath_formats::spec::FieldKind;
-use clickpath_model::{dataset as dataset_columns, days_from_civil, field};
+use clickpath_model::{dataset as dataset_columns, field, parse_date};
 use clickpath_store::dataset::{self, OrderedReader};
 use serde::Serialize;
 use serde_json::json;
@@ -80,10 +80,8 @@ pub fn config(args: &ReportArgs) -> Result<TrafficConfig> {
 
 /// Day numbers of `--from` / `--to`.
 fn date_range(from: Option<&str>, to: Option<&str>) -> Option<(i64, i64)> {
-    let day = |s: &str| {
-        let n = |r: std::ops::Range<usize>| s[r].parse::<i64>().unwrap_or(0);
-        days_from_civil(n(0..4), n(5..7) as u32, n(8..10) as u32)
-    };
+    // Both were checked by the flag parser.
+    let day = |s: &str| parse_date(s).unwrap_or_default();
     (from.is_some() || to.is_some()).then(|| (from.map_or(i64::MIN, day), to.map_or(i64::MAX, day)))
 }
 
@@ -133,8 +131,7 @@ fn from_dataset(
         let logged = batch
             .column_by_name(dataset_columns::USER_AGENT_LOGGED)
             .context("user_agent_logged column")?
-            .as_boolean()
-            .clone();
+            .as_boolean();
         // Runs of rows read with and without user agents.
         let mut start = 0;
         while start < hit.num_rows() {
@@ -145,12 +142,9 @@ fn from_dataset(
             agg.add(&hit.slice(start, len), v);
             start += len;
         }
-        let ids = hit.column(
-            field::ALL
-                .iter()
-                .position(|c| *c == field::FILE_ID)
-                .expect("file_id"),
-        );
+        let ids = hit
+            .column_by_name(field::FILE_ID)
+            .context("file_id column")?;
         for id in ids.as_primitive::<UInt32Type>().values() {
             if let Some(n) = per_source.get_mut(*id as usize) {
                 *n += 1;

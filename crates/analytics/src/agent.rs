@@ -45,6 +45,9 @@ pub struct Agents {
     agents: Vec<Agent>,
 }
 
+/// Bot name of browser user agents that fetched `/robots.txt`.
+pub const ROBOTS_TXT_FETCHER_NAME: &str = "(robots.txt fetcher)";
+
 /// Id of the agent for requests without a user agent.
 const NO_USER_AGENT: u32 = 0;
 /// Id of the agent standing for browser user agents that fetched `/robots.txt`.
@@ -75,7 +78,7 @@ impl Agents {
             ids: FxHashMap::default(),
             agents: vec![
                 special_bot("(no user agent)", BotFamily::EmptyUa),
-                special_bot("(robots.txt fetcher)", BotFamily::RobotsTxt),
+                special_bot(ROBOTS_TXT_FETCHER_NAME, BotFamily::RobotsTxt),
                 Agent {
                     bot: None,
                     browser: "(not logged)".into(),

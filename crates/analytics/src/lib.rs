@@ -29,7 +29,7 @@ pub mod sessionizer;
 mod speed;
 mod traffic;
 
-pub use agent::{Agent, Agents, Device};
+pub use agent::{Agent, Agents, Device, ROBOTS_TXT_FETCHER_NAME};
 pub use config::{TrafficConfig, VisitorKey};
 pub use derived::{DeriveConfig, Derived, Deriver, SessionInput};
 pub use error::{Error, Result};

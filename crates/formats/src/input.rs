@@ -260,10 +260,11 @@ const FINGERPRINT_BYTES: u64 = 1 << 20;
 /// lines (decompressed) up to and including the first line that is not a `#` comment, so that
 /// W3C headers, which repeat from file to file, are not enough. A rotated file (renamed,
 /// compressed, or copied by copytruncate) keeps its fingerprint; a new file gets another one
-/// because its first request has another time. `None` while no such line is complete.
-pub fn fingerprint(source: &Source) -> Result<Option<String>> {
+/// because its first request has another time. `None` while no such line is complete. Also
+/// returns the file's compression.
+pub fn fingerprint(source: &Source) -> Result<(Option<String>, Compression)> {
     use std::hash::Hasher;
-    let (r, _) = open(source, None)?;
+    let (r, compression) = open(source, None)?;
     let mut head = Vec::new();
     r.take(FINGERPRINT_BYTES)
         .read_to_end(&mut head)
@@ -278,13 +279,14 @@ pub fn fingerprint(source: &Source) -> Result<Option<String>> {
         if !line.starts_with(b"#") && !line.iter().all(u8::is_ascii_whitespace) {
             let mut h = siphasher::sip128::SipHasher13::new();
             h.write(&head[..start]);
-            return Ok(Some(format!(
+            let hex = format!(
                 "{:032x}",
                 siphasher::sip128::Hasher128::finish128(&h).as_u128()
-            )));
+            );
+            return Ok((Some(hex), compression));
         }
     }
-    Ok(None)
+    Ok((None, compression))
 }
 
 #[cfg(test)]

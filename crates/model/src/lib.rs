@@ -19,4 +19,7 @@ pub use client_key::{ClientKeyer, Secret};
 pub use dataset::dataset_schema;
 pub use error::{Error, Result};
 pub use schema::hit_schema;
-pub use time::{civil_from_days, days_from_civil, format_rfc3339_micros, micros_from_civil};
+pub use time::{
+    civil_from_days, days_from_civil, format_date, format_rfc3339_micros, micros_from_civil,
+    parse_date,
+};

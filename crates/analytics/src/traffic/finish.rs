@@ -233,7 +233,7 @@ impl TrafficAggregator {
         let day_rows = self
             .by_day
             .iter()
-            .map(|(&day, b)| bucket(day_label(day), b))
+            .map(|(&day, b)| bucket(clickpath_model::format_date(day), b))
             .collect();
         let hour_rows = self
             .by_hour
@@ -445,11 +445,6 @@ fn class_rows(classes: &[u64; 6]) -> Vec<Row> {
             count: n,
         })
         .collect()
-}
-
-fn day_label(day: i64) -> String {
-    let (y, m, d) = clickpath_model::civil_from_days(day);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 fn bucket(at: String, b: &Bucket) -> TimeBucket {
