@@ -36,6 +36,102 @@ pub enum Command {
     Prune(PruneArgs),
     /// Rewrites each day held in several files as one file.
     Compact(DataArgs),
+    /// The dashboard: the report in the browser, with filters, drill-down to log lines and live
+    /// refresh (`--follow`). Listens on 127.0.0.1:8080; other addresses need a login.
+    Serve(ServeArgs),
+    /// Who may log in to the dashboard, and read-only API tokens.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Serve this dataset (default when no FILE is given: the default dataset, as for ingest).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Keep reading the files as they grow (and the dataset as others ingest into it); open
+    /// dashboards refresh.
+    #[arg(long)]
+    pub follow: bool,
+    /// How often `--follow` looks for new lines.
+    #[arg(long, default_value = "2s", value_parser = parse_duration, value_name = "DURATION")]
+    pub poll: i64,
+    /// Address and port to listen on. Anything but loopback requires users (`clickpath user add`).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    pub bind: std::net::SocketAddr,
+    #[command(flatten)]
+    pub users: UsersFileArg,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's PEM private key.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Rows per table.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// Funnels, goals, site hosts and average order value (docs/funnels.md).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A funnel without a config file: `NAME:/step1,/step2,...`.
+    #[arg(long = "funnel", value_name = "NAME:PATHS")]
+    pub funnels: Vec<String>,
+}
+
+/// Where the dashboard's users are.
+#[derive(Args, Debug, Clone)]
+pub struct UsersFileArg {
+    /// Users file (default: $CLICKPATH_USERS, else $XDG_CONFIG_HOME/clickpath/users.json, else
+    /// ~/.config/clickpath/users.json). Login is required when it lists anyone.
+    #[arg(long = "users", value_name = "FILE")]
+    pub path: Option<PathBuf>,
+}
+
+impl UsersFileArg {
+    pub fn path(&self) -> PathBuf {
+        if let Some(p) = &self.path {
+            return p.clone();
+        }
+        if let Some(p) = std::env::var_os("CLICKPATH_USERS") {
+            return PathBuf::from(p);
+        }
+        let base = std::env::var_os("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+            .unwrap_or_else(|| PathBuf::from("."));
+        base.join("clickpath").join("users.json")
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Adds a user, or sets a new password: the password is read from standard input.
+    Add {
+        name: String,
+        #[command(flatten)]
+        users: UsersFileArg,
+    },
+    /// Removes a user or an API token.
+    Remove {
+        name: String,
+        #[command(flatten)]
+        users: UsersFileArg,
+    },
+    /// Lists users and API tokens.
+    List {
+        #[command(flatten)]
+        users: UsersFileArg,
+    },
+    /// Creates a read-only API token (printed once) for scripts: `Authorization: Bearer TOKEN`.
+    Token {
+        name: String,
+        #[command(flatten)]
+        users: UsersFileArg,
+    },
 }
 
 /// Where the dataset lives.
@@ -159,7 +255,7 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
 }
 
 /// Flags shared by every command that reads logs.
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Default)]
 pub struct InputArgs {
     /// Log files (plain, gzip, zstd, bzip2 or xz; globs; `-` for stdin). Rotated sets are read
     /// oldest first.
@@ -245,7 +341,7 @@ pub enum VisitorKeyArg {
     Ip,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct ReportArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -255,6 +351,9 @@ pub struct ReportArgs {
     /// Write one CSV file per table into this directory.
     #[arg(long, value_name = "DIR")]
     pub csv: Option<PathBuf>,
+    /// Write the report as one self-contained HTML file (charts; opens offline).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "csv"])]
+    pub html: Option<PathBuf>,
     /// Read the dataset (see `clickpath ingest`) instead of log files.
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,

@@ -229,6 +229,23 @@ impl Ingest<'_> {
 }
 
 pub fn run(args: IngestArgs) -> Result<ExitCode> {
+    let outcome = ingest(&args)?;
+    eprintln!("clickpath: {}", totals_line(&outcome.summary));
+    eprintln!("clickpath: {}", outcome.added);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What one ingest did.
+pub struct Outcome {
+    pub summary: pipeline::Summary,
+    /// Requests added to the dataset.
+    pub rows_added: u64,
+    /// "added N requests to DIR ...", for people.
+    pub added: String,
+}
+
+/// Ingests the new lines of `args`' files into its dataset.
+pub fn ingest(args: &IngestArgs) -> Result<Outcome> {
     let dir = args.data.dir();
     let wanted = settings(&args.session, args.raw_ip);
     let (_lock, mut manifest, removed) = dataset::open_for_write(&dir, wanted.clone())?;
@@ -365,9 +382,8 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
         ingest.commit()?;
     }
     inputs.finish()?;
-    eprintln!("clickpath: {}", totals_line(&summary));
-    eprintln!(
-        "clickpath: added {} requests to {} in {} commit(s); it holds {} requests in {} file(s), {} open session(s) carried over",
+    let added = format!(
+        "added {} requests to {} in {} commit(s); it holds {} requests in {} file(s), {} open session(s) carried over",
         ingest.rows_added,
         dir.display(),
         ingest.commits,
@@ -375,5 +391,9 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
         ingest.manifest.files.len(),
         ingest.sessions.open_sessions()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome {
+        summary,
+        rows_added: ingest.rows_added,
+        added,
+    })
 }

@@ -7,7 +7,10 @@ mod maintenance;
 mod parse;
 mod report;
 mod report_text;
+mod selection;
+mod serve;
 mod sql;
+mod user;
 
 use std::process::ExitCode;
 
@@ -23,5 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sql(a) => sql::run(a),
         Command::Prune(a) => maintenance::prune(a),
         Command::Compact(a) => maintenance::compact(a),
+        Command::Serve(a) => serve::run(a),
+        Command::User(c) => user::run(c),
     }
 }

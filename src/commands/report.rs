@@ -23,6 +23,7 @@ use serde_json::json;
 
 use crate::args::ReportArgs;
 use crate::commands::report_text;
+use crate::commands::selection::{self, Selection};
 use crate::inputs::Inputs;
 
 /// Version of the JSON contract (docs/report-json.md).
@@ -96,7 +97,7 @@ fn aggregate(args: &ReportArgs, agg: &mut TrafficAggregator, geo: bool) -> Resul
                 "--geoip needs client addresses, which the dataset does not keep; run the report on the log files"
             );
         }
-        return from_dataset(dir, args.from.as_deref(), args.to.as_deref(), agg);
+        return from_dataset(dir, args.from.as_deref(), args.to.as_deref(), agg, None);
     }
     // Addresses are parsed only for the GeoIP lookup; the report never prints them.
     let inputs = Inputs::new(&args.input, geo)?;
@@ -114,19 +115,32 @@ fn aggregate(args: &ReportArgs, agg: &mut TrafficAggregator, geo: bool) -> Resul
     Ok(summary)
 }
 
-/// The dataset's rows, in ingest order, as the aggregator reads log batches.
-fn from_dataset(
+/// The dataset's rows, in ingest order, as the aggregator reads log batches; only the
+/// selected ones when a dashboard filter is given.
+pub fn from_dataset(
     dir: &Path,
     from: Option<&str>,
     to: Option<&str>,
     agg: &mut TrafficAggregator,
+    filter: Option<&clickpath_server::Filter>,
 ) -> Result<Summary> {
     let m = dataset::open_for_read(dir)?;
+    let files = m.files_between(from, to);
+    let selection = match filter {
+        Some(f) => Selection::new(dir, &files, f)?,
+        None => None,
+    };
     let mut columns: Vec<&str> = field::ALL.to_vec();
     columns.push(dataset_columns::USER_AGENT_LOGGED);
+    if selection.is_some() {
+        columns.extend(selection::COLUMNS);
+    }
     let mut per_source = vec![0u64; m.sources.len()];
-    for batch in OrderedReader::new(dir, m.files_between(from, to), &columns) {
-        let batch = batch?;
+    for batch in OrderedReader::new(dir, files, &columns) {
+        let mut batch = batch?;
+        if let Some(s) = &selection {
+            batch = arrow_select::filter::filter_record_batch(&batch, &s.mask(&batch)?)?;
+        }
         let hit = batch.project(&(0..field::ALL.len()).collect::<Vec<_>>())?;
         let logged = batch
             .column_by_name(dataset_columns::USER_AGENT_LOGGED)
@@ -175,7 +189,11 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let mut agg = TrafficAggregator::new(config);
     let summary = aggregate(&args, &mut agg, geo)?;
     let report = agg.finish();
-    if args.json {
+    if let Some(path) = &args.html {
+        let page = clickpath_server::html::report_page(&document(&summary, &report), "clickpath report");
+        std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("clickpath: wrote the report to {}", path.display());
+    } else if args.json {
         println!(
             "{}",
             serde_json::to_string_pretty(&document(&summary, &report))?

@@ -1,0 +1,333 @@
+// clickpath report and dashboard. Every string shown comes from a log and is hostile: this file
+// builds the page with createElement / textContent / setAttribute only (no HTML parsing, no
+// URL from the data), and runs under a Content-Security-Policy without 'unsafe-inline' or eval.
+'use strict';
+
+(function () {
+  const SVG = 'http://www.w3.org/2000/svg';
+  const live = document.body.dataset.mode === 'live';
+  const root = document.getElementById('report');
+  let options = null; // filter choices, from the first (unfiltered) report
+
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    for (const c of children) if (c !== null && c !== undefined) e.append(c);
+    return e;
+  }
+  function svg(tag, attrs, text) {
+    const e = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  const num = (n) => (n === null || n === undefined ? '-' : Number(n).toLocaleString('en-US'));
+  const pct = (x) => (x === null || x === undefined ? '-' : (x * 100).toFixed(1) + '%');
+  function dur(s) {
+    if (s === null || s === undefined) return '-';
+    s = Math.round(s);
+    if (s < 60) return s + ' s';
+    if (s < 3600) return Math.floor(s / 60) + ' min ' + (s % 60) + ' s';
+    return Math.floor(s / 3600) + ' h ' + Math.floor((s % 3600) / 60) + ' min';
+  }
+  const short = (s, n) => (s.length > n ? s.slice(0, n - 1) + '\u2026' : s);
+
+  // Horizontal bars: rows of {label, value, extra?, err?}.
+  function hbars(rows, opts) {
+    opts = opts || {};
+    const h = 20, lw = 190, bw = 330, W = lw + bw + 110;
+    const max = Math.max(1, ...rows.map((r) => r.value));
+    const s = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${rows.length * h + 4}`, width: W, height: rows.length * h + 4, role: 'img' });
+    if (opts.name) s.setAttribute('data-chart', opts.name);
+    rows.forEach((r, i) => {
+      const y = i * h + 2;
+      const g = svg('g', { 'data-label': r.label });
+      g.append(svg('title', {}, r.label + ': ' + num(r.value) + (r.extra ? ' (' + r.extra + ')' : '')));
+      g.append(svg('text', { x: lw - 6, y: y + 14, 'text-anchor': 'end' }, short(r.label, 30)));
+      const w = Math.max(1, (r.value / max) * bw);
+      g.append(svg('rect', { class: 'bar', x: lw, y: y + 3, width: w.toFixed(1), height: h - 6 }));
+      if (r.err) {
+        const ew = Math.max(1, (r.err / max) * bw);
+        g.append(svg('rect', { class: 'err', x: lw, y: y + h - 7, width: ew.toFixed(1), height: 4 }));
+      }
+      g.append(svg('text', { x: lw + w + 6, y: y + 14, class: 'muted' },
+        num(r.value) + (r.extra ? '  ' + r.extra : '')));
+      s.append(g);
+    });
+    return s;
+  }
+
+  // Vertical bars: rows of {label, value}; every `every`-th label printed.
+  function vbars(rows, opts) {
+    opts = opts || {};
+    const H = 150, pad = 28, W = 640;
+    const bw = Math.min(48, Math.max(2, (W - pad) / Math.max(1, rows.length)));
+    const max = Math.max(1, ...rows.map((r) => r.value));
+    const every = Math.ceil(rows.length / 12);
+    const s = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${H + 34}`, width: W, height: H + 34, role: 'img' });
+    if (opts.name) s.setAttribute('data-chart', opts.name);
+    s.append(svg('line', { class: 'axis', x1: pad, y1: H, x2: W, y2: H }));
+    s.append(svg('text', { x: 0, y: 10, class: 'muted' }, num(max)));
+    rows.forEach((r, i) => {
+      const x = pad + i * bw;
+      const bh = (r.value / max) * (H - 14);
+      const g = svg('g', { 'data-label': r.label });
+      g.append(svg('title', {}, r.label + ': ' + num(r.value)));
+      g.append(svg('rect', { class: 'bar', x: (x + 1).toFixed(1), y: (H - bh).toFixed(1),
+        width: Math.max(1, bw - 2).toFixed(1), height: bh.toFixed(1) }));
+      if (i % every === 0) {
+        g.append(svg('text', { x: (x + bw / 2).toFixed(1), y: H + 14, 'text-anchor': 'middle', class: 'muted' },
+          short(r.label, 12)));
+      }
+      s.append(g);
+    });
+    return s;
+  }
+
+  // A table; cells are strings/numbers or {text, cls}. `drill` gives each row its query.
+  function table(head, rows, drill) {
+    if (!rows.length) return el('p', { class: 'empty' }, 'none');
+    const t = el('table');
+    const tr = el('tr');
+    head.forEach((h) => tr.append(el('th', { class: h.n ? 'n' : '' }, h.t)));
+    if (drill && live) tr.append(el('th'));
+    t.append(el('thead', {}, tr));
+    const body = el('tbody');
+    rows.forEach((r, i) => {
+      const row = el('tr');
+      r.forEach((c, j) => {
+        const numeric = head[j].n;
+        const text = numeric ? num(c) : c === null || c === undefined ? '' : String(c);
+        row.append(el('td', { class: numeric ? 'n' : 's' }, text));
+      });
+      if (drill && live) {
+        const q = drill(i);
+        const b = el('button', { class: 'drill', type: 'button', title: 'show the log lines' }, 'lines');
+        b.addEventListener('click', () => showLines(q));
+        row.append(el('td', {}, b));
+      }
+      body.append(row);
+    });
+    t.append(body);
+    return t;
+  }
+
+  function card(title, wide, ...children) {
+    const c = el('section', { class: 'card' + (wide ? ' wide' : '') });
+    c.append(el('h2', {}, title));
+    children.forEach((x) => x && c.append(x));
+    return c;
+  }
+  const sub = (t) => el('h3', {}, t);
+
+  function kpi(name, label, value, text) {
+    return el('div', { class: 'kpi', 'data-kpi': name, 'data-value': String(value ?? '') },
+      el('span', { class: 'label' }, label), el('span', { class: 'value' }, text ?? num(value)));
+  }
+
+  function funnelCard(f) {
+    const lost = f.lost_conversions ? f.lost_conversions.by_step : [];
+    const rows = f.steps.map((s, i) => ({
+      label: s.name,
+      value: s.sessions,
+      err: lost[i] ? lost[i].errored : 0,
+      extra: i === 0 ? '' : pct(s.conversion_from_first) + ' of first',
+    }));
+    const c = card('Funnel: ' + f.name, true);
+    c.setAttribute('data-funnel', f.name);
+    c.append(el('p', { class: 'note' },
+      `${num(f.conversions)} conversions, ${pct(f.conversion_rate)} of sessions that started it` +
+      (f.revenue !== null && f.revenue !== undefined ? `, revenue ${num(f.revenue)}` : '') +
+      (f.server_errors ? `; ${num(f.server_errors.sessions)} sessions hit a server error on a step, ` +
+        `${num(f.server_errors.not_converted)} of them did not convert` : '')));
+    c.append(hbars(rows, { name: 'funnel' }));
+    c.append(el('p', { class: 'note' }, 'Blue: sessions reaching the step in order. Red: of those, sessions that received an error on the step.'));
+    c.append(table(
+      [{ t: 'step' }, { t: 'sessions', n: 1 }, { t: 'from previous' }, { t: 'drop-off', n: 1 },
+        { t: 'left here', n: 1 }, { t: 'left after an error', n: 1 }, { t: 'errored', n: 1 }, { t: 'lost (est.)', n: 1 }],
+      f.steps.map((s, i) => [s.name, s.sessions, pct(s.conversion_from_previous), s.drop_off,
+        s.left_here, s.left_after_error, lost[i] ? lost[i].errored : null,
+        lost[i] ? Math.round(lost[i].lost * 10) / 10 : null])));
+    if (f.lost_conversions) {
+      c.append(el('p', { class: 'note' },
+        `Estimated conversions lost to errors: ${num(Math.round(f.lost_conversions.estimate * 10) / 10)}` +
+        (f.lost_conversions.value !== null ? ` (value ${num(Math.round(f.lost_conversions.value))})` : '')));
+    }
+    c.append(sub('Errors on the funnel\'s URLs'));
+    c.append(table([{ t: 'status', n: 1 }, { t: 'path' }, { t: 'sessions', n: 1 }, { t: 'not converted', n: 1 }],
+      (f.error_paths || []).map((e) => [e.status, e.path, e.sessions, e.not_converted]),
+      (i) => ({ status: f.error_paths[i].status, path: f.error_paths[i].path })));
+    return c;
+  }
+
+  function render(r) {
+    const t = r.traffic;
+    const frag = document.createDocumentFragment();
+    const period = r.period ? `${r.period.first || '?'} to ${r.period.last || '?'}` : '';
+    document.getElementById('period').textContent = period;
+
+    const k = el('div', { class: 'kpis' });
+    k.append(kpi('visitors', 'Visitors', t.visitors));
+    k.append(kpi('sessions', 'Sessions', t.sessions));
+    k.append(kpi('pageviews', 'Page views', t.pageviews));
+    k.append(kpi('pages_per_session', 'Pages / session', t.pages_per_session, (t.pages_per_session || 0).toFixed(2)));
+    k.append(kpi('bounce_rate', 'Bounce rate', t.bounce_rate, pct(t.bounce_rate)));
+    k.append(kpi('session_duration_median_s', 'Median visit', t.session_duration.median_s, dur(t.session_duration.median_s)));
+    k.append(kpi('bot_requests', 'Bot requests', t.bot_requests));
+    if (r.funnels && r.funnels.length) k.append(kpi('conversions', 'Conversions (' + r.funnels[0].name + ')', r.funnels[0].conversions));
+    k.append(kpi('broken_internal_links', 'Broken internal links', r.errors.broken_internal_links));
+    frag.append(k);
+
+    const g = el('div', { class: 'grid' });
+    g.append(card('Traffic by day', true,
+      vbars(r.time.by_day.map((d) => ({ label: d.at, value: d.sessions })), { name: 'traffic' }),
+      el('p', { class: 'note' }, 'Human sessions per day (local time of the log).'),
+      table([{ t: 'day' }, { t: 'sessions', n: 1 }, { t: 'page views', n: 1 }, { t: 'human requests', n: 1 }, { t: 'requests', n: 1 }],
+        r.time.by_day.map((d) => [d.at, d.sessions, d.pageviews, d.human_requests, d.requests]))));
+    g.append(card('Traffic by hour of day', false,
+      vbars(r.time.by_hour.map((d) => ({ label: d.at, value: d.pageviews })), { name: 'hours' }),
+      el('p', { class: 'note' }, 'Human page views per hour.')));
+    g.append(card('Channels', false,
+      hbars(r.acquisition.channels.map((c) => ({ label: c.value, value: c.count })), { name: 'channels' }),
+      sub('Campaigns'),
+      table([{ t: 'source' }, { t: 'medium' }, { t: 'campaign' }, { t: 'sessions', n: 1 }],
+        r.acquisition.campaigns.map((c) => [c.source, c.medium, c.campaign, c.sessions])),
+      sub('Referrer domains'),
+      table([{ t: 'domain' }, { t: 'sessions', n: 1 }], r.acquisition.referrer_domains.map((c) => [c.value, c.count]))));
+    g.append(card('Devices', false,
+      hbars(r.technology.devices.map((c) => ({ label: c.value, value: c.count })), { name: 'devices' }),
+      sub('Browsers'),
+      table([{ t: 'browser' }, { t: 'sessions', n: 1 }], r.technology.browsers.map((c) => [c.value, c.count])),
+      sub('Operating systems'),
+      table([{ t: 'os' }, { t: 'sessions', n: 1 }], r.technology.os.map((c) => [c.value, c.count])),
+      r.technology.countries ? sub('Countries') : null,
+      r.technology.countries ? table([{ t: 'country' }, { t: 'sessions', n: 1 }], r.technology.countries.map((c) => [c.value, c.count])) : null));
+    g.append(card('Visit duration', false,
+      vbars(t.session_duration.buckets.map((b) => ({ label: b.value || b.bucket, value: b.count ?? b.sessions })), { name: 'durations' }),
+      el('p', { class: 'note' }, `Sessions by first-to-last request. Median ${dur(t.session_duration.median_s)}, ` +
+        `90% under ${dur(t.session_duration.p90_s)}; ${num(t.bounces)} bounces (${pct(t.bounce_rate)}).`)));
+    (r.funnels || []).forEach((f) => g.append(funnelCard(f)));
+
+    const e = r.errors;
+    g.append(card('Broken links', true,
+      el('p', { class: 'note' }, `${num(e.broken_internal_links)} not-found responses with a referrer on the site.`),
+      table([{ t: 'linking page' }, { t: 'missing page' }, { t: 'hits', n: 1 }, { t: 'sessions', n: 1 }, { t: 'in funnel', n: 1 }],
+        e.internal_links.map((l) => [l.source, l.target, l.hits, l.sessions, l.in_funnel_sessions]),
+        (i) => ({ status: 404, path: e.internal_links[i].target })),
+      sub('From other sites'),
+      table([{ t: 'referrer domain' }, { t: 'missing page' }, { t: 'hits', n: 1 }, { t: 'sessions', n: 1 }],
+        e.external_links.map((l) => [l.source, l.target, l.hits, l.sessions]),
+        (i) => ({ status: 404, path: e.external_links[i].target })),
+      sub('Rejected requests (403, 429 ...)'),
+      el('p', { class: 'note' }, `Humans: ${num(e.rejected_humans.requests)} requests in ${num(e.rejected_humans.sessions)} sessions; bots: ${num(e.rejected_bots.requests)} requests.`)));
+
+    g.append(card('Pages', false,
+      table([{ t: 'path' }, { t: 'page views', n: 1 }], r.pages.top.map((p) => [p.value, p.count]),
+        (i) => ({ path: r.pages.top[i].value })),
+      sub('Entry pages'),
+      table([{ t: 'path' }, { t: 'sessions', n: 1 }], r.pages.entry.map((p) => [p.value, p.count])),
+      sub('Exit pages'),
+      table([{ t: 'path' }, { t: 'sessions', n: 1 }], r.pages.exit.map((p) => [p.value, p.count]))));
+    const next = r.pages.next;
+    g.append(card('Paths', false,
+      table([{ t: 'first pages of the session' }, { t: 'sessions', n: 1 }], r.pages.paths.map((p) => [p.value, p.count])),
+      next ? sub(`After ${next.from} (${num(next.views)} views, ${num(next.exits)} left)`) : null,
+      next ? table([{ t: 'next page' }, { t: 'views', n: 1 }], next.to.map((p) => [p.value, p.count])) : null));
+    g.append(card('Status codes', false,
+      hbars(r.statuses.classes.map((c) => ({ label: c.value, value: c.count })), { name: 'statuses' }),
+      table([{ t: 'status' }, { t: 'requests', n: 1 }], r.statuses.all.map((c) => [c.value, c.count]),
+        (i) => ({ status: r.statuses.all[i].value }))));
+    g.append(card('Bots', false,
+      el('p', { class: 'note' }, `${num(r.bots.requests)} requests from crawlers, tools and scanners, kept out of the figures above.`),
+      hbars(r.bots.by_family.map((c) => ({ label: c.value, value: c.count })), { name: 'bots' }),
+      table([{ t: 'bot' }, { t: 'family' }, { t: 'requests', n: 1 }], r.bots.by_name.map((b) => [b.name, b.family, b.requests]),
+        (i) => ({ bot: r.bots.by_name[i].name }))));
+    if (r.notes && r.notes.length) {
+      const ul = el('ul');
+      r.notes.forEach((n) => ul.append(el('li', {}, n)));
+      g.append(card('Notes', true, ul));
+    }
+    frag.append(g);
+    root.replaceChildren(frag);
+    document.body.dataset.rendered = String(Number(document.body.dataset.rendered || 0) + 1);
+  }
+
+  // ---- the dashboard: filters, live refresh, drill-down ----
+  const form = document.getElementById('filters');
+  function query(extra) {
+    const p = new URLSearchParams();
+    if (form) {
+      for (const [k, v] of new FormData(form)) if (v) p.set(k, v);
+    }
+    for (const [k, v] of Object.entries(extra || {})) p.set(k, String(v));
+    return p.toString();
+  }
+  function setOptions(r) {
+    if (options) return;
+    options = {
+      channel: r.acquisition.channels.map((c) => c.value),
+      campaign: [...new Set(r.acquisition.campaigns.map((c) => c.campaign).filter(Boolean))],
+      device: r.technology.devices.map((c) => c.value),
+      country: (r.technology.countries || []).map((c) => c.value),
+    };
+    for (const [name, values] of Object.entries(options)) {
+      const sel = form.elements[name];
+      if (!sel) continue;
+      values.forEach((v) => sel.append(el('option', { value: v }, v)));
+      if (!values.length) sel.closest('label').hidden = true;
+    }
+    const days = r.time.by_day.map((d) => d.at);
+    if (days.length) {
+      form.elements.from.setAttribute('min', days[0]);
+      form.elements.to.setAttribute('max', days[days.length - 1]);
+    }
+  }
+  function showError(msg) {
+    document.getElementById('error').textContent = msg || '';
+  }
+  async function load() {
+    const res = await fetch('/api/report?' + query(), { credentials: 'same-origin' });
+    if (res.status === 401) { window.location.assign('/login'); return; }
+    const body = await res.json();
+    if (!res.ok) { showError(body.error || res.statusText); return; }
+    showError('');
+    setOptions(body);
+    render(body);
+  }
+  async function showLines(q) {
+    const box = document.getElementById('drill');
+    const res = await fetch('/api/requests?' + query(Object.assign({ limit: 200 }, q)), { credentials: 'same-origin' });
+    const body = await res.json();
+    const list = el('div');
+    const desc = Object.entries(q).map(([k, v]) => k + ' = ' + v).join(', ');
+    const close = el('button', { type: 'button' }, 'close');
+    close.addEventListener('click', () => { box.hidden = true; });
+    list.append(el('h2', {}, 'Log lines: ' + desc), close);
+    if (!res.ok) {
+      list.append(el('p', { class: 'error' }, body.error || res.statusText));
+    } else {
+      list.append(el('p', { class: 'note' }, `${num(body.total)} requests; the first ${num(body.requests.length)}:`));
+      const pre = el('pre');
+      body.requests.forEach((r) => pre.append(r.file + ':' + r.line + '  ' + (r.raw ?? r.summary) + '\n'));
+      list.append(pre);
+    }
+    box.replaceChildren(list);
+    box.hidden = false;
+  }
+
+  if (!live) {
+    const data = document.getElementById('report-data');
+    render(JSON.parse(data.textContent));
+    return;
+  }
+  form.addEventListener('change', load);
+  const status = document.getElementById('live');
+  const events = new EventSource('/api/events');
+  events.addEventListener('update', () => {
+    status.textContent = 'live, updated ' + new Date().toLocaleTimeString();
+    load();
+  });
+  events.addEventListener('open', () => status.classList.add('on'));
+  events.addEventListener('error', () => status.classList.remove('on'));
+  load();
+})();

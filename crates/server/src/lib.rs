@@ -1,0 +1,290 @@
+//! What people look at: the report as one self-contained HTML file ([`html`]) and the dashboard
+//! server ([`run`]) with its login ([`users`]).
+//!
+//! The server knows nothing about logs: a [`Backend`] (the binary's, over the dataset) answers
+//! "the report for this filter" and "the requests behind this figure". This crate does HTTP,
+//! access control, security headers, TLS and live updates.
+
+pub mod html;
+mod routes;
+mod tls;
+pub mod users;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+pub use users::Users;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} is damaged: {message}")]
+    Damaged { path: String, message: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error(
+        "refusing to serve on {0} without a login: anyone who can reach it would see the data. \
+         Add a user with `clickpath user add NAME --users FILE`, then start again with \
+         `--users FILE` (or bind 127.0.0.1)"
+    )]
+    NeedsLogin(SocketAddr),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("TLS: {0}")]
+    Tls(String),
+}
+
+impl Error {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
+/// The dashboard's filters, as the query string gives them (checked by [`Filter::from_query`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Filter {
+    /// `YYYY-MM-DD`, included.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Sessions whose landing page view came from this channel.
+    pub channel: Option<String>,
+    /// ... with this `utm_campaign`.
+    pub campaign: Option<String>,
+    /// ... on this device class.
+    pub device: Option<String>,
+    /// ... from this country (datasets ingested with `--geoip`).
+    pub country: Option<String>,
+    /// Humans, bots or (None) both.
+    pub audience: Option<Audience>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Audience {
+    Humans,
+    Bots,
+}
+
+/// Which requests a figure stands for (`/api/requests`), within the filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Drill {
+    pub path: Option<String>,
+    pub status: Option<u16>,
+    pub bot: Option<String>,
+    pub limit: usize,
+}
+
+const FILTER_KEYS: [&str; 7] = [
+    "from", "to", "channel", "campaign", "device", "country", "audience",
+];
+const DRILL_KEYS: [&str; 4] = ["path", "status", "bot", "limit"];
+/// Most requests one drill-down returns.
+pub const MAX_DRILL: usize = 1000;
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+}
+
+impl Filter {
+    /// From query parameters; unknown names and malformed values are errors that say which.
+    pub fn from_query(q: &HashMap<String, String>, extra: &[&str]) -> Result<Filter, String> {
+        for k in q.keys() {
+            if !FILTER_KEYS.contains(&k.as_str()) && !extra.contains(&k.as_str()) {
+                return Err(format!(
+                    "unknown parameter `{k}`; filters are {}",
+                    FILTER_KEYS.join(", ")
+                ));
+            }
+        }
+        let get = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
+        for k in ["from", "to"] {
+            if let Some(d) = get(k).filter(|d| !is_date(d)) {
+                return Err(format!("`{k}={d}` is not a date like 2026-11-29"));
+            }
+        }
+        let audience = match get("audience").as_deref() {
+            None => None,
+            Some("humans") => Some(Audience::Humans),
+            Some("bots") => Some(Audience::Bots),
+            Some(other) => {
+                return Err(format!(
+                    "`audience={other}`: use humans or bots (or leave it out for both)"
+                ));
+            }
+        };
+        Ok(Filter {
+            from: get("from"),
+            to: get("to"),
+            channel: get("channel"),
+            campaign: get("campaign"),
+            device: get("device"),
+            country: get("country"),
+            audience,
+        })
+    }
+}
+
+impl Drill {
+    pub fn from_query(q: &HashMap<String, String>) -> Result<Drill, String> {
+        let get = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
+        let status = match get("status") {
+            None => None,
+            Some(s) => Some(
+                s.parse::<u16>()
+                    .map_err(|_| format!("`status={s}` is not a status code"))?,
+            ),
+        };
+        let limit = match get("limit") {
+            None => 100,
+            Some(s) => s
+                .parse::<usize>()
+                .map_err(|_| format!("`limit={s}` is not a number"))?
+                .min(MAX_DRILL),
+        };
+        Ok(Drill {
+            path: get("path"),
+            status,
+            bot: get("bot"),
+            limit,
+        })
+    }
+}
+
+/// A backend's answer to bad parameters (400) or its own failure (500).
+#[derive(Debug)]
+pub struct BackendError {
+    pub bad_request: bool,
+    pub message: String,
+}
+
+/// The data behind the dashboard.
+pub trait Backend: Send + Sync + 'static {
+    /// The report (the JSON of `clickpath report --json`) for the filter.
+    fn report(&self, filter: &Filter) -> Result<serde_json::Value, BackendError>;
+    /// `{"total": n, "requests": [{"file", "line", "raw", ...}]}`: the requests behind a figure.
+    fn requests(&self, filter: &Filter, drill: &Drill)
+    -> Result<serde_json::Value, BackendError>;
+}
+
+/// Tells open dashboards that the data changed (they refetch).
+#[derive(Clone)]
+pub struct Live(Arc<watch::Sender<u64>>);
+
+impl Default for Live {
+    fn default() -> Self {
+        Live(Arc::new(watch::channel(0).0))
+    }
+}
+
+impl Live {
+    /// The data changed.
+    pub fn changed(&self) {
+        self.0.send_modify(|v| *v += 1);
+    }
+    fn version(&self) -> u64 {
+        *self.0.borrow()
+    }
+}
+
+/// Certificate chain and private key, PEM.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+pub struct ServerConfig {
+    pub bind: SocketAddr,
+    /// Who may log in; `None` or empty: nobody needs to (loopback only).
+    pub users: Option<Users>,
+    pub tls: Option<TlsFiles>,
+}
+
+/// Serves until Ctrl-C or SIGTERM. Prints the address it listens on to stderr.
+pub fn run(config: ServerConfig, backend: Arc<dyn Backend>, live: Live) -> Result<(), Error> {
+    let users = config.users.filter(|u| !u.is_empty());
+    if users.is_none() && !config.bind.ip().is_loopback() {
+        return Err(Error::NeedsLogin(config.bind));
+    }
+    let tls = config.tls.as_ref().map(tls::server_config).transpose()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Invalid(format!("cannot start the server runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: config.bind,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            addr: config.bind,
+            source,
+        })?;
+        let state = routes::State::new(backend, users, tls.is_some(), live);
+        let login = if state.login_required() {
+            "login required"
+        } else {
+            "no login: loopback only"
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        eprintln!("clickpath: dashboard at {scheme}://{addr}/ ({login}); Ctrl-C stops it");
+        let app = routes::router(state);
+        let result = match tls {
+            Some(tls) => {
+                let listener = tls::TlsListener::new(listener, tls);
+                axum::serve(
+                    listener,
+                    app.into_make_service_with_connect_info::<routes::Peer>(),
+                )
+                .with_graceful_shutdown(shutdown())
+                .await
+            }
+            None => {
+                axum::serve(
+                    listener,
+                    app.into_make_service_with_connect_info::<routes::Peer>(),
+                )
+                .with_graceful_shutdown(shutdown())
+                .await
+            }
+        };
+        result.map_err(|source| Error::Bind { addr, source })
+    })
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,186 @@
+//! Which dataset rows a dashboard filter selects.
+//!
+//! Channel, campaign and device select whole human sessions by their landing: the session's
+//! earliest page view (its first request when it has none), as the report attributes sessions.
+//! A session is never cut in two, so its figures stay those of the unfiltered report. Bot
+//! requests have no session and are selected by their own values. The audience keeps humans,
+//! bots or both; the date range is applied by the reader (`--from` / `--to`).
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{TimestampMicrosecondType, UInt64Type};
+use arrow_array::{Array, BooleanArray, RecordBatch, StringArray};
+use clickpath_model::{dataset as col, field};
+use clickpath_server::{Audience, Filter};
+use clickpath_store::dataset::{DataFile, OrderedReader};
+
+/// Columns [`Selection::mask`] reads.
+pub const COLUMNS: [&str; 5] = [
+    col::SESSION_ID,
+    col::IS_BOT,
+    col::CHANNEL,
+    col::UTM_CAMPAIGN,
+    col::DEVICE,
+];
+
+pub struct Selection {
+    filter: Filter,
+    /// Human sessions whose landing matches; None when no session filter is set.
+    sessions: Option<HashSet<u64>>,
+}
+
+fn strings<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringArray> {
+    batch
+        .column_by_name(name)
+        .with_context(|| format!("the dataset has no `{name}` column"))?
+        .as_string_opt::<i32>()
+        .with_context(|| format!("`{name}` is not text"))
+}
+
+/// Row `r` of a text column.
+pub fn text_at(a: &StringArray, r: usize) -> Option<&str> {
+    a.is_valid(r).then(|| a.value(r))
+}
+
+fn bools<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a BooleanArray> {
+    Ok(batch
+        .column_by_name(name)
+        .with_context(|| format!("the dataset has no `{name}` column"))?
+        .as_boolean())
+}
+
+impl Selection {
+    /// None when the filter keeps every row of the date range.
+    pub fn new(dir: &Path, files: &[DataFile], filter: &Filter) -> Result<Option<Selection>> {
+        let by_session =
+            filter.channel.is_some() || filter.campaign.is_some() || filter.device.is_some();
+        if !by_session && filter.audience.is_none() {
+            return Ok(None);
+        }
+        let sessions = if by_session && filter.audience != Some(Audience::Bots) {
+            Some(matching_sessions(dir, files, filter)?)
+        } else {
+            None
+        };
+        Ok(Some(Selection {
+            filter: filter.clone(),
+            sessions,
+        }))
+    }
+
+    fn values_match(&self, channel: Option<&str>, campaign: Option<&str>, device: Option<&str>) -> bool {
+        let want = |w: &Option<String>, v: Option<&str>| w.as_deref().is_none_or(|w| Some(w) == v);
+        want(&self.filter.channel, channel)
+            && want(&self.filter.campaign, campaign)
+            && want(&self.filter.device, device)
+    }
+
+    /// The rows of `batch` (read with [`COLUMNS`]) the filter keeps.
+    pub fn mask(&self, batch: &RecordBatch) -> Result<BooleanArray> {
+        let session = batch
+            .column_by_name(col::SESSION_ID)
+            .context("session_id column")?
+            .as_primitive::<UInt64Type>();
+        let is_bot = bools(batch, col::IS_BOT)?;
+        let channel = strings(batch, col::CHANNEL)?;
+        let campaign = strings(batch, col::UTM_CAMPAIGN)?;
+        let device = strings(batch, col::DEVICE)?;
+        Ok((0..batch.num_rows())
+            .map(|r| {
+                let v = |a| text_at(a, r);
+                let keep = if is_bot.value(r) {
+                    self.filter.audience != Some(Audience::Humans)
+                        && self.values_match(v(channel), v(campaign), v(device))
+                } else {
+                    self.filter.audience != Some(Audience::Bots)
+                        && match &self.sessions {
+                            None => true,
+                            Some(s) => session.is_valid(r) && s.contains(&session.value(r)),
+                        }
+                };
+                Some(keep)
+            })
+            .collect())
+    }
+}
+
+/// Human sessions whose landing matches the filter: one pass over the rows in `seq` order.
+fn matching_sessions(dir: &Path, files: &[DataFile], filter: &Filter) -> Result<HashSet<u64>> {
+    struct Landing {
+        page: bool,
+        ts: i64,
+        matches: bool,
+    }
+    let probe = Selection {
+        filter: filter.clone(),
+        sessions: None,
+    };
+    let columns = [
+        col::SESSION_ID,
+        col::IS_BOT,
+        col::IS_PAGE_VIEW,
+        field::TS,
+        col::CHANNEL,
+        col::UTM_CAMPAIGN,
+        col::DEVICE,
+    ];
+    let mut landings: HashMap<u64, Landing> = HashMap::new();
+    for batch in OrderedReader::new(dir, files.to_vec(), &columns) {
+        let batch = batch?;
+        let session = batch
+            .column_by_name(col::SESSION_ID)
+            .context("session_id column")?
+            .as_primitive::<UInt64Type>();
+        let is_bot = bools(&batch, col::IS_BOT)?;
+        let is_page = bools(&batch, col::IS_PAGE_VIEW)?;
+        let ts = batch
+            .column_by_name(field::TS)
+            .context("ts column")?
+            .as_primitive_opt::<TimestampMicrosecondType>()
+            .context("ts is not a timestamp")?;
+        let (channel, campaign, device) = (
+            strings(&batch, col::CHANNEL)?,
+            strings(&batch, col::UTM_CAMPAIGN)?,
+            strings(&batch, col::DEVICE)?,
+        );
+        for r in 0..batch.num_rows() {
+            if is_bot.value(r) || session.is_null(r) {
+                continue;
+            }
+            let page = is_page.value(r);
+            let t = ts.value(r);
+            let matches = || {
+                let v = |a| text_at(a, r);
+                probe.values_match(v(channel), v(campaign), v(device))
+            };
+            match landings.get_mut(&session.value(r)) {
+                None => {
+                    landings.insert(
+                        session.value(r),
+                        Landing {
+                            page,
+                            ts: t,
+                            matches: matches(),
+                        },
+                    );
+                }
+                Some(l) if page && (!l.page || t < l.ts) => {
+                    *l = Landing {
+                        page,
+                        ts: t,
+                        matches: matches(),
+                    };
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(landings
+        .into_iter()
+        .filter(|(_, l)| l.matches)
+        .map(|(s, _)| s)
+        .collect())
+}

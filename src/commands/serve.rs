@@ -1,0 +1,388 @@
+//! `clickpath serve`: the dashboard over a dataset.
+//!
+//! Log files given on the command line are ingested into a temporary dataset first (and again
+//! every `--poll` with `--follow`: the ingest's exactly-once resume reads only new lines); a
+//! `--data` dataset is served as it is, and refreshed when its manifest changes. Every figure
+//! is the report's own aggregation (`report --data`), over the rows the filter selects.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{TimestampMicrosecondType, UInt16Type, UInt32Type, UInt64Type};
+use arrow_array::{Array, RecordBatch, StringArray};
+use clickpath_analytics::TrafficAggregator;
+use clickpath_formats::input::{self, Source};
+use clickpath_model::{dataset as col, field, format_rfc3339_micros};
+use clickpath_server::{Backend, BackendError, Drill, Filter, Live, ServerConfig, TlsFiles, Users};
+use clickpath_store::dataset::{self, Manifest, OrderedReader};
+use serde_json::{Value, json};
+
+use super::ingest;
+use super::report;
+use super::selection::{self, Selection, text_at};
+use crate::args::{DataArgs, IngestArgs, InputArgs, ReportArgs, ServeArgs};
+
+/// Longest raw line a drill-down returns.
+const MAX_RAW_LINE: usize = 8 << 10;
+
+struct DatasetBackend {
+    dir: PathBuf,
+    /// The report's settings; `from` / `to` come from each filter.
+    report: ReportArgs,
+}
+
+fn failed(e: anyhow::Error) -> BackendError {
+    BackendError {
+        bad_request: false,
+        message: format!("{e:#}"),
+    }
+}
+
+fn bad(message: &str) -> BackendError {
+    BackendError {
+        bad_request: true,
+        message: message.to_owned(),
+    }
+}
+
+impl Backend for DatasetBackend {
+    fn report(&self, filter: &Filter) -> Result<Value, BackendError> {
+        if filter.country.is_some() {
+            return Err(bad(
+                "this dataset has no countries (the dataset keeps no client addresses to look up)",
+            ));
+        }
+        let mut args = self.report.clone();
+        args.from = filter.from.clone();
+        args.to = filter.to.clone();
+        let run = || -> Result<Value> {
+            let mut agg = TrafficAggregator::new(report::config(&args)?);
+            let summary = report::from_dataset(
+                &self.dir,
+                args.from.as_deref(),
+                args.to.as_deref(),
+                &mut agg,
+                Some(filter),
+            )?;
+            Ok(report::document(&summary, &agg.finish()))
+        };
+        run().map_err(failed)
+    }
+
+    fn requests(&self, filter: &Filter, drill: &Drill) -> Result<Value, BackendError> {
+        if filter.country.is_some() {
+            return Err(bad("this dataset has no countries"));
+        }
+        self.drill(filter, drill).map_err(failed)
+    }
+}
+
+/// One request of a drill-down, from the dataset.
+struct Found {
+    file_id: u32,
+    line: u64,
+    path: String,
+    value: Value,
+}
+
+impl DatasetBackend {
+    fn drill(&self, filter: &Filter, drill: &Drill) -> Result<Value> {
+        let m = dataset::open_for_read(&self.dir)?;
+        let files = m.files_between(filter.from.as_deref(), filter.to.as_deref());
+        let selection = Selection::new(&self.dir, &files, filter)?;
+        let mut columns = vec![
+            field::TS,
+            field::TZ_OFFSET_MIN,
+            field::FILE_ID,
+            field::LINE,
+            field::METHOD,
+            field::PATH,
+            field::QUERY,
+            field::STATUS,
+            field::REFERRER,
+            field::USER_AGENT,
+            col::BOT_NAME,
+        ];
+        columns.extend(selection::COLUMNS);
+        let mut total = 0u64;
+        let mut found: Vec<Found> = Vec::new();
+        for batch in OrderedReader::new(&self.dir, files, &columns) {
+            let batch = batch?;
+            let keep = match &selection {
+                Some(s) => Some(s.mask(&batch)?),
+                None => None,
+            };
+            let text = |name: &str| -> Result<&StringArray> {
+                batch
+                    .column_by_name(name)
+                    .and_then(|c| c.as_string_opt::<i32>())
+                    .with_context(|| format!("`{name}` column"))
+            };
+            let (path, bot) = (text(field::PATH)?, text(col::BOT_NAME)?);
+            let status = primitive::<UInt16Type>(&batch, field::STATUS)?;
+            for r in 0..batch.num_rows() {
+                let s = |a| text_at(a, r);
+                let selected = keep.as_ref().is_none_or(|k| k.value(r))
+                    && drill.path.as_deref().is_none_or(|p| s(path) == Some(p))
+                    && drill.bot.as_deref().is_none_or(|b| s(bot) == Some(b))
+                    && drill
+                        .status
+                        .is_none_or(|c| status.is_valid(r) && status.value(r) == c);
+                if !selected {
+                    continue;
+                }
+                total += 1;
+                if found.len() < drill.limit {
+                    found.push(self.found(&batch, r, &m)?);
+                }
+            }
+        }
+        let mut raw = raw_lines(&m, &found);
+        let requests: Vec<Value> = found
+            .into_iter()
+            .map(|f| {
+                let mut v = f.value;
+                let line = raw
+                    .remove(&(f.file_id, f.line))
+                    // A line that does not hold the request's path is not its line (the file
+                    // was rotated or rewritten since).
+                    .filter(|l| l.contains(&f.path));
+                v["raw"] = line.map_or(Value::Null, Value::String);
+                v
+            })
+            .collect();
+        Ok(json!({ "total": total, "requests": requests }))
+    }
+
+    fn found(&self, batch: &RecordBatch, r: usize, m: &Manifest) -> Result<Found> {
+        let s = |name: &str| {
+            batch
+                .column_by_name(name)
+                .and_then(|c| c.as_string_opt::<i32>())
+                .and_then(|a| a.is_valid(r).then(|| a.value(r).to_owned()))
+        };
+        let file_id = primitive::<UInt32Type>(batch, field::FILE_ID)?.value(r);
+        let line = primitive::<UInt64Type>(batch, field::LINE)?.value(r);
+        let ts = batch
+            .column_by_name(field::TS)
+            .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
+            .context("ts column")?;
+        let mut time = String::new();
+        if ts.is_valid(r) {
+            format_rfc3339_micros(ts.value(r), &mut time);
+        }
+        let status = primitive::<UInt16Type>(batch, field::STATUS)?;
+        let status = status.is_valid(r).then(|| status.value(r));
+        let path = s(field::PATH).unwrap_or_default();
+        let query = s(field::QUERY);
+        let file = m
+            .sources
+            .get(file_id as usize)
+            .map_or_else(|| format!("#{file_id}"), |s| s.name.clone());
+        let summary = format!(
+            "{time} {} {path}{} {} \"{}\" \"{}\"",
+            s(field::METHOD).unwrap_or_else(|| "-".into()),
+            query.as_ref().map(|q| format!("?{q}")).unwrap_or_default(),
+            status.map_or_else(|| "-".into(), |c| c.to_string()),
+            s(field::REFERRER).unwrap_or_else(|| "-".into()),
+            s(field::USER_AGENT).unwrap_or_else(|| "-".into()),
+        );
+        Ok(Found {
+            file_id,
+            line,
+            path: path.clone(),
+            value: json!({
+                "file": file,
+                "line": line,
+                "time": time,
+                "method": s(field::METHOD),
+                "path": path,
+                "query": query,
+                "status": status,
+                "referrer": s(field::REFERRER),
+                "user_agent": s(field::USER_AGENT),
+                "bot": s(col::BOT_NAME),
+                "summary": summary,
+            }),
+        })
+    }
+}
+
+fn primitive<'a, T: arrow_array::ArrowPrimitiveType>(
+    batch: &'a RecordBatch,
+    name: &str,
+) -> Result<&'a arrow_array::PrimitiveArray<T>> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_primitive_opt::<T>())
+        .with_context(|| format!("`{name}` column"))
+}
+
+/// The raw text of the wanted lines, from the logs where they still are.
+fn raw_lines(m: &Manifest, found: &[Found]) -> BTreeMap<(u32, u64), String> {
+    let mut wanted: BTreeMap<u32, BTreeSet<u64>> = BTreeMap::new();
+    for f in found {
+        wanted.entry(f.file_id).or_default().insert(f.line);
+    }
+    let mut out = BTreeMap::new();
+    for (id, lines) in wanted {
+        let Some(source) = m.sources.get(id as usize) else {
+            continue;
+        };
+        let path = Path::new(&source.name);
+        if !path.is_file() {
+            continue;
+        }
+        let Ok((reader, _)) = input::open(&Source::file(path), None) else {
+            continue;
+        };
+        let last = *lines.last().expect("a set per file has a line");
+        let mut reader = BufReader::new(reader);
+        let mut buf = Vec::new();
+        let mut n = 0u64;
+        while n < last {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => n += 1,
+            }
+            if lines.contains(&n) {
+                let text = &buf[..buf.len().min(MAX_RAW_LINE)];
+                let text = String::from_utf8_lossy(text);
+                out.insert((id, n), text.trim_end_matches(['\r', '\n']).to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// Where the rows come from, and how to look for new ones.
+enum Feed {
+    /// Logs ingested into a temporary dataset.
+    Files(IngestArgs),
+    /// A dataset someone else ingests into.
+    Dataset(PathBuf),
+}
+
+impl Feed {
+    /// Whether new rows arrived.
+    fn poll(&self, last_commit: &mut u64) -> Result<bool> {
+        let dir = match self {
+            Feed::Files(args) => {
+                let out = ingest::ingest(args)?;
+                return Ok(out.rows_added > 0);
+            }
+            Feed::Dataset(dir) => dir,
+        };
+        let commit = Manifest::load(dir)?.map_or(0, |m| m.commit);
+        let changed = commit != *last_commit;
+        *last_commit = commit;
+        Ok(changed)
+    }
+}
+
+pub fn run(args: ServeArgs) -> Result<ExitCode> {
+    let users_path = args.users.path();
+    let users = Users::load(&users_path)?;
+    let users = (!users.is_empty()).then_some(users);
+    if users.is_none() && !args.bind.ip().is_loopback() {
+        anyhow::bail!(
+            "refusing to serve on {} without a login: anyone who can reach it would see the data. \
+             Add a user with `clickpath user add NAME --users {}`, then start again with `--users {}` \
+             (or bind 127.0.0.1)",
+            args.bind,
+            users_path.display(),
+            users_path.display()
+        );
+    }
+    let (dir, feed, _temporary) = if args.input.files.is_empty() {
+        let dir = DataArgs {
+            data: args.data.clone(),
+        }
+        .dir();
+        dataset::open_for_read(&dir)?;
+        (dir.clone(), Feed::Dataset(dir), None)
+    } else {
+        if args.data.is_some() {
+            anyhow::bail!("give either log files or --data DIR, not both");
+        }
+        let temporary = tempfile::Builder::new()
+            .prefix("clickpath-serve-")
+            .tempdir()
+            .context("cannot create a temporary dataset")?;
+        let ingest_args = IngestArgs {
+            input: InputArgs {
+                quiet: true,
+                ..args.input.clone()
+            },
+            data: DataArgs {
+                data: Some(temporary.path().to_path_buf()),
+            },
+            session: args.session.clone(),
+            raw_ip: false,
+            commit_every: 256 << 20,
+        };
+        let out = ingest::ingest(&ingest_args)?;
+        eprintln!("clickpath: {}", crate::inputs::totals_line(&out.summary));
+        (
+            temporary.path().to_path_buf(),
+            Feed::Files(ingest_args),
+            Some(temporary),
+        )
+    };
+    let report = ReportArgs {
+        input: InputArgs::default(),
+        json: true,
+        csv: None,
+        html: None,
+        data: Some(dir.clone()),
+        from: None,
+        to: None,
+        top: args.top,
+        session: args.session.clone(),
+        next_from: "/".into(),
+        config: args.config.clone(),
+        funnels: args.funnels.clone(),
+        geoip: None,
+    };
+    // Config mistakes stop here, not in the first request.
+    report::config(&report)?;
+    let live = Live::default();
+    if args.follow {
+        let live = live.clone();
+        let poll = Duration::from_secs(args.poll as u64);
+        std::thread::spawn(move || {
+            let mut last_commit = 0;
+            let _ = feed.poll(&mut last_commit);
+            loop {
+                std::thread::sleep(poll);
+                match feed.poll(&mut last_commit) {
+                    Ok(true) => live.changed(),
+                    Ok(false) => {}
+                    Err(e) => eprintln!("clickpath: following: {e:#}"),
+                }
+            }
+        });
+    }
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        _ => None,
+    };
+    let backend = Arc::new(DatasetBackend { dir, report });
+    clickpath_server::run(
+        ServerConfig {
+            bind: args.bind,
+            users,
+            tls,
+        },
+        backend,
+        live,
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
