@@ -1,8 +1,10 @@
 //! End-to-end tests of the `clickpath` binary: real files in a temp dir, real processes.
 
 mod corpus;
+mod dashboard;
 mod dataset;
 mod goaccess;
+mod http;
 mod mmdb;
 mod parse;
 mod report;

@@ -331,8 +331,11 @@ async fn login_form(Extract(s): Extract<State>) -> Response {
 
 #[derive(Deserialize)]
 struct LoginForm {
+    #[serde(default)]
     user: String,
+    #[serde(default)]
     password: String,
+    #[serde(default)]
     csrf: String,
 }
 
@@ -398,6 +401,7 @@ async fn login(
 
 #[derive(Deserialize)]
 struct LogoutForm {
+    #[serde(default)]
     csrf: String,
 }
 
