@@ -6,6 +6,7 @@ mod dataset;
 mod goaccess;
 mod http;
 mod mmdb;
+mod openapi;
 mod parse;
 mod report;
 mod sql_docs;
