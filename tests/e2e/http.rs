@@ -88,8 +88,31 @@ pub fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body
     let mut s = TcpStream::connect(addr).expect("connect to the server");
     s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
     s.write_all(head(addr, method, path, headers, body).as_bytes()).unwrap();
+    // Read by Content-Length or chunks: some servers (chromedriver) keep the connection open.
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).expect("read the response");
+    let mut buf = [0u8; 64 << 10];
+    let complete = |raw: &[u8]| -> bool {
+        let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+            return false;
+        };
+        let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+        let body = &raw[split + 4..];
+        if let Some(n) = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|n| n.trim().parse::<usize>().ok())
+        {
+            return body.len() >= n;
+        }
+        head.contains("transfer-encoding: chunked") && body.ends_with(b"0\r\n\r\n")
+    };
+    while !complete(&raw) {
+        let n = s.read(&mut buf).expect("read the response");
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buf[..n]);
+    }
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a header block");
     let text = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = text.split("\r\n");

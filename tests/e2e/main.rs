@@ -1,5 +1,6 @@
 //! End-to-end tests of the `clickpath` binary: real files in a temp dir, real processes.
 
+mod browser;
 mod corpus;
 mod dashboard;
 mod dataset;
@@ -11,6 +12,7 @@ mod parse;
 mod report;
 mod sql_docs;
 mod truth;
+mod webdriver;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

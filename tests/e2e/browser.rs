@@ -1,0 +1,232 @@
+//! The HTML report and the dashboard in a real browser (headless Chromium over WebDriver).
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+
+use serde_json::Value;
+
+use crate::dashboard::{config, sample};
+use crate::http::Server;
+use crate::webdriver::Browser;
+use crate::{clickpath, run};
+
+/// Switches that cut the browser off the network: no proxy answers and no name resolves.
+const OFFLINE: [&str; 2] = ["--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND"];
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The page's figures: `data-kpi` name -> the text shown.
+fn kpis(b: &Browser) -> Value {
+    b.eval(
+        "return Object.fromEntries([...document.querySelectorAll('[data-kpi]')]
+           .map(e => [e.dataset.kpi, e.querySelector('.value').textContent]))",
+    )
+}
+
+/// `2,136` -> 2136.
+fn shown(v: &Value) -> u64 {
+    v.as_str().unwrap().replace(',', "").parse().unwrap()
+}
+
+/// The figures people look at first equal the JSON report's.
+fn assert_figures(b: &Browser, report: &Value) {
+    let k = kpis(b);
+    let t = &report["traffic"];
+    for name in ["visitors", "sessions", "pageviews", "bot_requests"] {
+        assert_eq!(shown(&k[name]), t[name].as_u64().unwrap(), "{name}");
+    }
+    let bounce = format!("{:.1}%", t["bounce_rate"].as_f64().unwrap() * 100.0);
+    assert_eq!(k["bounce_rate"].as_str().unwrap(), bounce);
+    assert_eq!(shown(&k["conversions"]), report["funnels"][0]["conversions"].as_u64().unwrap());
+    assert_eq!(
+        shown(&k["broken_internal_links"]),
+        report["errors"]["broken_internal_links"].as_u64().unwrap()
+    );
+}
+
+/// The funnel chart drew one bar per step, longest first, labelled with the step's sessions.
+fn assert_funnel_chart(b: &Browser, report: &Value) {
+    let bars = b.eval(
+        "return [...document.querySelector('section[data-funnel] svg[data-chart=funnel]').querySelectorAll('g')]
+           .map(g => [g.dataset.label, Number(g.querySelector('rect.bar').getAttribute('width')),
+                      g.querySelector('title').textContent])",
+    );
+    let steps = report["funnels"][0]["steps"].as_array().unwrap();
+    let bars = bars.as_array().unwrap();
+    assert_eq!(bars.len(), steps.len());
+    for (bar, step) in bars.iter().zip(steps) {
+        assert_eq!(bar[0], step["name"]);
+        let sessions = step["sessions"].as_u64().unwrap();
+        assert!(bar[2].as_str().unwrap().contains(&format!(": {sessions}")), "{bar}");
+    }
+    assert!(bars.windows(2).all(|w| w[0][1].as_f64() >= w[1][1].as_f64()));
+    assert!(bars[0][1].as_f64().unwrap() > 100.0);
+}
+
+fn json_report(dir: &Path) -> Value {
+    let (code, out, err) =
+        run(clickpath(dir).args(["report", "-q", "--json", "-c", s(&config()), s(&sample())]));
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn the_report_file_opens_offline_with_the_reports_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = json_report(dir.path());
+    let (code, _, err) = run(clickpath(dir.path()).args([
+        "report", "-q", "--html", "report.html", "-c", s(&config()), s(&sample()),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let b = Browser::start(&OFFLINE);
+    b.goto(&format!("file://{}", dir.path().join("report.html").display()));
+    b.wait("return document.body.dataset.rendered === '1'");
+    assert_figures(&b, &report);
+    assert_funnel_chart(&b, &report);
+    // Nothing was fetched: every byte came from the file.
+    assert_eq!(b.eval("return performance.getEntriesByType('resource').length"), 0);
+    b.screenshot("report.png");
+}
+
+#[test]
+fn the_dashboard_shows_the_reports_figures_filters_and_drills_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = json_report(dir.path());
+    let server = Server::start(dir.path(), &["-c", s(&config()), s(&sample())]);
+    let b = Browser::start(&[]);
+    b.goto(&format!("http://{}/", server.addr));
+    b.wait("return document.body.dataset.rendered === '1'");
+    assert_figures(&b, &report);
+    assert_funnel_chart(&b, &report);
+    b.screenshot("dashboard.png");
+
+    // A filter, chosen as a person would, changes the figures to the channel's sessions.
+    let email = report["acquisition"]["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["value"] == "email")
+        .unwrap()["count"]
+        .as_u64()
+        .unwrap();
+    b.click("select[name=channel]");
+    b.click("select[name=channel] option[value=email]");
+    b.wait("return document.body.dataset.rendered === '2'");
+    assert_eq!(shown(&kpis(&b)["sessions"]), email);
+    assert!(email < report["traffic"]["sessions"].as_u64().unwrap());
+
+    // From a figure to its log lines: the 500s of the status table.
+    b.click("select[name=channel] option[value='']");
+    b.wait("return document.body.dataset.rendered === '3'");
+    let row = b.eval(
+        "const rows = [...document.querySelectorAll('tr')].filter(r => r.cells[0] && r.cells[0].textContent === '500' && r.querySelector('button.drill'));
+         rows[0].querySelector('button.drill').id = 'drill-500'; return rows.length",
+    );
+    assert_eq!(row, 1);
+    b.click("#drill-500");
+    let lines = b.wait("const p = document.querySelector('#drill:not([hidden]) pre'); return p && p.textContent");
+    let lines: Vec<&str> = lines.as_str().unwrap().lines().collect();
+    let errors = report["statuses"]["all"].as_array().unwrap().iter().find(|r| r["value"] == "500").unwrap()["count"].as_u64().unwrap();
+    assert_eq!(lines.len() as u64, errors);
+    for l in lines {
+        assert!(l.contains("access.log.gz:") && l.contains("\" 500 "), "{l}");
+    }
+}
+
+#[test]
+fn login_is_required_off_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = clickpath(dir.path())
+        .args(["user", "add", "ana", "--users", "users.json"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "correct horse battery").unwrap();
+    assert!(child.wait().unwrap().success());
+    let server = Server::start(
+        dir.path(),
+        &["--bind", "0.0.0.0:0", "--users", "users.json", s(&sample())],
+    );
+    let b = Browser::start(&[]);
+    b.goto(&format!("http://127.0.0.1:{}/", server.port()));
+    assert!(b.url().ends_with("/login"), "{}", b.url());
+    assert_eq!(b.eval("return document.querySelectorAll('[data-kpi]').length"), 0);
+    b.type_into("input[name=user]", "ana");
+    b.type_into("input[name=password]", "not the password");
+    b.click("button[type=submit]");
+    let error = b.wait("const e = document.getElementById('login-error'); return e && e.textContent");
+    assert_eq!(error, "Wrong user name or password.");
+    b.type_into("input[name=user]", "ana");
+    b.type_into("input[name=password]", "correct horse battery");
+    b.click("button[type=submit]");
+    b.wait("return document.body.dataset.rendered === '1'");
+    assert_eq!(shown(&kpis(&b)["sessions"]), 639);
+    b.click("form.logout button");
+    b.wait("return location.pathname === '/login'");
+    b.goto(&format!("http://127.0.0.1:{}/", server.port()));
+    assert!(b.url().ends_with("/login"));
+}
+
+/// Attack strings in every field a log carries into the page. Each sets `window.__pwned` or
+/// opens an alert if it ever runs.
+const HOSTILE: &str = r#"10.0.0.1 - - [01/Mar/2024:10:00:00 +0000] "GET /<script>window.__pwned=1</script> HTTP/1.1" 200 512 "https://shop.example.com/" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+10.0.0.5 - - [01/Mar/2024:10:00:20 +0000] "GET /search?q=</script><script>alert(2)</script>&utm_source=<img/src=x/onerror=window.__pwned=3>&utm_medium=email&utm_campaign=x'\"-alert(4)-\"\\ HTTP/1.1" 200 512 "javascript:window.__pwned=5" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+10.0.0.2 - - [01/Mar/2024:10:01:00 +0000] "GET /missing<svg/onload=window.__pwned=6> HTTP/1.1" 404 0 "https://shop.example.com/<b>bold</b><iframe/src=javascript:alert(7)>" "Mozilla/5.0 <img src=x onerror=window.__pwned=8> \"quoted\" \\backslash\\ (Windows NT 10.0) Chrome/120.0"
+10.0.0.3 - - [01/Mar/2024:10:02:00 +0000] "GET /robots.txt HTTP/1.1" 200 10 "-" "<script>window.__pwned=9</script>EvilBot/1.0 (+http://evil.example/bot)"
+10.0.0.4 - - [01/Mar/2024:10:03:00 +0000] "GET / HTTP/1.1" 200 512 "http://</title><script>alert(10)</script>.example/" "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15"
+"#;
+
+/// Nothing ran, no element came from the data, and the strings are on the page as text.
+fn assert_inert(b: &Browser, title: &str) {
+    assert_eq!(b.alert(), None, "an alert opened");
+    assert_eq!(b.eval("return typeof window.__pwned"), "undefined");
+    assert_eq!(b.eval("return document.title"), title);
+    assert_eq!(b.eval("return document.querySelectorAll('img, iframe, svg script, object, embed, b').length"), 0);
+    let text = b.eval("return document.body.innerText");
+    let text = text.as_str().unwrap();
+    for shown in [
+        "/<script>window.__pwned=1</script>",
+        "<img/src=x/onerror=window.__pwned=3>",
+        "/missing<svg/onload=window.__pwned=6>",
+    ] {
+        assert!(text.contains(shown), "{shown} is not shown as text");
+    }
+}
+
+#[test]
+fn hostile_log_content_is_shown_as_text_and_runs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hostile.log"), HOSTILE).unwrap();
+    let (code, _, err) = run(clickpath(dir.path()).args([
+        "report", "-q", "--html", "hostile.html", "--site-host", "shop.example.com", "hostile.log",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(dir.path().join("hostile.html")).unwrap();
+    assert_eq!(html.matches("<script").count(), 2, "only the page's own two script elements");
+
+    let b = Browser::start(&OFFLINE);
+    b.goto(&format!("file://{}", dir.path().join("hostile.html").display()));
+    b.wait("return document.body.dataset.rendered === '1'");
+    assert_inert(&b, "clickpath report");
+    // The bot's name is what its user agent says before the first `/`.
+    let bots = b.eval("return document.body.innerText.includes('<script>window.__pwned=9<')");
+    assert_eq!(bots, true);
+
+    let server = Server::start(dir.path(), &["--site-host", "shop.example.com", "hostile.log"]);
+    let b = Browser::start(&[]);
+    b.goto(&format!("http://{}/", server.addr));
+    b.wait("return document.body.dataset.rendered === '1'");
+    assert_inert(&b, "clickpath dashboard");
+    // The raw lines of the broken link, user agent and all, as text.
+    b.eval(
+        "const r = [...document.querySelectorAll('tr')].find(r => r.cells[1] && r.cells[1].textContent.startsWith('/missing'));
+         r.querySelector('button.drill').id = 'drill-404';",
+    );
+    b.click("#drill-404");
+    let lines = b.wait("const p = document.querySelector('#drill:not([hidden]) pre'); return p && p.textContent");
+    assert!(lines.as_str().unwrap().contains(r#"<img src=x onerror=window.__pwned=8> \"quoted\" \\backslash\\"#), "{lines}");
+    assert_inert(&b, "clickpath dashboard");
+}
