@@ -190,7 +190,8 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let summary = aggregate(&args, &mut agg, geo)?;
     let report = agg.finish();
     if let Some(path) = &args.html {
-        let page = clickpath_server::html::report_page(&document(&summary, &report), "clickpath report");
+        let page =
+            clickpath_server::html::report_page(&document(&summary, &report), "clickpath report");
         std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("clickpath: wrote the report to {}", path.display());
     } else if args.json {

@@ -71,7 +71,12 @@ impl Selection {
         }))
     }
 
-    fn values_match(&self, channel: Option<&str>, campaign: Option<&str>, device: Option<&str>) -> bool {
+    fn values_match(
+        &self,
+        channel: Option<&str>,
+        campaign: Option<&str>,
+        device: Option<&str>,
+    ) -> bool {
         let want = |w: &Option<String>, v: Option<&str>| w.as_deref().is_none_or(|w| Some(w) == v);
         want(&self.filter.channel, channel)
             && want(&self.filter.campaign, campaign)

@@ -28,7 +28,9 @@ pub fn run(cmd: UserCommand) -> Result<ExitCode> {
                 anyhow::bail!("{}: no user or token named `{name}`", path.display());
             }
             u.save(&path)?;
-            eprintln!("clickpath: removed {name}; a running dashboard keeps its sessions until restarted");
+            eprintln!(
+                "clickpath: removed {name}; a running dashboard keeps its sessions until restarted"
+            );
         }
         UserCommand::List { users } => {
             let u = Users::load(&users.path())?;
@@ -58,7 +60,10 @@ fn read_password(name: &str) -> Result<String> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         let mut line = String::new();
-        stdin.lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
         return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
     }
     let first = prompt(&format!("password for {name}: "))?;

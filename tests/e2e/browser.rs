@@ -12,7 +12,10 @@ use crate::webdriver::Browser;
 use crate::{clickpath, run};
 
 /// Switches that cut the browser off the network: no proxy answers and no name resolves.
-const OFFLINE: [&str; 2] = ["--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND"];
+const OFFLINE: [&str; 2] = [
+    "--proxy-server=127.0.0.1:9",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+];
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -40,7 +43,10 @@ fn assert_figures(b: &Browser, report: &Value) {
     }
     let bounce = format!("{:.1}%", t["bounce_rate"].as_f64().unwrap() * 100.0);
     assert_eq!(k["bounce_rate"].as_str().unwrap(), bounce);
-    assert_eq!(shown(&k["conversions"]), report["funnels"][0]["conversions"].as_u64().unwrap());
+    assert_eq!(
+        shown(&k["conversions"]),
+        report["funnels"][0]["conversions"].as_u64().unwrap()
+    );
     assert_eq!(
         shown(&k["broken_internal_links"]),
         report["errors"]["broken_internal_links"].as_u64().unwrap()
@@ -60,9 +66,15 @@ fn assert_funnel_chart(b: &Browser, report: &Value) {
     for (bar, step) in bars.iter().zip(steps) {
         assert_eq!(bar[0], step["name"]);
         let sessions = step["sessions"].as_u64().unwrap();
-        assert!(bar[2].as_str().unwrap().contains(&format!(": {sessions}")), "{bar}");
+        assert!(
+            bar[2].as_str().unwrap().contains(&format!(": {sessions}")),
+            "{bar}"
+        );
     }
-    assert!(bars.windows(2).all(|w| w[0][1].as_f64() >= w[1][1].as_f64()));
+    assert!(
+        bars.windows(2)
+            .all(|w| w[0][1].as_f64() >= w[1][1].as_f64())
+    );
     assert!(bars[0][1].as_f64().unwrap() > 100.0);
 }
 
@@ -78,16 +90,28 @@ fn the_report_file_opens_offline_with_the_reports_figures() {
     let dir = tempfile::tempdir().unwrap();
     let report = json_report(dir.path());
     let (code, _, err) = run(clickpath(dir.path()).args([
-        "report", "-q", "--html", "report.html", "-c", s(&config()), s(&sample()),
+        "report",
+        "-q",
+        "--html",
+        "report.html",
+        "-c",
+        s(&config()),
+        s(&sample()),
     ]));
     assert_eq!(code, 0, "{err}");
     let b = Browser::start(&OFFLINE);
-    b.goto(&format!("file://{}", dir.path().join("report.html").display()));
+    b.goto(&format!(
+        "file://{}",
+        dir.path().join("report.html").display()
+    ));
     b.wait("return document.body.dataset.rendered === '1'");
     assert_figures(&b, &report);
     assert_funnel_chart(&b, &report);
     // Nothing was fetched: every byte came from the file.
-    assert_eq!(b.eval("return performance.getEntriesByType('resource').length"), 0);
+    assert_eq!(
+        b.eval("return performance.getEntriesByType('resource').length"),
+        0
+    );
     b.screenshot("report.png");
 }
 
@@ -102,6 +126,8 @@ fn the_dashboard_shows_the_reports_figures_filters_and_drills_down() {
     assert_figures(&b, &report);
     assert_funnel_chart(&b, &report);
     b.screenshot("dashboard.png");
+    b.eval("document.querySelector('section[data-funnel]').scrollIntoView()");
+    b.screenshot("dashboard-funnel.png");
 
     // A filter, chosen as a person would, changes the figures to the channel's sessions.
     let email = report["acquisition"]["channels"]
@@ -127,9 +153,18 @@ fn the_dashboard_shows_the_reports_figures_filters_and_drills_down() {
     );
     assert_eq!(row, 1);
     b.click("#drill-500");
-    let lines = b.wait("const p = document.querySelector('#drill:not([hidden]) pre'); return p && p.textContent");
+    let lines = b.wait(
+        "const p = document.querySelector('#drill:not([hidden]) pre'); return p && p.textContent",
+    );
     let lines: Vec<&str> = lines.as_str().unwrap().lines().collect();
-    let errors = report["statuses"]["all"].as_array().unwrap().iter().find(|r| r["value"] == "500").unwrap()["count"].as_u64().unwrap();
+    let errors = report["statuses"]["all"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["value"] == "500")
+        .unwrap()["count"]
+        .as_u64()
+        .unwrap();
     assert_eq!(lines.len() as u64, errors);
     for l in lines {
         assert!(l.contains("access.log.gz:") && l.contains("\" 500 "), "{l}");
@@ -153,11 +188,15 @@ fn login_is_required_off_loopback() {
     let b = Browser::start(&[]);
     b.goto(&format!("http://127.0.0.1:{}/", server.port()));
     assert!(b.url().ends_with("/login"), "{}", b.url());
-    assert_eq!(b.eval("return document.querySelectorAll('[data-kpi]').length"), 0);
+    assert_eq!(
+        b.eval("return document.querySelectorAll('[data-kpi]').length"),
+        0
+    );
     b.type_into("input[name=user]", "ana");
     b.type_into("input[name=password]", "not the password");
     b.click("button[type=submit]");
-    let error = b.wait("const e = document.getElementById('login-error'); return e && e.textContent");
+    let error =
+        b.wait("const e = document.getElementById('login-error'); return e && e.textContent");
     assert_eq!(error, "Wrong user name or password.");
     b.type_into("input[name=user]", "ana");
     b.type_into("input[name=password]", "correct horse battery");
@@ -184,7 +223,12 @@ fn assert_inert(b: &Browser, title: &str) {
     assert_eq!(b.alert(), None, "an alert opened");
     assert_eq!(b.eval("return typeof window.__pwned"), "undefined");
     assert_eq!(b.eval("return document.title"), title);
-    assert_eq!(b.eval("return document.querySelectorAll('img, iframe, svg script, object, embed, b').length"), 0);
+    assert_eq!(
+        b.eval(
+            "return document.querySelectorAll('img, iframe, svg script, object, embed, b').length"
+        ),
+        0
+    );
     let text = b.eval("return document.body.innerText");
     let text = text.as_str().unwrap();
     for shown in [
@@ -201,21 +245,37 @@ fn hostile_log_content_is_shown_as_text_and_runs_nothing() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("hostile.log"), HOSTILE).unwrap();
     let (code, _, err) = run(clickpath(dir.path()).args([
-        "report", "-q", "--html", "hostile.html", "--site-host", "shop.example.com", "hostile.log",
+        "report",
+        "-q",
+        "--html",
+        "hostile.html",
+        "--site-host",
+        "shop.example.com",
+        "hostile.log",
     ]));
     assert_eq!(code, 0, "{err}");
     let html = std::fs::read_to_string(dir.path().join("hostile.html")).unwrap();
-    assert_eq!(html.matches("<script").count(), 2, "only the page's own two script elements");
+    assert_eq!(
+        html.matches("<script").count(),
+        2,
+        "only the page's own two script elements"
+    );
 
     let b = Browser::start(&OFFLINE);
-    b.goto(&format!("file://{}", dir.path().join("hostile.html").display()));
+    b.goto(&format!(
+        "file://{}",
+        dir.path().join("hostile.html").display()
+    ));
     b.wait("return document.body.dataset.rendered === '1'");
     assert_inert(&b, "clickpath report");
     // The bot's name is what its user agent says before the first `/`.
     let bots = b.eval("return document.body.innerText.includes('<script>window.__pwned=9<')");
     assert_eq!(bots, true);
 
-    let server = Server::start(dir.path(), &["--site-host", "shop.example.com", "hostile.log"]);
+    let server = Server::start(
+        dir.path(),
+        &["--site-host", "shop.example.com", "hostile.log"],
+    );
     let b = Browser::start(&[]);
     b.goto(&format!("http://{}/", server.addr));
     b.wait("return document.body.dataset.rendered === '1'");
@@ -226,7 +286,15 @@ fn hostile_log_content_is_shown_as_text_and_runs_nothing() {
          r.querySelector('button.drill').id = 'drill-404';",
     );
     b.click("#drill-404");
-    let lines = b.wait("const p = document.querySelector('#drill:not([hidden]) pre'); return p && p.textContent");
-    assert!(lines.as_str().unwrap().contains(r#"<img src=x onerror=window.__pwned=8> \"quoted\" \\backslash\\"#), "{lines}");
+    let lines = b.wait(
+        "const p = document.querySelector('#drill:not([hidden]) pre'); return p && p.textContent",
+    );
+    assert!(
+        lines
+            .as_str()
+            .unwrap()
+            .contains(r#"<img src=x onerror=window.__pwned=8> \"quoted\" \\backslash\\"#),
+        "{lines}"
+    );
     assert_inert(&b, "clickpath dashboard");
 }

@@ -44,8 +44,14 @@ fn count_of(rows: &Value, value: &str) -> u64 {
 #[test]
 fn the_dashboard_figures_are_the_reports_and_filters_select_whole_sessions() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, err) = run(clickpath(dir.path())
-        .args(["report", "-q", "--json", "-c", s(&config()), s(&sample())]));
+    let (code, out, err) = run(clickpath(dir.path()).args([
+        "report",
+        "-q",
+        "--json",
+        "-c",
+        s(&config()),
+        s(&sample()),
+    ]));
     assert_eq!(code, 0, "{err}");
     let report: Value = serde_json::from_str(&out).unwrap();
     let server = Server::start(dir.path(), &["-c", s(&config()), s(&sample())]);
@@ -62,7 +68,10 @@ fn the_dashboard_figures_are_the_reports_and_filters_select_whole_sessions() {
         let r = get(a, &format!("/api/report?channel={name}")).json();
         assert_eq!(r["traffic"]["sessions"], c["count"], "channel {name}");
         assert_eq!(r["acquisition"]["channels"].as_array().unwrap().len(), 1);
-        assert_eq!(count_of(&r["acquisition"]["channels"], name), c["count"].as_u64().unwrap());
+        assert_eq!(
+            count_of(&r["acquisition"]["channels"], name),
+            c["count"].as_u64().unwrap()
+        );
     }
     for d in report["technology"]["devices"].as_array().unwrap() {
         let name = d["value"].as_str().unwrap();
@@ -74,12 +83,18 @@ fn the_dashboard_figures_are_the_reports_and_filters_select_whole_sessions() {
 
     let humans = get(a, "/api/report?audience=humans").json();
     assert_eq!(humans["traffic"]["sessions"], report["traffic"]["sessions"]);
-    assert_eq!(humans["traffic"]["pageviews"], report["traffic"]["pageviews"]);
+    assert_eq!(
+        humans["traffic"]["pageviews"],
+        report["traffic"]["pageviews"]
+    );
     assert_eq!(humans["bots"]["requests"], 0);
     let bots = get(a, "/api/report?audience=bots").json();
     assert_eq!(bots["traffic"]["sessions"], 0);
     assert_eq!(bots["bots"]["requests"], report["bots"]["requests"]);
-    assert_eq!(bots["traffic"]["requests"], report["traffic"]["bot_requests"]);
+    assert_eq!(
+        bots["traffic"]["requests"],
+        report["traffic"]["bot_requests"]
+    );
 
     let day = get(a, "/api/report?from=2024-03-01&to=2024-03-01").json();
     assert_eq!(day["traffic"], report["traffic"]);
@@ -94,7 +109,11 @@ fn the_dashboard_figures_are_the_reports_and_filters_select_whole_sessions() {
     ] {
         let r = get(a, &format!("/api/report?{query}"));
         assert_eq!(r.status, 400, "{query}");
-        assert!(r.json()["error"].as_str().unwrap().contains(says), "{query}: {}", r.body);
+        assert!(
+            r.json()["error"].as_str().unwrap().contains(says),
+            "{query}: {}",
+            r.body
+        );
     }
 }
 
@@ -145,8 +164,13 @@ const HEADERS: [(&str, &str); 5] = [
 ];
 
 fn assert_security_headers(r: &crate::http::Response, what: &str) {
-    let csp = r.header("content-security-policy").unwrap_or_else(|| panic!("{what}: no CSP"));
-    assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"), "{what}: {csp}");
+    let csp = r
+        .header("content-security-policy")
+        .unwrap_or_else(|| panic!("{what}: no CSP"));
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("script-src 'self'"),
+        "{what}: {csp}"
+    );
     assert!(!csp.contains("unsafe"), "{what}: {csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
     for (k, v) in HEADERS {
@@ -163,7 +187,12 @@ fn every_response_carries_the_security_headers_and_other_hosts_are_refused() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains(r#"<script src="/assets/app.js">"#));
     assert!(!page.body.contains("<script>"), "no inline script");
-    for (path, status) in [("/", 200), ("/assets/app.js", 200), ("/api/report", 200), ("/nope", 404)] {
+    for (path, status) in [
+        ("/", 200),
+        ("/assets/app.js", 200),
+        ("/api/report", 200),
+        ("/nope", 404),
+    ] {
         let r = get(a, path);
         assert_eq!(r.status, status, "{path}");
         assert_security_headers(&r, path);
@@ -172,14 +201,29 @@ fn every_response_carries_the_security_headers_and_other_hosts_are_refused() {
         get(a, "/assets/app.js").header("content-type"),
         Some("text/javascript; charset=utf-8")
     );
-    assert!(get(a, "/").header("strict-transport-security").is_none(), "HSTS only under TLS");
+    assert!(
+        get(a, "/").header("strict-transport-security").is_none(),
+        "HSTS only under TLS"
+    );
     // No login on loopback: only loopback host names (DNS rebinding).
     let port = server.port();
     for host in ["localhost", "[::1]", "127.0.0.1"] {
-        let r = http(a, "GET", "/api/report", &[("Host", &format!("{host}:{port}"))], None);
+        let r = http(
+            a,
+            "GET",
+            "/api/report",
+            &[("Host", &format!("{host}:{port}"))],
+            None,
+        );
         assert_eq!(r.status, 200, "{host}");
     }
-    let r = http(a, "GET", "/api/report", &[("Host", "attacker.example:80")], None);
+    let r = http(
+        a,
+        "GET",
+        "/api/report",
+        &[("Host", "attacker.example:80")],
+        None,
+    );
     assert_eq!(r.status, 421);
     assert!(r.body.contains("localhost and 127.0.0.1 only"));
     assert_security_headers(&r, "421");
@@ -194,11 +238,16 @@ fn add_user(dir: &Path, name: &str, password: &str) {
         .unwrap();
     writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn add_token(dir: &Path, name: &str) -> String {
-    let (code, out, err) = run(clickpath(dir).args(["user", "token", name, "--users", "users.json"]));
+    let (code, out, err) =
+        run(clickpath(dir).args(["user", "token", name, "--users", "users.json"]));
     assert_eq!(code, 0, "{err}");
     out.trim().to_owned()
 }
@@ -209,18 +258,33 @@ fn login_form(a: &str) -> (String, String) {
     assert_eq!(r.status, 200);
     let cookie = r.cookie("cp_login").expect("a login form cookie");
     let set = r.all("set-cookie").join(" | ");
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
     let field = r.body.split(r#"name="csrf" value=""#).nth(1).unwrap();
     (field.split('"').next().unwrap().to_owned(), cookie)
 }
 
-fn post_login(a: &str, cookie: &str, csrf: &str, user: &str, password: &str) -> crate::http::Response {
-    let body = format!("csrf={csrf}&user={user}&password={}", password.replace(' ', "+"));
+fn post_login(
+    a: &str,
+    cookie: &str,
+    csrf: &str,
+    user: &str,
+    password: &str,
+) -> crate::http::Response {
+    let body = format!(
+        "csrf={csrf}&user={user}&password={}",
+        password.replace(' ', "+")
+    );
     http(
         a,
         "POST",
         "/login",
-        &[("Cookie", cookie), ("Content-Type", "application/x-www-form-urlencoded")],
+        &[
+            ("Cookie", cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
         Some(&body),
     )
 }
@@ -253,39 +317,85 @@ fn login_sessions_csrf_rate_limit_and_read_only_tokens() {
 
     let r = post_login(a, &cookie, &csrf, "ana", "correct horse battery");
     assert_eq!((r.status, r.header("location")), (303, Some("/")));
-    let set = r.all("set-cookie").into_iter().find(|c| c.starts_with("cp_session=")).unwrap().to_owned();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    let set = r
+        .all("set-cookie")
+        .into_iter()
+        .find(|c| c.starts_with("cp_session="))
+        .unwrap()
+        .to_owned();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
     assert!(!set.contains("Secure"), "plain HTTP: {set}");
     let session = r.cookie("cp_session").unwrap();
     let page = http(a, "GET", "/", &[("Cookie", &session)], None);
     assert_eq!(page.status, 200);
     assert!(page.body.contains("ana") && page.body.contains(r#"action="/logout""#));
-    let logout_csrf = page.body.split(r#"name="csrf" value=""#).nth(1).unwrap().split('"').next().unwrap().to_owned();
-    assert_eq!(http(a, "GET", "/api/report", &[("Cookie", &session)], None).status, 200);
+    let logout_csrf = page
+        .body
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        http(a, "GET", "/api/report", &[("Cookie", &session)], None).status,
+        200
+    );
 
     // A token reads the API, and only that.
     let bearer = format!("Bearer {token}");
     let r = http(a, "GET", "/api/report", &[("Authorization", &bearer)], None);
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["traffic"]["sessions"], 639);
-    let r = http(a, "GET", "/api/report", &[("Authorization", "Bearer cp_guessed")], None);
+    let r = http(
+        a,
+        "GET",
+        "/api/report",
+        &[("Authorization", "Bearer cp_guessed")],
+        None,
+    );
     assert_eq!(r.status, 401);
-    assert_eq!(http(a, "GET", "/", &[("Authorization", &bearer)], None).status, 303);
+    assert_eq!(
+        http(a, "GET", "/", &[("Authorization", &bearer)], None).status,
+        303
+    );
 
     // Logout needs the session's CSRF token.
-    let form = [("Cookie", session.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
+    let form = [
+        ("Cookie", session.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
     let r = http(a, "POST", "/logout", &form, Some("csrf=wrong"));
     assert_eq!(r.status, 403);
     let r = http(a, "POST", "/logout", &form, Some(""));
     assert_eq!(r.status, 403);
-    assert_eq!(http(a, "GET", "/api/report", &[("Cookie", &session)], None).status, 200);
-    let r = http(a, "POST", "/logout", &form, Some(&format!("csrf={logout_csrf}")));
+    assert_eq!(
+        http(a, "GET", "/api/report", &[("Cookie", &session)], None).status,
+        200
+    );
+    let r = http(
+        a,
+        "POST",
+        "/logout",
+        &form,
+        Some(&format!("csrf={logout_csrf}")),
+    );
     assert_eq!((r.status, r.header("location")), (303, Some("/login")));
-    assert_eq!(http(a, "GET", "/api/report", &[("Cookie", &session)], None).status, 401);
+    assert_eq!(
+        http(a, "GET", "/api/report", &[("Cookie", &session)], None).status,
+        401
+    );
 
     // Five failures from an address, then even the right password waits.
     for _ in 0..4 {
-        assert_eq!(post_login(a, &cookie, &csrf, "ana", "guess guess guess").status, 401);
+        assert_eq!(
+            post_login(a, &cookie, &csrf, "ana", "guess guess guess").status,
+            401
+        );
     }
     let r = post_login(a, &cookie, &csrf, "ana", "correct horse battery");
     assert_eq!(r.status, 429);
@@ -297,20 +407,33 @@ fn login_sessions_csrf_rate_limit_and_read_only_tokens() {
 #[test]
 fn a_public_address_needs_a_login() {
     let dir = tempfile::tempdir().unwrap();
-    let Err((code, err)) = Server::try_start(dir.path(), &["--bind", "0.0.0.0:0", s(&sample())]) else {
+    let Err((code, err)) = Server::try_start(dir.path(), &["--bind", "0.0.0.0:0", s(&sample())])
+    else {
         panic!("served on 0.0.0.0 without users");
     };
     assert_eq!(code, 2);
-    assert!(err.contains("refusing to serve on 0.0.0.0:0 without a login"), "{err}");
+    assert!(
+        err.contains("refusing to serve on 0.0.0.0:0 without a login"),
+        "{err}"
+    );
     assert!(err.contains("clickpath user add NAME --users"), "{err}");
 
     add_user(dir.path(), "ana", "correct horse battery");
-    let server = Server::start(dir.path(), &["--bind", "0.0.0.0:0", "--users", "users.json", s(&sample())]);
+    let server = Server::start(
+        dir.path(),
+        &["--bind", "0.0.0.0:0", "--users", "users.json", s(&sample())],
+    );
     let a = format!("127.0.0.1:{}", server.port());
     assert_eq!(get(&a, "/").status, 303);
     assert_eq!(get(&a, "/api/report").status, 401);
     // With a login, any host name is fine (the cookie is what counts).
-    let r = http(&a, "GET", "/login", &[("Host", "analytics.example.com")], None);
+    let r = http(
+        &a,
+        "GET",
+        "/login",
+        &[("Host", "analytics.example.com")],
+        None,
+    );
     assert_eq!(r.status, 200);
 }
 
@@ -334,13 +457,16 @@ fn follow_pushes_new_lines_to_open_dashboards() {
     events.read_line(&mut status).unwrap();
     assert!(status.starts_with("HTTP/1.1 200"), "{status}");
     let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
-    f.write_all((lines[5000..].join("\n") + "\n").as_bytes()).unwrap();
+    f.write_all((lines[5000..].join("\n") + "\n").as_bytes())
+        .unwrap();
     drop(f);
     let start = Instant::now();
     let mut line = String::new();
     loop {
         line.clear();
-        events.read_line(&mut line).expect("an update within the read timeout");
+        events
+            .read_line(&mut line)
+            .expect("an update within the read timeout");
         if line.trim() == "event: update" {
             break;
         }
@@ -348,7 +474,10 @@ fn follow_pushes_new_lines_to_open_dashboards() {
     }
     let after = get(a, "/api/report").json();
     // The sample has 2 lines that do not parse.
-    assert_eq!(after["traffic"]["requests"].as_u64().unwrap(), lines.len() as u64 - 2);
+    assert_eq!(
+        after["traffic"]["requests"].as_u64().unwrap(),
+        lines.len() as u64 - 2
+    );
     let (_, out, _) = run(clickpath(dir.path()).args(["report", "-q", "--json", "access.log"]));
     let direct: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(after["traffic"], direct["traffic"]);
@@ -358,7 +487,17 @@ fn follow_pushes_new_lines_to_open_dashboards() {
 fn tls_serves_https_with_secure_cookies() {
     let dir = tempfile::tempdir().unwrap();
     let ok = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+        ])
         .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
         .args(["-keyout", "key.pem", "-out", "cert.pem"])
         .current_dir(dir.path())
@@ -369,7 +508,15 @@ fn tls_serves_https_with_secure_cookies() {
     add_user(dir.path(), "ana", "correct horse battery");
     let server = Server::start(
         dir.path(),
-        &["--users", "users.json", "--tls-cert", "cert.pem", "--tls-key", "key.pem", s(&sample())],
+        &[
+            "--users",
+            "users.json",
+            "--tls-cert",
+            "cert.pem",
+            "--tls-key",
+            "key.pem",
+            s(&sample()),
+        ],
     );
     let curl = |path: &str| {
         let out = Command::new("curl")
@@ -378,19 +525,33 @@ fn tls_serves_https_with_secure_cookies() {
             .current_dir(dir.path())
             .output()
             .expect("curl");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let login = curl("/login").to_ascii_lowercase();
     assert!(login.starts_with("http/1.1 200"), "{login}");
     assert!(login.contains("strict-transport-security: max-age=31536000"));
-    let cookie = login.lines().find(|l| l.starts_with("set-cookie: cp_login=")).unwrap();
-    assert!(cookie.contains("; secure") && cookie.contains("httponly"), "{cookie}");
+    let cookie = login
+        .lines()
+        .find(|l| l.starts_with("set-cookie: cp_login="))
+        .unwrap();
+    assert!(
+        cookie.contains("; secure") && cookie.contains("httponly"),
+        "{cookie}"
+    );
     assert!(curl("/api/report").starts_with("HTTP/1.1 401"));
     // Plain HTTP on the TLS port gets no page.
     let mut plain = std::net::TcpStream::connect(&server.addr).unwrap();
-    plain.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    plain.write_all(b"GET /api/report HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    plain
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    plain
+        .write_all(b"GET /api/report HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let mut buf = Vec::new();
     let _ = plain.read_to_end(&mut buf);
     assert!(!String::from_utf8_lossy(&buf).contains("traffic"));

@@ -49,12 +49,14 @@ impl Response {
 
 fn dechunk(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(end) = body.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
         let size = usize::from_str_radix(
-            std::str::from_utf8(&body[..end]).unwrap().split(';').next().unwrap().trim(),
+            std::str::from_utf8(&body[..end])
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .trim(),
             16,
         )
         .unwrap();
@@ -67,7 +69,13 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
     out
 }
 
-fn head(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> String {
+fn head(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> String {
     let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
         req.push_str(&format!("Host: {addr}\r\n"));
@@ -84,10 +92,17 @@ fn head(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: Op
 }
 
 /// One request on a new connection.
-pub fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Response {
+pub fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Response {
     let mut s = TcpStream::connect(addr).expect("connect to the server");
     s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-    s.write_all(head(addr, method, path, headers, body).as_bytes()).unwrap();
+    s.write_all(head(addr, method, path, headers, body).as_bytes())
+        .unwrap();
     // Read by Content-Length or chunks: some servers (chromedriver) keep the connection open.
     let mut raw = Vec::new();
     let mut buf = [0u8; 64 << 10];
@@ -113,16 +128,29 @@ pub fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body
         }
         raw.extend_from_slice(&buf[..n]);
     }
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a header block");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a header block");
     let text = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = text.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .collect();
     let mut body = raw[split + 4..].to_vec();
-    if headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked")) {
+    if headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
+    {
         body = dechunk(&body);
     }
     Response {
@@ -140,7 +168,8 @@ pub fn get(addr: &str, path: &str) -> Response {
 pub fn event_stream(addr: &str, path: &str, headers: &[(&str, &str)]) -> BufReader<TcpStream> {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    s.write_all(head(addr, "GET", path, headers, None).as_bytes()).unwrap();
+    s.write_all(head(addr, "GET", path, headers, None).as_bytes())
+        .unwrap();
     BufReader::new(s)
 }
 
@@ -149,12 +178,14 @@ pub struct Server {
     child: Child,
     /// `127.0.0.1:PORT`
     pub addr: String,
-    pub stderr: mpsc::Receiver<String>,
+    /// Kept so the thread draining the server's stderr goes on (a full pipe would block it).
+    _stderr: mpsc::Receiver<String>,
 }
 
 impl Server {
     pub fn start(dir: &Path, args: &[&str]) -> Server {
-        Self::try_start(dir, args).unwrap_or_else(|(code, err)| panic!("serve exited {code}: {err}"))
+        Self::try_start(dir, args)
+            .unwrap_or_else(|(code, err)| panic!("serve exited {code}: {err}"))
     }
 
     /// Err: the exit code and everything the server printed.
@@ -189,9 +220,17 @@ impl Server {
                 Ok(line) => {
                     seen.push_str(&line);
                     seen.push('\n');
-                    if let Some(rest) = line.split("://").nth(1).filter(|_| line.contains("dashboard at")) {
+                    if let Some(rest) = line
+                        .split("://")
+                        .nth(1)
+                        .filter(|_| line.contains("dashboard at"))
+                    {
                         let addr = rest.split('/').next().unwrap().to_owned();
-                        return Ok(Server { child, addr, stderr: rx });
+                        return Ok(Server {
+                            child,
+                            addr,
+                            _stderr: rx,
+                        });
                     }
                 }
                 Err(_) => {

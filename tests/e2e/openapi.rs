@@ -85,7 +85,7 @@ fn check(spec: &Value, schema: &Value, v: &Value, at: &str) -> Result<(), String
     Ok(())
 }
 
-fn response_schema<'a>(spec: &'a Value, op: &'a Value, status: u16) -> &'a Value {
+fn response_schema(op: &Value, status: u16) -> &Value {
     let r = &op["responses"][status.to_string()];
     assert!(r.is_object(), "status {status} is not documented");
     &r["content"]["application/json"]["schema"]
@@ -107,11 +107,18 @@ fn the_openapi_file_describes_the_server() {
     use std::io::Write;
     writeln!(child.stdin.take().unwrap(), "correct horse battery").unwrap();
     assert!(child.wait().unwrap().success());
-    let (_, token, _) = run(clickpath(dir.path()).args(["user", "token", "t", "--users", "users.json"]));
+    let (_, token, _) =
+        run(clickpath(dir.path()).args(["user", "token", "t", "--users", "users.json"]));
     let bearer = format!("Bearer {}", token.trim());
     let server = Server::start(
         dir.path(),
-        &["--users", "users.json", "-c", config().to_str().unwrap(), sample().to_str().unwrap()],
+        &[
+            "--users",
+            "users.json",
+            "-c",
+            config().to_str().unwrap(),
+            sample().to_str().unwrap(),
+        ],
     );
     let a = &server.addr;
     let auth = [("Authorization", bearer.as_str())];
@@ -124,7 +131,7 @@ fn the_openapi_file_describes_the_server() {
         // Without credentials: the documented 401.
         let r = http(a, "GET", path, &[], None);
         assert_eq!(r.status, 401, "{path}");
-        check(&spec, response_schema(&spec, op, 401), &r.json(), path).unwrap();
+        check(&spec, response_schema(op, 401), &r.json(), path).unwrap();
 
         if op["responses"]["200"]["content"]["text/event-stream"].is_object() {
             let mut s = event_stream(a, path, &auth);
@@ -133,7 +140,11 @@ fn the_openapi_file_describes_the_server() {
                 s.read_line(&mut head).unwrap();
             }
             assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-            assert!(head.to_ascii_lowercase().contains("content-type: text/event-stream"), "{head}");
+            assert!(
+                head.to_ascii_lowercase()
+                    .contains("content-type: text/event-stream"),
+                "{head}"
+            );
             continue;
         }
         let params = op["parameters"].as_array().unwrap();
@@ -150,21 +161,37 @@ fn the_openapi_file_describes_the_server() {
             .collect();
         let mut queries: Vec<String> = vec![String::new()];
         queries.extend(examples.iter().map(|(k, v)| format!("{k}={v}")));
-        queries.push(examples.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"));
+        queries.push(
+            examples
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&"),
+        );
         for q in &queries {
             let r = http(a, "GET", &format!("{path}?{q}"), &auth, None);
             assert_eq!(r.status, 200, "{path}?{q}: {}", r.body);
-            check(&spec, response_schema(&spec, op, 200), &r.json(), &format!("{path}?{q}"))
-                .unwrap();
+            check(
+                &spec,
+                response_schema(op, 200),
+                &r.json(),
+                &format!("{path}?{q}"),
+            )
+            .unwrap();
         }
         let r = http(a, "GET", &format!("{path}?undocumented=1"), &auth, None);
         assert_eq!(r.status, 400);
-        check(&spec, response_schema(&spec, op, 400), &r.json(), path).unwrap();
+        check(&spec, response_schema(op, 400), &r.json(), path).unwrap();
     }
     // The whole report validates, nested parts included (the unfiltered one has every table).
     let full = http(a, "GET", "/api/report", &auth, None).json();
     assert!(!full["funnels"].as_array().unwrap().is_empty());
-    assert!(!full["errors"]["internal_links"].as_array().unwrap().is_empty());
+    assert!(
+        !full["errors"]["internal_links"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 
     // Every API path the dashboard's script calls is documented.
     let js = include_str!("../../crates/server/assets/app.js");

@@ -18,7 +18,11 @@ pub struct Browser {
 impl Browser {
     /// A new browser; `args` are extra Chromium switches.
     pub fn start(args: &[&str]) -> Browser {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -33,7 +37,10 @@ impl Browser {
             if ready {
                 break;
             }
-            assert!(start.elapsed() < Duration::from_secs(60), "chromedriver did not start");
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "chromedriver did not start"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         let mut chrome_args = vec![
@@ -56,7 +63,10 @@ impl Browser {
             session: String::new(),
         };
         let v = b.call("POST", "/session", Some(caps));
-        b.session = v["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_owned();
+        b.session = v["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_owned();
         b
     }
 
@@ -87,7 +97,11 @@ impl Browser {
 
     /// Runs `script` (a function body) in the page.
     pub fn eval(&self, script: &str) -> Value {
-        self.cmd("POST", "/execute/sync", Some(json!({ "script": script, "args": [] })))
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
     }
 
     /// Polls `script` until it returns something truthy.
@@ -98,14 +112,28 @@ impl Browser {
             if !(v.is_null() || v == false || v == 0 || v == "") {
                 return v;
             }
-            assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for: {script}");
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "timed out waiting for: {script}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
 
     fn element(&self, css: &str) -> String {
-        let v = self.cmd("POST", "/element", Some(json!({"using": "css selector", "value": css})));
-        v.as_object().unwrap().values().next().unwrap().as_str().unwrap().to_owned()
+        let v = self.cmd(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        v.as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// A real click (the browser's input pipeline, not a script).
@@ -116,12 +144,20 @@ impl Browser {
 
     pub fn type_into(&self, css: &str, text: &str) {
         let id = self.element(css);
-        self.cmd("POST", &format!("/element/{id}/value"), Some(json!({ "text": text })));
+        self.cmd(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        );
     }
 
     /// The text of an open alert, if a script opened one.
     pub fn alert(&self) -> Option<String> {
-        let v = self.call("GET", &format!("/session/{}/alert/text", self.session), None);
+        let v = self.call(
+            "GET",
+            &format!("/session/{}/alert/text", self.session),
+            None,
+        );
         v.as_str().map(str::to_owned)
     }
 
@@ -142,7 +178,13 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         if !self.session.is_empty() {
-            let _ = http(&self.addr, "DELETE", &format!("/session/{}", self.session), &[], None);
+            let _ = http(
+                &self.addr,
+                "DELETE",
+                &format!("/session/{}", self.session),
+                &[],
+                None,
+            );
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();

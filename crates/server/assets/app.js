@@ -61,7 +61,7 @@
   function vbars(rows, opts) {
     opts = opts || {};
     const H = 150, pad = 28, W = 640;
-    const bw = Math.min(48, Math.max(2, (W - pad) / Math.max(1, rows.length)));
+    const bw = Math.min(rows.length <= 12 ? 80 : 48, Math.max(2, (W - pad) / Math.max(1, rows.length)));
     const max = Math.max(1, ...rows.map((r) => r.value));
     const every = Math.ceil(rows.length / 12);
     const s = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${H + 34}`, width: W, height: H + 34, role: 'img' });

@@ -172,9 +172,14 @@ mod tests {
 
     #[test]
     fn log_strings_cannot_end_the_data_element() {
-        let v = serde_json::json!({"path": "</script><script>alert(1)</script>", "q": "a&b>c\u{2028}"});
+        let v =
+            serde_json::json!({"path": "</script><script>alert(1)</script>", "q": "a&b>c\u{2028}"});
         let page = report_page(&v, "t");
-        assert_eq!(page.matches("</script>").count(), 2, "only our two elements end");
+        assert_eq!(
+            page.matches("</script>").count(),
+            2,
+            "only our two elements end"
+        );
         let inner = script_json(&v);
         assert!(!inner.contains('<') && !inner.contains('>') && !inner.contains('&'));
         let back: serde_json::Value = serde_json::from_str(&inner).unwrap();

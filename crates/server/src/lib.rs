@@ -97,9 +97,13 @@ pub const MAX_DRILL: usize = 1000;
 fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
 }
 
 impl Filter {
@@ -179,8 +183,7 @@ pub trait Backend: Send + Sync + 'static {
     /// The report (the JSON of `clickpath report --json`) for the filter.
     fn report(&self, filter: &Filter) -> Result<serde_json::Value, BackendError>;
     /// `{"total": n, "requests": [{"file", "line", "raw", ...}]}`: the requests behind a figure.
-    fn requests(&self, filter: &Filter, drill: &Drill)
-    -> Result<serde_json::Value, BackendError>;
+    fn requests(&self, filter: &Filter, drill: &Drill) -> Result<serde_json::Value, BackendError>;
 }
 
 /// Tells open dashboards that the data changed (they refetch).

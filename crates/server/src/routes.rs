@@ -141,11 +141,10 @@ impl State {
         Some((s.user.clone(), s.csrf.clone()))
     }
 
-    /// For `GET /api/...`: a session cookie or a read-only token, when login is required.
-    fn may_read(&self, headers: &HeaderMap) -> Result<(), Response> {
-        let Some(users) = &self.0.users else {
-            return Ok(());
-        };
+    /// For `GET /api/...`: the refusal, unless login is off or the request has a session
+    /// cookie or a read-only token.
+    fn refuse_read(&self, headers: &HeaderMap) -> Option<Response> {
+        let users = self.0.users.as_ref()?;
         if let Some(auth) = headers.get(header::AUTHORIZATION) {
             let token = auth
                 .to_str()
@@ -153,17 +152,17 @@ impl State {
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .unwrap_or_default();
             return match users.token_name(token.trim()) {
-                Some(_) => Ok(()),
-                None => Err(json_error(
+                Some(_) => None,
+                None => Some(json_error(
                     StatusCode::UNAUTHORIZED,
                     "unknown API token (create one with `clickpath user token NAME`)",
                 )),
             };
         }
         if self.session(headers).is_some() {
-            return Ok(());
+            return None;
         }
-        Err(json_error(
+        Some(json_error(
             StatusCode::UNAUTHORIZED,
             "log in at /login, or send `Authorization: Bearer TOKEN`",
         ))
@@ -227,14 +226,12 @@ impl State {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, BackendError> + Send + 'static,
 ) -> Result<T, BackendError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|e| {
-            Err(BackendError {
-                bad_request: false,
-                message: format!("the query failed: {e}"),
-            })
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
+        Err(BackendError {
+            bad_request: false,
+            message: format!("the query failed: {e}"),
         })
+    })
 }
 
 fn backend_error(e: BackendError) -> Response {
@@ -373,7 +370,10 @@ async fn login(
         .unwrap_or(false);
     if !ok {
         s.record_failure(ip);
-        return s.login_form(StatusCode::UNAUTHORIZED, Some("Wrong user name or password."));
+        return s.login_form(
+            StatusCode::UNAUTHORIZED,
+            Some("Wrong user name or password."),
+        );
     }
     let id = random_token(32);
     {
@@ -395,7 +395,10 @@ async fn login(
         header::SET_COOKIE,
         s.set_cookie(SESSION_COOKIE, &id, "/", SESSION_TTL.as_secs()),
     );
-    h.append(header::SET_COOKIE, s.set_cookie(LOGIN_COOKIE, "", "/login", 0));
+    h.append(
+        header::SET_COOKIE,
+        s.set_cookie(LOGIN_COOKIE, "", "/login", 0),
+    );
     res
 }
 
@@ -442,8 +445,8 @@ async fn api_report(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(res) = s.may_read(&headers) {
-        return res;
+    if let Some(refusal) = s.refuse_read(&headers) {
+        return refusal;
     }
     let filter = match Filter::from_query(&q, &[]) {
         Ok(f) => f,
@@ -460,8 +463,8 @@ async fn api_requests(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(res) = s.may_read(&headers) {
-        return res;
+    if let Some(refusal) = s.refuse_read(&headers) {
+        return refusal;
     }
     let parsed = Filter::from_query(&q, &crate::DRILL_KEYS)
         .and_then(|f| Drill::from_query(&q).map(|d| (f, d)));
@@ -477,8 +480,8 @@ async fn api_requests(
 }
 
 async fn api_events(Extract(s): Extract<State>, headers: HeaderMap) -> Response {
-    if let Err(res) = s.may_read(&headers) {
-        return res;
+    if let Some(refusal) = s.refuse_read(&headers) {
+        return refusal;
     }
     let changes = WatchStream::from_changes(s.0.live.0.subscribe())
         .map(|v| Ok::<_, Infallible>(Event::default().event("update").data(v.to_string())));
