@@ -80,6 +80,9 @@ pub struct ServeArgs {
     /// A funnel without a config file: `NAME:/step1,/step2,...`.
     #[arg(long = "funnel", value_name = "NAME:PATHS")]
     pub funnels: Vec<String>,
+    /// Countries for the log files given (see `ingest --geoip`).
+    #[arg(long, value_name = "FILE.mmdb")]
+    pub geoip: Option<PathBuf>,
 }
 
 /// Where the dashboard's users are.
@@ -196,6 +199,10 @@ pub struct IngestArgs {
     /// Commit (publish rows and checkpoint every file's position) after this many bytes of log.
     #[arg(long, default_value = "256MiB", value_parser = parse_bytes, value_name = "SIZE")]
     pub commit_every: u64,
+    /// Look up each client's country in a MaxMind-format database (GeoLite2-Country.mmdb) and
+    /// keep it in the `country` column; the address itself is kept only with --raw-ip.
+    #[arg(long, value_name = "FILE.mmdb")]
+    pub geoip: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -6,6 +6,7 @@
 //! commit and, every `--commit-every` bytes and at the end, commits: files, every log's
 //! position and the session state are published together (docs/dataset.md).
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -14,8 +15,9 @@ use anyhow::{Context, Result};
 use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Date32Type;
-use arrow_array::{ArrayRef, BooleanArray, RecordBatch, UInt32Array, UInt64Array};
+use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, UInt32Array, UInt64Array};
 use clickpath_analytics::bots::BotFamily;
+use clickpath_analytics::geo::GeoDb;
 use clickpath_analytics::{
     DeriveConfig, Deriver, ROBOTS_TXT_FETCHER_NAME, SessionInput, SessionRules, SessionState,
     Sessionizer,
@@ -31,8 +33,8 @@ use crate::args::{IngestArgs, SessionArgs, VisitorKeyArg};
 use crate::inputs::{Inputs, totals_line};
 
 /// What the derived columns depend on; kept in the manifest and checked on every ingest.
-fn settings(s: &SessionArgs, raw_ip: bool) -> serde_json::Value {
-    json!({
+fn settings(s: &SessionArgs, raw_ip: bool, geoip: bool) -> serde_json::Value {
+    let mut v = json!({
         "session_timeout_s": s.session_timeout,
         "split_at_midnight": s.split_at_midnight,
         "split_on_campaign": s.split_on_campaign,
@@ -40,7 +42,12 @@ fn settings(s: &SessionArgs, raw_ip: bool) -> serde_json::Value {
         "site_hosts": s.site_hosts,
         "api_prefixes": s.api_prefixes,
         "raw_ip": raw_ip,
-    })
+    });
+    // Only datasets with countries say so: older ones keep their settings.
+    if geoip {
+        v["geoip"] = true.into();
+    }
+    v
 }
 
 /// Rows of one local day within a chunk, with their stateless columns already encoded.
@@ -61,13 +68,39 @@ struct Prepared {
     parts: Vec<DayPart>,
 }
 
+/// Countries of the batch's addresses (all null without a database).
+fn countries(batch: &RecordBatch, geo: Option<&GeoDb>) -> ArrayRef {
+    let n = batch.num_rows();
+    let (Some(geo), Some(ip)) = (
+        geo,
+        batch
+            .column_by_name(field::IP)
+            .and_then(|c| c.as_string_opt::<i32>()),
+    ) else {
+        return arrow_array::new_null_array(&arrow_schema::DataType::Utf8, n);
+    };
+    let mut seen: HashMap<&str, Option<String>> = HashMap::new();
+    let mut out = StringBuilder::with_capacity(n, n * 2);
+    for r in 0..n {
+        let code = ip
+            .is_valid(r)
+            .then(|| ip.value(r))
+            .and_then(|a| seen.entry(a).or_insert_with(|| geo.country(a)).as_deref());
+        out.append_option(code);
+    }
+    Arc::new(out.finish())
+}
+
 fn prepare(
     deriver: &mut Deriver,
     format: &Format,
     batch: RecordBatch,
     source_ids: &[u32],
+    geo: Option<&GeoDb>,
+    keep_ip: bool,
 ) -> Result<Prepared, clickpath_store::Error> {
     let derived = deriver.derive(&batch, format.logs(FieldKind::UserAgent));
+    let country = countries(&batch, geo);
     // file_id: the source's id in the manifest instead of its place on the command line.
     let file_idx = batch.schema().index_of(field::FILE_ID)?;
     let ids: UInt32Array = batch
@@ -83,6 +116,11 @@ fn prepare(
     }
     let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
     columns[file_idx] = Arc::new(ids);
+    if !keep_ip {
+        // Read for the country lookup only.
+        let ip = batch.schema().index_of(field::IP)?;
+        columns[ip] = arrow_array::new_null_array(&arrow_schema::DataType::Utf8, batch.num_rows());
+    }
     let schema = dataset_schema();
     let idx = |name: &str| schema.index_of(name).expect("dataset column");
     let mut stateless: Vec<(usize, ArrayRef)> = columns.into_iter().enumerate().collect();
@@ -92,6 +130,7 @@ fn prepare(
     for (k, a) in derived.rest.into_iter().enumerate() {
         stateless.push((first_rest + k, a));
     }
+    stateless.push((idx(col::COUNTRY), country));
     // Rows by local day, in input order.
     let dates = derived.date.as_primitive::<Date32Type>().values();
     let mut days: Vec<i32> = dates.to_vec();
@@ -247,7 +286,11 @@ pub struct Outcome {
 /// Ingests the new lines of `args`' files into its dataset.
 pub fn ingest(args: &IngestArgs) -> Result<Outcome> {
     let dir = args.data.dir();
-    let wanted = settings(&args.session, args.raw_ip);
+    let wanted = settings(&args.session, args.raw_ip, args.geoip.is_some());
+    let geo = match &args.geoip {
+        Some(path) => Some(GeoDb::open(path)?),
+        None => None,
+    };
     let (_lock, mut manifest, removed) = dataset::open_for_write(&dir, wanted.clone())?;
     if removed > 0 {
         eprintln!(
@@ -263,7 +306,7 @@ pub fn ingest(args: &IngestArgs) -> Result<Outcome> {
             wanted
         );
     }
-    let mut inputs = Inputs::new(&args.input, args.raw_ip)?;
+    let mut inputs = Inputs::new(&args.input, args.raw_ip || geo.is_some())?;
     // Which inputs are new, which were read before and from where.
     let mut sources = Vec::new();
     let mut resume = Vec::new();
@@ -367,7 +410,14 @@ pub fn ingest(args: &IngestArgs) -> Result<Outcome> {
                 .ok()
                 .and_then(|mut v| v.pop())
                 .unwrap_or_else(|| Deriver::new(derive.clone()));
-            let out = prepare(&mut d, format, batch, &source_ids);
+            let out = prepare(
+                &mut d,
+                format,
+                batch,
+                &source_ids,
+                geo.as_ref(),
+                args.raw_ip,
+            );
             if let Ok(mut v) = derivers.lock() {
                 v.push(d);
             }

@@ -94,7 +94,7 @@ fn aggregate(args: &ReportArgs, agg: &mut TrafficAggregator, geo: bool) -> Resul
         }
         if geo {
             anyhow::bail!(
-                "--geoip needs client addresses, which the dataset does not keep; run the report on the log files"
+                "a dataset's countries are looked up when it is ingested (`clickpath ingest --geoip FILE.mmdb`); --geoip goes with log files"
             );
         }
         return from_dataset(dir, args.from.as_deref(), args.to.as_deref(), agg, None);
@@ -131,6 +131,7 @@ pub fn from_dataset(
         None => None,
     };
     let mut columns: Vec<&str> = field::ALL.to_vec();
+    columns.push(dataset_columns::COUNTRY);
     columns.push(dataset_columns::USER_AGENT_LOGGED);
     if selection.is_some() {
         columns.extend(selection::COLUMNS);
@@ -141,7 +142,14 @@ pub fn from_dataset(
         if let Some(s) = &selection {
             batch = arrow_select::filter::filter_record_batch(&batch, &s.mask(&batch)?)?;
         }
-        let hit = batch.project(&(0..field::ALL.len()).collect::<Vec<_>>())?;
+        // The hit columns and the countries looked up at ingest.
+        let schema = batch.schema();
+        let hit_columns = field::ALL
+            .iter()
+            .chain([&dataset_columns::COUNTRY])
+            .map(|c| schema.index_of(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let hit = batch.project(&hit_columns)?;
         let logged = batch
             .column_by_name(dataset_columns::USER_AGENT_LOGGED)
             .context("user_agent_logged column")?

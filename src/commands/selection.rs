@@ -1,6 +1,6 @@
 //! Which dataset rows a dashboard filter selects.
 //!
-//! Channel, campaign and device select whole human sessions by their landing: the session's
+//! Channel, campaign, device and country select whole human sessions by their landing: the session's
 //! earliest page view (its first request when it has none), as the report attributes sessions.
 //! A session is never cut in two, so its figures stay those of the unfiltered report. Bot
 //! requests have no session and are selected by their own values. The audience keeps humans,
@@ -18,12 +18,13 @@ use clickpath_server::{Audience, Filter};
 use clickpath_store::dataset::{DataFile, OrderedReader};
 
 /// Columns [`Selection::mask`] reads.
-pub const COLUMNS: [&str; 5] = [
+pub const COLUMNS: [&str; 6] = [
     col::SESSION_ID,
     col::IS_BOT,
     col::CHANNEL,
     col::UTM_CAMPAIGN,
     col::DEVICE,
+    col::COUNTRY,
 ];
 
 pub struct Selection {
@@ -38,6 +39,25 @@ fn strings<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringArray> {
         .with_context(|| format!("the dataset has no `{name}` column"))?
         .as_string_opt::<i32>()
         .with_context(|| format!("`{name}` is not text"))
+}
+
+/// The columns a filter compares.
+struct Values<'a> {
+    channel: &'a StringArray,
+    campaign: &'a StringArray,
+    device: &'a StringArray,
+    country: &'a StringArray,
+}
+
+impl<'a> Values<'a> {
+    fn of(batch: &'a RecordBatch) -> Result<Self> {
+        Ok(Values {
+            channel: strings(batch, col::CHANNEL)?,
+            campaign: strings(batch, col::UTM_CAMPAIGN)?,
+            device: strings(batch, col::DEVICE)?,
+            country: strings(batch, col::COUNTRY)?,
+        })
+    }
 }
 
 /// Row `r` of a text column.
@@ -55,8 +75,10 @@ fn bools<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a BooleanArray> {
 impl Selection {
     /// None when the filter keeps every row of the date range.
     pub fn new(dir: &Path, files: &[DataFile], filter: &Filter) -> Result<Option<Selection>> {
-        let by_session =
-            filter.channel.is_some() || filter.campaign.is_some() || filter.device.is_some();
+        let by_session = filter.channel.is_some()
+            || filter.campaign.is_some()
+            || filter.device.is_some()
+            || filter.country.is_some();
         if !by_session && filter.audience.is_none() {
             return Ok(None);
         }
@@ -71,16 +93,13 @@ impl Selection {
         }))
     }
 
-    fn values_match(
-        &self,
-        channel: Option<&str>,
-        campaign: Option<&str>,
-        device: Option<&str>,
-    ) -> bool {
-        let want = |w: &Option<String>, v: Option<&str>| w.as_deref().is_none_or(|w| Some(w) == v);
-        want(&self.filter.channel, channel)
-            && want(&self.filter.campaign, campaign)
-            && want(&self.filter.device, device)
+    /// Whether row `r` has the filter's channel, campaign, device and country.
+    fn values_match(&self, v: &Values, r: usize) -> bool {
+        let want = |w: &Option<String>, a| w.as_deref().is_none_or(|w| Some(w) == text_at(a, r));
+        want(&self.filter.channel, v.channel)
+            && want(&self.filter.campaign, v.campaign)
+            && want(&self.filter.device, v.device)
+            && want(&self.filter.country, v.country)
     }
 
     /// The rows of `batch` (read with [`COLUMNS`]) the filter keeps.
@@ -90,15 +109,11 @@ impl Selection {
             .context("session_id column")?
             .as_primitive::<UInt64Type>();
         let is_bot = bools(batch, col::IS_BOT)?;
-        let channel = strings(batch, col::CHANNEL)?;
-        let campaign = strings(batch, col::UTM_CAMPAIGN)?;
-        let device = strings(batch, col::DEVICE)?;
+        let values = Values::of(batch)?;
         Ok((0..batch.num_rows())
             .map(|r| {
-                let v = |a| text_at(a, r);
                 let keep = if is_bot.value(r) {
-                    self.filter.audience != Some(Audience::Humans)
-                        && self.values_match(v(channel), v(campaign), v(device))
+                    self.filter.audience != Some(Audience::Humans) && self.values_match(&values, r)
                 } else {
                     self.filter.audience != Some(Audience::Bots)
                         && match &self.sessions {
@@ -131,6 +146,7 @@ fn matching_sessions(dir: &Path, files: &[DataFile], filter: &Filter) -> Result<
         col::CHANNEL,
         col::UTM_CAMPAIGN,
         col::DEVICE,
+        col::COUNTRY,
     ];
     let mut landings: HashMap<u64, Landing> = HashMap::new();
     for batch in OrderedReader::new(dir, files.to_vec(), &columns) {
@@ -146,21 +162,14 @@ fn matching_sessions(dir: &Path, files: &[DataFile], filter: &Filter) -> Result<
             .context("ts column")?
             .as_primitive_opt::<TimestampMicrosecondType>()
             .context("ts is not a timestamp")?;
-        let (channel, campaign, device) = (
-            strings(&batch, col::CHANNEL)?,
-            strings(&batch, col::UTM_CAMPAIGN)?,
-            strings(&batch, col::DEVICE)?,
-        );
+        let values = Values::of(&batch)?;
         for r in 0..batch.num_rows() {
             if is_bot.value(r) || session.is_null(r) {
                 continue;
             }
             let page = is_page.value(r);
             let t = ts.value(r);
-            let matches = || {
-                let v = |a| text_at(a, r);
-                probe.values_match(v(channel), v(campaign), v(device))
-            };
+            let matches = || probe.values_match(&values, r);
             match landings.get_mut(&session.value(r)) {
                 None => {
                     landings.insert(

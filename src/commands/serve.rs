@@ -53,11 +53,7 @@ fn bad(message: &str) -> BackendError {
 
 impl Backend for DatasetBackend {
     fn report(&self, filter: &Filter) -> Result<Value, BackendError> {
-        if filter.country.is_some() {
-            return Err(bad(
-                "this dataset has no countries (the dataset keeps no client addresses to look up)",
-            ));
-        }
+        self.check_country(filter)?;
         let mut args = self.report.clone();
         args.from = filter.from.clone();
         args.to = filter.to.clone();
@@ -76,9 +72,7 @@ impl Backend for DatasetBackend {
     }
 
     fn requests(&self, filter: &Filter, drill: &Drill) -> Result<Value, BackendError> {
-        if filter.country.is_some() {
-            return Err(bad("this dataset has no countries"));
-        }
+        self.check_country(filter)?;
         self.drill(filter, drill).map_err(failed)
     }
 }
@@ -92,6 +86,21 @@ struct Found {
 }
 
 impl DatasetBackend {
+    /// A country filter needs a dataset ingested with `--geoip`.
+    fn check_country(&self, filter: &Filter) -> Result<(), BackendError> {
+        if filter.country.is_none() {
+            return Ok(());
+        }
+        let m = dataset::open_for_read(&self.dir).map_err(|e| failed(e.into()))?;
+        if m.settings["geoip"] == true {
+            Ok(())
+        } else {
+            Err(bad(
+                "this dataset has no countries: ingest the logs with `--geoip FILE.mmdb` (or give it to `serve` with the log files)",
+            ))
+        }
+    }
+
     fn drill(&self, filter: &Filter, drill: &Drill) -> Result<Value> {
         let m = dataset::open_for_read(&self.dir)?;
         let files = m.files_between(filter.from.as_deref(), filter.to.as_deref());
@@ -302,6 +311,11 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         );
     }
     let (dir, feed, _temporary) = if args.input.files.is_empty() {
+        if args.geoip.is_some() {
+            anyhow::bail!(
+                "a dataset's countries are looked up when it is ingested (`clickpath ingest --geoip FILE.mmdb`); --geoip goes with log files"
+            );
+        }
         let dir = DataArgs {
             data: args.data.clone(),
         }
@@ -327,6 +341,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
             session: args.session.clone(),
             raw_ip: false,
             commit_every: 256 << 20,
+            geoip: args.geoip.clone(),
         };
         let out = ingest::ingest(&ingest_args)?;
         eprintln!("clickpath: {}", crate::inputs::totals_line(&out.summary));

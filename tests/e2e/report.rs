@@ -232,3 +232,62 @@ fn a_log_without_user_agents_counts_its_requests_as_humans() {
     assert!(r["traffic"]["visitors"].as_u64().unwrap() > 100);
     assert_eq!(r["notes"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn countries_looked_up_at_ingest_reach_the_dataset_report_and_not_the_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::mmdb::write_country_db(
+        &dir.path().join("geo.mmdb"),
+        &[([192, 0, 2, 0], 24, "DE"), ([198, 51, 100, 0], 24, "FR")],
+    );
+    let ua = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
+    let text: String = ["192.0.2.1", "192.0.2.77", "198.51.100.3", "203.0.113.9"]
+        .iter()
+        .map(|ip| {
+            format!(
+                "{ip} - - [01/Mar/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"{ua}\"\n"
+            )
+        })
+        .collect();
+    std::fs::write(dir.path().join("a.log"), text).unwrap();
+    let (code, _, err) = run(clickpath(dir.path()).args([
+        "ingest", "-q", "--data", "data", "--geoip", "geo.mmdb", "a.log",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let json = |args: &[&str]| -> Value {
+        let (code, out, err) = run(clickpath(dir.path()).args(["report", "--json"]).args(args));
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let from_data = json(&["--data", "data"]);
+    let from_file = json(&["--geoip", "geo.mmdb", "a.log"]);
+    assert_eq!(
+        from_data["technology"]["countries"],
+        from_file["technology"]["countries"]
+    );
+    assert_eq!(from_data["technology"]["countries"][0]["value"], "DE");
+    let (_, rows, _) = run(clickpath(dir.path()).args([
+        "sql", "--data", "data", "--output", "csv",
+        "SELECT count(*) FILTER (WHERE ip IS NOT NULL) AS ips, count(country) AS countries FROM requests",
+    ]));
+    assert_eq!(rows.trim(), "ips,countries\n0,3");
+    let (code, _, err) =
+        run(clickpath(dir.path()).args(["report", "--data", "data", "--geoip", "geo.mmdb"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("looked up when it is ingested"), "{err}");
+    // The dashboard filters by it.
+    let server = crate::http::Server::start(dir.path(), &["--data", "data"]);
+    let de = crate::http::get(&server.addr, "/api/report?country=DE").json();
+    assert_eq!(de["traffic"]["sessions"], 2);
+    let (code, _, _) =
+        run(clickpath(dir.path()).args(["ingest", "-q", "--data", "plain", "a.log"]));
+    assert_eq!(code, 0);
+    let server = crate::http::Server::start(dir.path(), &["--data", "plain"]);
+    let r = crate::http::get(&server.addr, "/api/report?country=DE");
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("ingest the logs with `--geoip"),
+        "{}",
+        r.body
+    );
+}

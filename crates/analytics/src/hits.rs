@@ -6,7 +6,7 @@ use arrow_array::{
     Array, Int16Array, RecordBatch, StringArray, TimestampMicrosecondArray, UInt16Array,
     UInt64Array,
 };
-use clickpath_model::field;
+use clickpath_model::{dataset, field};
 
 pub(crate) struct Hits<'a> {
     pub ts: &'a TimestampMicrosecondArray,
@@ -21,6 +21,8 @@ pub(crate) struct Hits<'a> {
     pub referrer: &'a StringArray,
     pub ua: &'a StringArray,
     pub duration: &'a UInt64Array,
+    /// Countries looked up at ingest (dataset rows only).
+    pub country: Option<&'a StringArray>,
 }
 
 impl<'a> Hits<'a> {
@@ -40,6 +42,9 @@ impl<'a> Hits<'a> {
             referrer: col(field::REFERRER).as_string::<i32>(),
             ua: col(field::USER_AGENT).as_string::<i32>(),
             duration: col(field::DURATION_US).as_primitive::<UInt64Type>(),
+            country: batch
+                .column_by_name(dataset::COUNTRY)
+                .map(|c| c.as_string::<i32>()),
         }
     }
 }

@@ -32,6 +32,9 @@ pub const UTM_MEDIUM: &str = "utm_medium";
 pub const UTM_CAMPAIGN: &str = "utm_campaign";
 /// False for requests read with a format that has no user-agent field.
 pub const USER_AGENT_LOGGED: &str = "user_agent_logged";
+/// ISO 3166 country of the client address, looked up at ingest with `--geoip`; null without it
+/// and for addresses the database does not know.
+pub const COUNTRY: &str = "country";
 
 /// Derived columns that depend on earlier requests (computed in input order).
 pub const STATEFUL: [&str; 5] = [SEQ, SESSION_ID, IS_BOT, BOT_FAMILY, BOT_NAME];
@@ -66,6 +69,7 @@ pub fn dataset_schema() -> SchemaRef {
                 utf8(UTM_MEDIUM, true),
                 utf8(UTM_CAMPAIGN, true),
                 Field::new(USER_AGENT_LOGGED, DataType::Boolean, false),
+                utf8(COUNTRY, true),
             ]);
             Arc::new(Schema::new(fields))
         })

@@ -336,7 +336,7 @@ impl TrafficAggregator {
                 devices: ranked(devices, usize::MAX),
                 browsers: ranked(browsers, top),
                 os: ranked(oses, top),
-                countries: self.cfg.geo.is_some().then(|| {
+                countries: (self.cfg.geo.is_some() || self.has_countries).then(|| {
                     ranked(
                         self.sessions_by_country.iter().map(|(&id, &n)| {
                             let name = if id == 0 {

@@ -112,6 +112,8 @@ pub struct TrafficAggregator {
     next_views: u64,
     next_exits: u64,
     landings: FxHashMap<Landing, u64>,
+    /// Rows came with countries looked up at ingest.
+    has_countries: bool,
     sessions_by_agent: FxHashMap<u32, u64>,
     sessions_by_country: FxHashMap<u32, u64>,
     /// Visitors with a browser user agent that fetched /robots.txt.
@@ -188,6 +190,7 @@ impl TrafficAggregator {
             next_views: 0,
             next_exits: 0,
             landings: FxHashMap::default(),
+            has_countries: false,
             sessions_by_agent: FxHashMap::default(),
             sessions_by_country: FxHashMap::default(),
             robots_txt_visitors: Default::default(),
@@ -270,7 +273,11 @@ impl TrafficAggregator {
             referrer,
             ua,
             duration,
+            country: countries,
         } = Hits::of(batch);
+        if countries.is_some_and(|c| c.null_count() < c.len()) {
+            self.has_countries = true;
+        }
 
         for r in 0..batch.num_rows() {
             let t = ts.value(r);
@@ -387,11 +394,12 @@ impl TrafficAggregator {
                     Some(l) => l,
                     None => self.landing(rf, q, h),
                 };
-                let country = match (&self.cfg.geo, opt(ip, r)) {
-                    (Some(geo), Some(addr)) => match geo.country(addr) {
+                let country = match (&self.cfg.geo, opt(ip, r), countries) {
+                    (Some(geo), Some(addr), _) => match geo.country(addr) {
                         Some(code) => self.countries.intern(&code),
                         None => 0,
                     },
+                    (None, _, Some(c)) => opt(c, r).map_or(0, |code| self.countries.intern(code)),
                     _ => 0,
                 };
                 self.active.insert(
