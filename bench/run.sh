@@ -6,6 +6,7 @@
 #   SIZES="100M" RUNS=1 bench/run.sh
 #   SIZES=" " bench/run.sh     # the dataset part only
 #   DATASET=0 bench/run.sh    # skip the dataset part (ingest, SQL; needs 2.7 GB of loggen files)
+#   SIZES=" " DATASET=0 bench/run.sh   # the dashboard API only (over the dataset of a former run)
 #
 # Needs: goaccess (Debian), mawk, GNU time (/usr/bin/time), python3. Results go to stdout as a
 # Markdown table; docs/benchmarks.md keeps the last recorded one.
@@ -95,4 +96,32 @@ if [[ ${DATASET:-1} == 1 ]]; then
   drow "report --data -c examples/clickpath.toml (10.6 M requests)" 0 "$BIN" report -q --json -c examples/clickpath.toml "${D[@]}"
   RUNS=1 drow "compact (one file per commit and day -> one per day)" 0 "$BIN" compact "${D[@]}"
   drow "report --data after compact" 0 "$BIN" report -q --json -c examples/clickpath.toml "${D[@]}"
+fi
+
+# The dashboard's API over the dataset above (10.6 M requests): the first answer to a filter
+# reads the dataset; a repeated one comes from the cache.
+if [[ ${DASHBOARD:-1} == 1 ]]; then
+  [[ -f $DIR/dataset/manifest.json ]] || "$BIN" ingest -q --data "$DIR/dataset" "$DIR/loggen-seed1-1G.log" "$DIR/loggen-seed2-1600M.log"
+  port=18080
+  "$BIN" serve --data "$DIR/dataset" -c examples/clickpath.toml --bind 127.0.0.1:$port \
+    --users "$DIR/no-users.json" 2>"$DIR/serve.err" &
+  pid=$!
+  trap 'kill $pid 2>/dev/null' EXIT
+  until curl -s -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.2; done
+  echo
+  echo "| dashboard API request (10.6 M requests) | wall s |"
+  echo "|---|---|"
+  api() {
+    local t
+    t=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port$2")
+    printf "| %s | %.2f |\n" "$1" "$t"
+  }
+  api "/api/report (first)" "/api/report"
+  api "/api/report again (cached)" "/api/report"
+  api "/api/report?channel=email (sessions by landing: two passes)" "/api/report?channel=email"
+  api "/api/report?audience=bots" "/api/report?audience=bots"
+  api "/api/report?from=2024-03-03&to=2024-03-03 (one day)" "/api/report?from=2024-03-03&to=2024-03-03"
+  api "/api/requests?status=500&limit=100 (raw lines read back)" "/api/requests?status=500&limit=100"
+  echo "server peak RSS: $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/$pid/status)"
+  kill $pid
 fi

@@ -285,19 +285,32 @@
   function showError(msg) {
     document.getElementById('error').textContent = msg || '';
   }
+  let latest = 0; // answers to older requests are dropped
   async function load() {
-    const res = await fetch('/api/report?' + query(), { credentials: 'same-origin' });
-    if (res.status === 401) { window.location.assign('/login'); return; }
-    const body = await res.json();
-    if (!res.ok) { showError(body.error || res.statusText); return; }
-    showError('');
-    setOptions(body);
-    render(body);
+    const mine = ++latest;
+    try {
+      const res = await fetch('/api/report?' + query(), { credentials: 'same-origin' });
+      if (res.status === 401) { window.location.assign('/login'); return; }
+      const body = await res.json();
+      if (mine !== latest) return;
+      if (!res.ok) { showError(body.error || res.statusText); return; }
+      showError('');
+      setOptions(body);
+      render(body);
+    } catch (e) {
+      if (mine === latest) showError('The server did not answer: ' + e.message);
+    }
   }
   async function showLines(q) {
     const box = document.getElementById('drill');
-    const res = await fetch('/api/requests?' + query(Object.assign({ limit: 200 }, q)), { credentials: 'same-origin' });
-    const body = await res.json();
+    let res, body;
+    try {
+      res = await fetch('/api/requests?' + query(Object.assign({ limit: 200 }, q)), { credentials: 'same-origin' });
+      body = await res.json();
+    } catch (e) {
+      showError('The server did not answer: ' + e.message);
+      return;
+    }
     const list = el('div');
     const desc = Object.entries(q).map(([k, v]) => k + ' = ' + v).join(', ');
     const close = el('button', { type: 'button' }, 'close');
