@@ -96,18 +96,33 @@ pub struct UsersFileArg {
 
 impl UsersFileArg {
     pub fn path(&self) -> PathBuf {
-        if let Some(p) = &self.path {
-            return p.clone();
-        }
-        if let Some(p) = std::env::var_os("CLICKPATH_USERS") {
-            return PathBuf::from(p);
-        }
-        let base = std::env::var_os("XDG_CONFIG_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
-            .unwrap_or_else(|| PathBuf::from("."));
-        base.join("clickpath").join("users.json")
+        located(
+            &self.path,
+            "CLICKPATH_USERS",
+            ("XDG_CONFIG_HOME", ".config"),
+            "users.json",
+        )
     }
+}
+
+/// The flag's path, else `$env`, else `$XDG_.../clickpath/name`, else `~/home_dir/clickpath/name`.
+fn located(
+    given: &Option<PathBuf>,
+    env: &str,
+    (xdg, home_dir): (&str, &str),
+    name: &str,
+) -> PathBuf {
+    if let Some(p) = given {
+        return p.clone();
+    }
+    if let Some(p) = std::env::var_os(env) {
+        return PathBuf::from(p);
+    }
+    let base = std::env::var_os(xdg)
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(home_dir)))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("clickpath").join(name)
 }
 
 #[derive(Subcommand, Debug)]
@@ -148,17 +163,12 @@ pub struct DataArgs {
 
 impl DataArgs {
     pub fn dir(&self) -> PathBuf {
-        if let Some(d) = &self.data {
-            return d.clone();
-        }
-        if let Some(d) = std::env::var_os("CLICKPATH_DATA") {
-            return PathBuf::from(d);
-        }
-        let base = std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-            .unwrap_or_else(|| PathBuf::from("."));
-        base.join("clickpath").join("data")
+        located(
+            &self.data,
+            "CLICKPATH_DATA",
+            ("XDG_DATA_HOME", ".local/share"),
+            "data",
+        )
     }
 }
 

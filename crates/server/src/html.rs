@@ -107,14 +107,7 @@ pub fn dashboard_page(user: Option<&str>, csrf: Option<&str>) -> String {
         _ => String::new(),
     };
     format!(
-        r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>clickpath dashboard</title>
-<link rel="stylesheet" href="/assets/app.css">
-</head>
+        r#"{head}
 <body data-mode="live">
 <header class="top"><h1>clickpath dashboard</h1><span class="meta" id="period"></span><span class="live" id="live">live</span>{logout}</header>
 <form class="filters" id="filters">
@@ -132,7 +125,23 @@ pub fn dashboard_page(user: Option<&str>, csrf: Option<&str>) -> String {
 <script src="/assets/app.js"></script>
 </body>
 </html>
-"#
+"#,
+        head = served_head("clickpath dashboard")
+    )
+}
+
+/// The start of a page the server serves: its stylesheet comes from `/assets` (CSP `'self'`).
+fn served_head(title: &str) -> String {
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{}</title>
+<link rel="stylesheet" href="/assets/app.css">
+</head>"#,
+        escape(title)
     )
 }
 
@@ -142,14 +151,7 @@ pub fn login_page(csrf: &str, error: Option<&str>) -> String {
         .map(|e| format!(r#"<p class="error" id="login-error">{}</p>"#, escape(e)))
         .unwrap_or_default();
     format!(
-        r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>clickpath: log in</title>
-<link rel="stylesheet" href="/assets/app.css">
-</head>
+        r#"{head}
 <body>
 <form class="login" method="post" action="/login">
 <h1>clickpath</h1>
@@ -163,6 +165,7 @@ pub fn login_page(csrf: &str, error: Option<&str>) -> String {
 </html>
 "#,
         csrf = escape(csrf),
+        head = served_head("clickpath: log in"),
     )
 }
 
