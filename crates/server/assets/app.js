@@ -102,9 +102,13 @@
       });
       if (drill && live) {
         const q = drill(i);
-        const b = el('button', { class: 'drill', type: 'button', title: 'show the log lines' }, 'lines');
-        b.addEventListener('click', () => showLines(q));
-        row.append(el('td', {}, b));
+        const cell = el('td');
+        if (q) {
+          const b = el('button', { class: 'drill', type: 'button', title: 'show the log lines' }, 'lines');
+          b.addEventListener('click', () => showLines(q));
+          cell.append(b);
+        }
+        row.append(cell);
       }
       body.append(row);
     });
@@ -183,7 +187,8 @@
       vbars(r.time.by_day.map((d) => ({ label: d.at, value: d.sessions })), { name: 'traffic' }),
       el('p', { class: 'note' }, 'Human sessions per day (local time of the log).'),
       table([{ t: 'day' }, { t: 'sessions', n: 1 }, { t: 'page views', n: 1 }, { t: 'human requests', n: 1 }, { t: 'requests', n: 1 }],
-        r.time.by_day.map((d) => [d.at, d.sessions, d.pageviews, d.human_requests, d.requests]))));
+        r.time.by_day.map((d) => [d.at, d.sessions, d.pageviews, d.human_requests, d.requests]),
+        (i) => ({ from: r.time.by_day[i].at, to: r.time.by_day[i].at }))));
     g.append(card('Traffic by hour of day', false,
       vbars(r.time.by_hour.map((d) => ({ label: d.at, value: d.pageviews })), { name: 'hours' }),
       el('p', { class: 'note' }, 'Human page views per hour.')));
@@ -191,7 +196,8 @@
       hbars(r.acquisition.channels.map((c) => ({ label: c.value, value: c.count })), { name: 'channels' }),
       sub('Campaigns'),
       table([{ t: 'source' }, { t: 'medium' }, { t: 'campaign' }, { t: 'sessions', n: 1 }],
-        r.acquisition.campaigns.map((c) => [c.source, c.medium, c.campaign, c.sessions])),
+        r.acquisition.campaigns.map((c) => [c.source, c.medium, c.campaign, c.sessions]),
+        (i) => (r.acquisition.campaigns[i].campaign ? { campaign: r.acquisition.campaigns[i].campaign } : null)),
       sub('Referrer domains'),
       table([{ t: 'domain' }, { t: 'sessions', n: 1 }], r.acquisition.referrer_domains.map((c) => [c.value, c.count]))));
     g.append(card('Devices', false,
@@ -225,9 +231,11 @@
       table([{ t: 'path' }, { t: 'page views', n: 1 }], r.pages.top.map((p) => [p.value, p.count]),
         (i) => ({ path: r.pages.top[i].value })),
       sub('Entry pages'),
-      table([{ t: 'path' }, { t: 'sessions', n: 1 }], r.pages.entry.map((p) => [p.value, p.count])),
+      table([{ t: 'path' }, { t: 'sessions', n: 1 }], r.pages.entry.map((p) => [p.value, p.count]),
+        (i) => ({ path: r.pages.entry[i].value })),
       sub('Exit pages'),
-      table([{ t: 'path' }, { t: 'sessions', n: 1 }], r.pages.exit.map((p) => [p.value, p.count]))));
+      table([{ t: 'path' }, { t: 'sessions', n: 1 }], r.pages.exit.map((p) => [p.value, p.count]),
+        (i) => ({ path: r.pages.exit[i].value }))));
     const next = r.pages.next;
     g.append(card('Paths', false,
       table([{ t: 'first pages of the session' }, { t: 'sessions', n: 1 }], r.pages.paths.map((p) => [p.value, p.count])),
