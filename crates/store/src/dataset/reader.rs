@@ -8,9 +8,12 @@
 use std::fs::File;
 use std::path::Path;
 
-use arrow_array::RecordBatch;
+use std::sync::Arc;
+
 use arrow_array::cast::AsArray;
 use arrow_array::types::UInt64Type;
+use arrow_array::{RecordBatch, new_null_array};
+use arrow_schema::{FieldRef, Schema};
 use clickpath_model::dataset;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
@@ -23,6 +26,27 @@ struct Open {
     batch: RecordBatch,
     pos: usize,
     seq_col: usize,
+    /// Columns added to the schema after this file was written (read as nulls).
+    missing: Vec<FieldRef>,
+}
+
+/// A batch of a file with the columns it predates appended as nulls (new columns are always
+/// added at the end of the schema, so the order stays the schema's).
+fn with_missing(batch: RecordBatch, missing: &[FieldRef]) -> Result<RecordBatch> {
+    if missing.is_empty() {
+        return Ok(batch);
+    }
+    let n = batch.num_rows();
+    let mut fields: Vec<FieldRef> = batch.schema().fields().iter().cloned().collect();
+    let mut columns = batch.columns().to_vec();
+    for f in missing {
+        fields.push(f.clone());
+        columns.push(new_null_array(f.data_type(), n));
+    }
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
 }
 
 impl Open {
@@ -66,15 +90,25 @@ impl OrderedReader {
         let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
         let schema = builder.parquet_schema();
         let mut indices = Vec::new();
+        let mut missing = Vec::new();
         for name in &self.columns {
-            let i = builder
-                .schema()
-                .index_of(name)
-                .map_err(|_| Error::Dataset {
-                    dir: self.dir.clone(),
-                    problem: format!("{} has no column {name}", f.path),
-                })?;
-            indices.push(i);
+            match builder.schema().index_of(name) {
+                Ok(i) => indices.push(i),
+                Err(_) => {
+                    let newer = dataset::dataset_schema()
+                        .field_with_name(name)
+                        .ok()
+                        .filter(|f| f.is_nullable())
+                        .cloned();
+                    let Some(field) = newer else {
+                        return Err(Error::Dataset {
+                            dir: self.dir.clone(),
+                            problem: format!("{} has no column {name}", f.path),
+                        });
+                    };
+                    missing.push(Arc::new(field));
+                }
+            }
         }
         let mask = ProjectionMask::roots(schema, indices.iter().copied());
         let mut reader = builder
@@ -83,7 +117,7 @@ impl OrderedReader {
             .build()?;
         // The projected batch keeps file order; find `seq` in it.
         if let Some(batch) = reader.next() {
-            let batch = batch?;
+            let batch = with_missing(batch?, &missing)?;
             let seq_col = batch
                 .schema()
                 .index_of(dataset::SEQ)
@@ -94,6 +128,7 @@ impl OrderedReader {
                     batch,
                     pos: 0,
                     seq_col,
+                    missing,
                 });
             }
         }
@@ -138,7 +173,7 @@ impl OrderedReader {
             if o.pos == o.batch.num_rows() {
                 match o.reader.next() {
                     Some(b) => {
-                        o.batch = b?;
+                        o.batch = with_missing(b?, &o.missing)?;
                         o.pos = 0;
                         if o.batch.num_rows() == 0 {
                             self.open.swap_remove(i);
@@ -161,5 +196,73 @@ impl Iterator for OrderedReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.next_slice().transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{StringArray, UInt64Array};
+    use arrow_schema::{DataType, Field};
+    use clickpath_model::field;
+
+    /// A file written before the `country` column existed: it holds `seq` and `path` only.
+    fn older_file(dir: &Path) -> DataFile {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new(field::PATH, DataType::Utf8, true),
+            Field::new(dataset::SEQ, DataType::UInt64, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from(vec!["/a", "/b"])),
+                Arc::new(UInt64Array::from(vec![1, 2])),
+            ],
+        )
+        .unwrap();
+        let file = File::create(dir.join("old.parquet")).unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        DataFile {
+            path: "old.parquet".into(),
+            date: "2024-03-01".into(),
+            rows: 2,
+            bytes: 0,
+            min_seq: 1,
+            max_seq: 2,
+        }
+    }
+
+    #[test]
+    fn columns_added_to_the_schema_later_read_as_nulls_from_older_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = older_file(dir.path());
+        let batches: Vec<RecordBatch> = OrderedReader::new(
+            dir.path(),
+            vec![f.clone()],
+            &[field::PATH, dataset::COUNTRY],
+        )
+        .collect::<Result<_>>()
+        .unwrap();
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        assert_eq!(rows, 2);
+        let country = batches[0].column_by_name(dataset::COUNTRY).unwrap();
+        assert_eq!(country.null_count(), country.len());
+        assert_eq!(
+            batches[0]
+                .column_by_name(field::PATH)
+                .unwrap()
+                .as_string::<i32>()
+                .value(1),
+            "/b"
+        );
+        // A column the dataset always had cannot be missing: the file is damaged.
+        let err = OrderedReader::new(dir.path(), vec![f], &[dataset::IS_BOT])
+            .next()
+            .unwrap()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("old.parquet has no column is_bot"), "{err}");
     }
 }
