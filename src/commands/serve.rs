@@ -300,16 +300,9 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     let users_path = args.users.path();
     let users = Users::load(&users_path)?;
     let users = (!users.is_empty()).then_some(users);
-    if users.is_none() && !args.bind.ip().is_loopback() {
-        anyhow::bail!(
-            "refusing to serve on {} without a login: anyone who can reach it would see the data. \
-             Add a user with `clickpath user add NAME --users {}`, then start again with `--users {}` \
-             (or bind 127.0.0.1)",
-            args.bind,
-            users_path.display(),
-            users_path.display()
-        );
-    }
+    // Before a long ingest, not after.
+    clickpath_server::check_access(args.bind, users.as_ref())
+        .with_context(|| format!("{} lists no user", users_path.display()))?;
     let (dir, feed, _temporary) = if args.input.files.is_empty() {
         if args.geoip.is_some() {
             anyhow::bail!(

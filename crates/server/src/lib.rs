@@ -220,12 +220,18 @@ pub struct ServerConfig {
     pub tls: Option<TlsFiles>,
 }
 
+/// Only loopback may be served without users.
+pub fn check_access(bind: SocketAddr, users: Option<&Users>) -> Result<(), Error> {
+    if users.is_none_or(Users::is_empty) && !bind.ip().is_loopback() {
+        return Err(Error::NeedsLogin(bind));
+    }
+    Ok(())
+}
+
 /// Serves until Ctrl-C or SIGTERM. Prints the address it listens on to stderr.
 pub fn run(config: ServerConfig, backend: Arc<dyn Backend>, live: Live) -> Result<(), Error> {
+    check_access(config.bind, config.users.as_ref())?;
     let users = config.users.filter(|u| !u.is_empty());
-    if users.is_none() && !config.bind.ip().is_loopback() {
-        return Err(Error::NeedsLogin(config.bind));
-    }
     let tls = config.tls.as_ref().map(tls::server_config).transpose()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
