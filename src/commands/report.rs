@@ -134,7 +134,11 @@ pub fn from_dataset(
     columns.push(dataset_columns::COUNTRY);
     columns.push(dataset_columns::USER_AGENT_LOGGED);
     if selection.is_some() {
-        columns.extend(selection::COLUMNS);
+        for c in selection::COLUMNS {
+            if !columns.contains(&c) {
+                columns.push(c);
+            }
+        }
     }
     let mut per_source = vec![0u64; m.sources.len()];
     for batch in OrderedReader::new(dir, files, &columns) {
