@@ -29,6 +29,19 @@ fn kpis(b: &Browser) -> Value {
     )
 }
 
+/// 2136 -> `2,136`, as the page prints counts.
+fn grouped(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `2,136` -> 2136.
 fn shown(v: &Value) -> u64 {
     v.as_str().unwrap().replace(',', "").parse().unwrap()
@@ -107,6 +120,28 @@ fn the_report_file_opens_offline_with_the_reports_figures() {
     b.wait("return document.body.dataset.rendered === '1'");
     assert_figures(&b, &report);
     assert_funnel_chart(&b, &report);
+    // What was read, rejected lines included, heads the page.
+    let head = b.eval("return document.getElementById('period').textContent");
+    let input = &report["input"];
+    let expected = format!(
+        "{} requests, {} lines rejected (bad_timestamp 1, truncated 1)",
+        grouped(input["requests"].as_u64().unwrap()),
+        input["rejected"]
+    );
+    assert!(head.as_str().unwrap().ends_with(&expected), "{head}");
+    // Goals, with the report's conversions.
+    let goals = b.eval(
+        "const c = [...document.querySelectorAll('section.card')].find(s => s.querySelector('h2').textContent === 'Goals');
+         return [...c.querySelector('table').rows].slice(1).map(r => [r.cells[0].textContent, r.cells[1].textContent])",
+    );
+    let want: Vec<Value> = report["goals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| serde_json::json!([g["name"], grouped(g["conversions"].as_u64().unwrap())]))
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(goals, Value::Array(want));
     // Nothing was fetched: every byte came from the file.
     assert_eq!(
         b.eval("return performance.getEntriesByType('resource').length"),

@@ -157,6 +157,16 @@
         `Estimated conversions lost to errors: ${num(Math.round(f.lost_conversions.estimate * 10) / 10)}` +
         (f.lost_conversions.value !== null ? ` (value ${num(Math.round(f.lost_conversions.value))})` : '')));
     }
+    if (f.breakdown) {
+      const last = f.steps.length - 1;
+      for (const [dim, title] of [['channel', 'By channel'], ['device', 'By device'], ['campaign', 'By campaign']]) {
+        const rows = f.breakdown[dim] || [];
+        if (!rows.length) continue;
+        c.append(sub(title));
+        c.append(table([{ t: dim }, { t: 'started', n: 1 }, { t: 'converted', n: 1 }, { t: 'rate' }],
+          rows.map((b) => [b.value, b.steps[0], b.steps[last], pct(b.conversion_rate)])));
+      }
+    }
     c.append(sub('Errors on the funnel\'s URLs'));
     c.append(table([{ t: 'status', n: 1 }, { t: 'path' }, { t: 'sessions', n: 1 }, { t: 'not converted', n: 1 }],
       (f.error_paths || []).map((e) => [e.status, e.path, e.sessions, e.not_converted]),
@@ -168,7 +178,11 @@
     const t = r.traffic;
     const frag = document.createDocumentFragment();
     const period = r.period ? `${r.period.first || '?'} to ${r.period.last || '?'}` : '';
-    document.getElementById('period').textContent = period;
+    const input = r.input || {};
+    const rejected = input.rejected ? `, ${num(input.rejected)} lines rejected (` +
+      Object.entries(input.rejected_by_reason || {}).map(([k, v]) => k + ' ' + num(v)).join(', ') + ')' : '';
+    document.getElementById('period').textContent =
+      period + (input.requests !== undefined ? ` \u00b7 ${num(input.requests)} requests${rejected}` : '');
 
     const k = el('div', { class: 'kpis' });
     k.append(kpi('visitors', 'Visitors', t.visitors));
@@ -213,6 +227,17 @@
       el('p', { class: 'note' }, `Sessions by first-to-last request. Median ${dur(t.session_duration.median_s)}, ` +
         `90% under ${dur(t.session_duration.p90_s)}; ${num(t.bounces)} bounces (${pct(t.bounce_rate)}).`)));
     (r.funnels || []).forEach((f) => g.append(funnelCard(f)));
+    if (r.goals && r.goals.length) {
+      const c = card('Goals', true,
+        table([{ t: 'goal' }, { t: 'conversions', n: 1 }, { t: 'rate' }, { t: 'value', n: 1 }],
+          r.goals.map((x) => [x.name, x.conversions, pct(x.conversion_rate), x.value])));
+      r.goals.forEach((x) => {
+        c.append(sub(x.name + ' by channel'));
+        c.append(table([{ t: 'channel' }, { t: 'sessions', n: 1 }, { t: 'conversions', n: 1 }, { t: 'rate' }],
+          (x.by_channel || []).map((b) => [b.value, b.sessions, b.conversions, pct(b.conversion_rate)])));
+      });
+      g.append(c);
+    }
 
     const e = r.errors;
     g.append(card('Broken links', true,
@@ -224,6 +249,9 @@
       table([{ t: 'referrer domain' }, { t: 'missing page' }, { t: 'hits', n: 1 }, { t: 'sessions', n: 1 }],
         e.external_links.map((l) => [l.source, l.target, l.hits, l.sessions]),
         (i) => ({ status: 404, path: e.external_links[i].target })),
+      e.slow_pages && e.slow_pages.length ? sub('Slow pages') : null,
+      e.slow_pages && e.slow_pages.length ? table([{ t: 'path' }, { t: 'views', n: 1 }, { t: 'median ms', n: 1 }, { t: 'p95 ms', n: 1 }],
+        e.slow_pages.map((p) => [p.path, p.views, p.p50_ms, p.p95_ms]), (i) => ({ path: e.slow_pages[i].path })) : null,
       sub('Rejected requests (403, 429 ...)'),
       el('p', { class: 'note' }, `Humans: ${num(e.rejected_humans.requests)} requests in ${num(e.rejected_humans.sessions)} sessions; bots: ${num(e.rejected_bots.requests)} requests.`)));
 
