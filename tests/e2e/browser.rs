@@ -333,3 +333,44 @@ fn hostile_log_content_is_shown_as_text_and_runs_nothing() {
     );
     assert_inert(&b, "clickpath dashboard");
 }
+
+#[test]
+fn an_open_dashboard_follows_a_growing_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = json_report(dir.path());
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::MultiGzDecoder::new(std::fs::File::open(sample()).unwrap()),
+        &mut text,
+    )
+    .unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let log = dir.path().join("access.log");
+    std::fs::write(&log, lines[..4000].join("\n") + "\n").unwrap();
+    let server = Server::start(
+        dir.path(),
+        &["--follow", "--poll", "1s", "-c", s(&config()), "access.log"],
+    );
+    let b = Browser::start(&[]);
+    b.goto(&format!("http://{}/", server.addr));
+    b.wait("return document.body.dataset.rendered === '1'");
+    let before = shown(&kpis(&b)["sessions"]);
+    assert!(before < report["traffic"]["sessions"].as_u64().unwrap());
+    b.wait("return document.getElementById('live').classList.contains('on')");
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    f.write_all((lines[4000..].join("\n") + "\n").as_bytes())
+        .unwrap();
+    drop(f);
+    // No reload: the page hears of the new lines and fetches the figures again (the ingest
+    // may meet the write half done, so possibly in two steps).
+    let sessions = grouped(report["traffic"]["sessions"].as_u64().unwrap());
+    b.wait(&format!(
+        "return document.querySelector('[data-kpi=sessions] .value').textContent === '{sessions}'"
+    ));
+    assert_figures(&b, &report);
+    let live = b.eval("return document.getElementById('live').textContent");
+    assert!(
+        live.as_str().unwrap().starts_with("live, updated"),
+        "{live}"
+    );
+}
