@@ -256,6 +256,11 @@ pub fn run(config: ServerConfig, backend: Arc<dyn Backend>, live: Live) -> Resul
         };
         let scheme = if tls.is_some() { "https" } else { "http" };
         eprintln!("clickpath: dashboard at {scheme}://{addr}/ ({login}); Ctrl-C stops it");
+        if tls.is_none() && !addr.ip().is_loopback() {
+            eprintln!(
+                "clickpath: warning: plain HTTP off loopback: passwords and session cookies cross the network in clear; give --tls-cert and --tls-key (or put a TLS proxy in front)"
+            );
+        }
         let app = routes::router(state);
         let result = match tls {
             Some(tls) => {
