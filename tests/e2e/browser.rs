@@ -179,9 +179,28 @@ fn the_dashboard_shows_the_reports_figures_filters_and_drills_down() {
     assert_eq!(shown(&kpis(&b)["sessions"]), email);
     assert!(email < report["traffic"]["sessions"].as_u64().unwrap());
 
-    // From a figure to its log lines: the 500s of the status table.
+    // A bar of a chart narrows the dashboard to its value.
     b.click("select[name=channel] option[value='']");
     b.wait("return document.body.dataset.rendered === '3'");
+    let mobile = report["technology"]["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["value"] == "mobile")
+        .unwrap()["count"]
+        .as_u64()
+        .unwrap();
+    b.click("svg[data-chart=devices] g[data-label=mobile]");
+    b.wait("return document.body.dataset.rendered === '4'");
+    assert_eq!(shown(&kpis(&b)["sessions"]), mobile);
+    assert_eq!(
+        b.eval("return document.querySelector('select[name=device]').value"),
+        "mobile"
+    );
+
+    // From a figure to its log lines: the 500s of the status table.
+    b.click("select[name=device] option[value='']");
+    b.wait("return document.body.dataset.rendered === '5'");
     let row = b.eval(
         "const rows = [...document.querySelectorAll('tr')].filter(r => r.cells[0] && r.cells[0].textContent === '500' && r.querySelector('button.drill'));
          rows[0].querySelector('button.drill').id = 'drill-500'; return rows.length",

@@ -42,6 +42,11 @@
     rows.forEach((r, i) => {
       const y = i * h + 2;
       const g = svg('g', { 'data-label': r.label });
+      if (opts.filter && live) {
+        // A bar of the dashboard narrows it to that value.
+        g.setAttribute('class', 'pick');
+        g.addEventListener('click', () => pick(opts.filter, r.label));
+      }
       g.append(svg('title', {}, r.label + ': ' + num(r.value) + (r.extra ? ' (' + r.extra + ')' : '')));
       g.append(svg('text', { x: lw - 6, y: y + 14, 'text-anchor': 'end' }, short(r.label, 30)));
       const w = Math.max(1, (r.value / max) * bw);
@@ -207,7 +212,7 @@
       vbars(r.time.by_hour.map((d) => ({ label: d.at, value: d.pageviews })), { name: 'hours' }),
       el('p', { class: 'note' }, 'Human page views per hour.')));
     g.append(card('Channels', false,
-      hbars(r.acquisition.channels.map((c) => ({ label: c.value, value: c.count })), { name: 'channels' }),
+      hbars(r.acquisition.channels.map((c) => ({ label: c.value, value: c.count })), { name: 'channels', filter: 'channel' }),
       sub('Campaigns'),
       table([{ t: 'source' }, { t: 'medium' }, { t: 'campaign' }, { t: 'sessions', n: 1 }],
         r.acquisition.campaigns.map((c) => [c.source, c.medium, c.campaign, c.sessions]),
@@ -215,7 +220,7 @@
       sub('Referrer domains'),
       table([{ t: 'domain' }, { t: 'sessions', n: 1 }], r.acquisition.referrer_domains.map((c) => [c.value, c.count]))));
     g.append(card('Devices', false,
-      hbars(r.technology.devices.map((c) => ({ label: c.value, value: c.count })), { name: 'devices' }),
+      hbars(r.technology.devices.map((c) => ({ label: c.value, value: c.count })), { name: 'devices', filter: 'device' }),
       sub('Browsers'),
       table([{ t: 'browser' }, { t: 'sessions', n: 1 }], r.technology.browsers.map((c) => [c.value, c.count])),
       sub('Operating systems'),
@@ -317,6 +322,12 @@
       form.elements.from.setAttribute('min', days[0]);
       form.elements.to.setAttribute('max', days[days.length - 1]);
     }
+  }
+  function pick(name, value) {
+    const sel = form.elements[name];
+    if (!sel || ![...sel.options].some((o) => o.value === value)) return;
+    sel.value = value;
+    load();
   }
   function showError(msg) {
     document.getElementById('error').textContent = msg || '';
