@@ -69,17 +69,8 @@ pub struct ServeArgs {
     /// The certificate's PEM private key.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
-    /// Rows per table.
-    #[arg(long, default_value_t = 10)]
-    pub top: usize,
     #[command(flatten)]
-    pub session: SessionArgs,
-    /// Funnels, goals, site hosts and average order value (docs/funnels.md).
-    #[arg(long, short = 'c', value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// A funnel without a config file: `NAME:/step1,/step2,...`.
-    #[arg(long = "funnel", value_name = "NAME:PATHS")]
-    pub funnels: Vec<String>,
+    pub settings: ReportSettings,
     /// Countries for the log files given (see `ingest --geoip`).
     #[arg(long, value_name = "FILE.mmdb")]
     pub geoip: Option<PathBuf>,
@@ -380,6 +371,17 @@ pub struct ReportArgs {
     /// Last day to report (`YYYY-MM-DD`, included).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub to: Option<String>,
+    #[command(flatten)]
+    pub settings: ReportSettings,
+    /// Countries from a MaxMind-format database (GeoLite2-Country.mmdb). Addresses are read in
+    /// memory for the lookup and never written out.
+    #[arg(long, value_name = "FILE.mmdb")]
+    pub geoip: Option<PathBuf>,
+}
+
+/// How the report is computed, for `report` and `serve`.
+#[derive(Args, Debug, Clone)]
+pub struct ReportSettings {
     /// Rows per table.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
@@ -394,10 +396,6 @@ pub struct ReportArgs {
     /// A funnel without a config file: `NAME:/step1,/step2,...` (path globs; repeatable).
     #[arg(long = "funnel", value_name = "NAME:PATHS")]
     pub funnels: Vec<String>,
-    /// Countries from a MaxMind-format database (GeoLite2-Country.mmdb). Addresses are read in
-    /// memory for the lookup and never written out.
-    #[arg(long, value_name = "FILE.mmdb")]
-    pub geoip: Option<PathBuf>,
 }
 
 /// `YYYY-MM-DD`.

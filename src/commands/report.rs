@@ -21,7 +21,7 @@ use clickpath_store::dataset::{self, OrderedReader};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::args::ReportArgs;
+use crate::args::{ReportArgs, ReportSettings};
 use crate::commands::report_text;
 use crate::commands::selection::{self, Selection};
 use crate::inputs::Inputs;
@@ -30,7 +30,7 @@ use crate::inputs::Inputs;
 pub const REPORT_VERSION: u32 = 1;
 
 /// Reads `--config` (TOML) and adds `--funnel` shorthands.
-fn file_config(args: &ReportArgs) -> Result<FileConfig> {
+fn file_config(args: &ReportSettings) -> Result<FileConfig> {
     let mut cfg = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -46,7 +46,8 @@ fn file_config(args: &ReportArgs) -> Result<FileConfig> {
     Ok(cfg)
 }
 
-pub fn config(args: &ReportArgs) -> Result<TrafficConfig> {
+pub fn config(report: &ReportArgs) -> Result<TrafficConfig> {
+    let args = &report.settings;
     let file = file_config(args)?;
     let (funnels, goals) = match &args.config {
         Some(path) => file
@@ -71,8 +72,8 @@ pub fn config(args: &ReportArgs) -> Result<TrafficConfig> {
             average_order_value: file.average_order_value,
             currency: file.currency.clone(),
         },
-        days: date_range(args.from.as_deref(), args.to.as_deref()),
-        geo: match &args.geoip {
+        days: date_range(report.from.as_deref(), report.to.as_deref()),
+        geo: match &report.geoip {
             Some(path) => Some(Arc::new(GeoDb::open(path)?)),
             None => None,
         },

@@ -331,7 +331,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
             data: DataArgs {
                 data: Some(temporary.path().to_path_buf()),
             },
-            session: args.session.clone(),
+            session: args.settings.session.clone(),
             raw_ip: false,
             commit_every: 256 << 20,
             geoip: args.geoip.clone(),
@@ -352,11 +352,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         data: Some(dir.clone()),
         from: None,
         to: None,
-        top: args.top,
-        session: args.session.clone(),
-        next_from: "/".into(),
-        config: args.config.clone(),
-        funnels: args.funnels.clone(),
+        settings: args.settings.clone(),
         geoip: None,
     };
     // Config mistakes stop here, not in the first request.
