@@ -116,7 +116,7 @@ fn prepare(
     }
     let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
     columns[file_idx] = Arc::new(ids);
-    if !keep_ip {
+    if geo.is_some() && !keep_ip {
         // Read for the country lookup only.
         let ip = batch.schema().index_of(field::IP)?;
         columns[ip] = arrow_array::new_null_array(&arrow_schema::DataType::Utf8, batch.num_rows());

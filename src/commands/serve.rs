@@ -299,9 +299,8 @@ impl Feed {
 pub fn run(args: ServeArgs) -> Result<ExitCode> {
     let users_path = args.users.path();
     let users = Users::load(&users_path)?;
-    let users = (!users.is_empty()).then_some(users);
     // Before a long ingest, not after.
-    clickpath_server::check_access(args.bind, users.as_ref())
+    clickpath_server::check_access(args.bind, Some(&users))
         .with_context(|| format!("{} lists no user", users_path.display()))?;
     let (dir, feed, _temporary) = if args.input.files.is_empty() {
         if args.geoip.is_some() {
@@ -382,7 +381,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     clickpath_server::run(
         ServerConfig {
             bind: args.bind,
-            users,
+            users: Some(users),
             tls,
         },
         backend,

@@ -2,11 +2,10 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::Stdio;
 
 use serde_json::Value;
 
-use crate::dashboard::{config, sample};
+use crate::dashboard::{add_user, config, count_of, s, sample, sample_text};
 use crate::http::Server;
 use crate::webdriver::Browser;
 use crate::{clickpath, run};
@@ -16,10 +15,6 @@ const OFFLINE: [&str; 2] = [
     "--proxy-server=127.0.0.1:9",
     "--host-resolver-rules=MAP * ~NOTFOUND",
 ];
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// The page's figures: `data-kpi` name -> the text shown.
 fn kpis(b: &Browser) -> Value {
@@ -165,14 +160,7 @@ fn the_dashboard_shows_the_reports_figures_filters_and_drills_down() {
     b.screenshot("dashboard-funnel.png");
 
     // A filter, chosen as a person would, changes the figures to the channel's sessions.
-    let email = report["acquisition"]["channels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["value"] == "email")
-        .unwrap()["count"]
-        .as_u64()
-        .unwrap();
+    let email = count_of(&report["acquisition"]["channels"], "email");
     b.click("select[name=channel]");
     b.click("select[name=channel] option[value=email]");
     b.wait("return document.body.dataset.rendered === '2'");
@@ -182,14 +170,7 @@ fn the_dashboard_shows_the_reports_figures_filters_and_drills_down() {
     // A bar of a chart narrows the dashboard to its value.
     b.click("select[name=channel] option[value='']");
     b.wait("return document.body.dataset.rendered === '3'");
-    let mobile = report["technology"]["devices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["value"] == "mobile")
-        .unwrap()["count"]
-        .as_u64()
-        .unwrap();
+    let mobile = count_of(&report["technology"]["devices"], "mobile");
     b.click("svg[data-chart=devices] g[data-label=mobile]");
     b.wait("return document.body.dataset.rendered === '4'");
     assert_eq!(shown(&kpis(&b)["sessions"]), mobile);
@@ -211,14 +192,7 @@ fn the_dashboard_shows_the_reports_figures_filters_and_drills_down() {
         "const p = document.querySelector('#drill:not([hidden]) pre'); return p && p.textContent",
     );
     let lines: Vec<&str> = lines.as_str().unwrap().lines().collect();
-    let errors = report["statuses"]["all"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["value"] == "500")
-        .unwrap()["count"]
-        .as_u64()
-        .unwrap();
+    let errors = count_of(&report["statuses"]["all"], "500");
     assert_eq!(lines.len() as u64, errors);
     for l in lines {
         assert!(l.contains("access.log.gz:") && l.contains("\" 500 "), "{l}");
@@ -228,13 +202,7 @@ fn the_dashboard_shows_the_reports_figures_filters_and_drills_down() {
 #[test]
 fn login_is_required_off_loopback() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = clickpath(dir.path())
-        .args(["user", "add", "ana", "--users", "users.json"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "correct horse battery").unwrap();
-    assert!(child.wait().unwrap().success());
+    add_user(dir.path(), "ana", "correct horse battery");
     let server = Server::start(
         dir.path(),
         &["--bind", "0.0.0.0:0", "--users", "users.json", s(&sample())],
@@ -373,12 +341,7 @@ fn hostile_log_content_is_shown_as_text_and_runs_nothing() {
 fn an_open_dashboard_follows_a_growing_log() {
     let dir = tempfile::tempdir().unwrap();
     let report = json_report(dir.path());
-    let mut text = String::new();
-    std::io::Read::read_to_string(
-        &mut flate2::read::MultiGzDecoder::new(std::fs::File::open(sample()).unwrap()),
-        &mut text,
-    )
-    .unwrap();
+    let text = sample_text();
     let lines: Vec<&str> = text.lines().collect();
     let log = dir.path().join("access.log");
     std::fs::write(&log, lines[..4000].join("\n") + "\n").unwrap();

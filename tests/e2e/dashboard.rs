@@ -19,11 +19,20 @@ pub fn sample() -> PathBuf {
     root().join("testdata/sample/access.log.gz")
 }
 
+/// The sample log, decompressed.
+pub fn sample_text() -> String {
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(std::fs::File::open(sample()).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
 pub fn config() -> PathBuf {
     root().join("examples/clickpath.toml")
 }
 
-fn s(p: &Path) -> &str {
+pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
@@ -33,7 +42,8 @@ fn figures(mut v: Value) -> Value {
     v
 }
 
-fn count_of(rows: &Value, value: &str) -> u64 {
+/// The count of `value` in a `[{value, count}]` table of the report (0 when absent).
+pub fn count_of(rows: &Value, value: &str) -> u64 {
     rows.as_array()
         .unwrap()
         .iter()
@@ -121,10 +131,7 @@ fn the_dashboard_figures_are_the_reports_and_filters_select_whole_sessions() {
 fn drill_down_returns_the_raw_log_lines_behind_a_figure() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("access.log");
-    let mut text = String::new();
-    flate2::read::MultiGzDecoder::new(std::fs::File::open(sample()).unwrap())
-        .read_to_string(&mut text)
-        .unwrap();
+    let text = sample_text();
     std::fs::write(&log, &text).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     let server = Server::start(dir.path(), &["access.log"]);
@@ -229,7 +236,8 @@ fn every_response_carries_the_security_headers_and_other_hosts_are_refused() {
     assert_security_headers(&r, "421");
 }
 
-fn add_user(dir: &Path, name: &str, password: &str) {
+/// `clickpath user add NAME` into `dir/users.json`, the password on standard input.
+pub fn add_user(dir: &Path, name: &str, password: &str) {
     let mut child = clickpath(dir)
         .args(["user", "add", name, "--users", "users.json"])
         .stdin(Stdio::piped())
@@ -440,10 +448,7 @@ fn a_public_address_needs_a_login() {
 #[test]
 fn follow_pushes_new_lines_to_open_dashboards() {
     let dir = tempfile::tempdir().unwrap();
-    let mut text = String::new();
-    flate2::read::MultiGzDecoder::new(std::fs::File::open(sample()).unwrap())
-        .read_to_string(&mut text)
-        .unwrap();
+    let text = sample_text();
     let lines: Vec<&str> = text.lines().collect();
     let log = dir.path().join("access.log");
     std::fs::write(&log, lines[..5000].join("\n") + "\n").unwrap();

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::dashboard::{config, sample};
+use crate::dashboard::{add_user, config, sample};
 use crate::http::{Server, event_stream, http};
 use crate::{clickpath, run};
 
@@ -99,14 +99,7 @@ fn the_openapi_file_describes_the_server() {
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut child = clickpath(dir.path())
-        .args(["user", "add", "ana", "--users", "users.json"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    writeln!(child.stdin.take().unwrap(), "correct horse battery").unwrap();
-    assert!(child.wait().unwrap().success());
+    add_user(dir.path(), "ana", "correct horse battery");
     let (_, token, _) =
         run(clickpath(dir.path()).args(["user", "token", "t", "--users", "users.json"]));
     let bearer = format!("Bearer {}", token.trim());
