@@ -35,7 +35,7 @@ pub enum Command {
     /// Deletes the days older than a retention period from the dataset.
     Prune(PruneArgs),
     /// Rewrites each day held in several files as one file.
-    Compact(DataArgs),
+    Compact(CompactArgs),
     /// The dashboard: the report in the browser, with filters, drill-down to log lines and live
     /// refresh (`--follow`). Listens on 127.0.0.1:8080; other addresses need a login.
     Serve(ServeArgs),
@@ -74,6 +74,20 @@ pub struct ServeArgs {
     /// Countries for the log files given (see `ingest --geoip`).
     #[arg(long, value_name = "FILE.mmdb")]
     pub geoip: Option<PathBuf>,
+    /// A reverse proxy in front of the dashboard (address or CIDR, repeatable): its
+    /// `X-Forwarded-For` names the client, so that the login limit is per client.
+    #[arg(long = "trusted-proxy", value_name = "ADDR[/BITS]", value_parser = parse_net)]
+    pub trusted_proxies: Vec<clickpath_server::IpNet>,
+}
+
+/// `10.0.0.0/8`, or one address.
+pub fn parse_net(s: &str) -> Result<clickpath_server::IpNet, String> {
+    s.parse::<clickpath_server::IpNet>()
+        .or_else(|_| {
+            s.parse::<std::net::IpAddr>()
+                .map(clickpath_server::IpNet::from)
+        })
+        .map_err(|_| format!("`{s}` is not an address or a network like 10.0.0.0/8"))
 }
 
 /// Where the dashboard's users are.
@@ -163,27 +177,46 @@ impl DataArgs {
     }
 }
 
-/// How sessions and page views are derived (fixed for a dataset).
-#[derive(Args, Debug, Clone)]
+/// How sessions and page views are derived (fixed for a dataset: left out, a dataset's own are
+/// used; given, they must agree with it).
+#[derive(Args, Debug, Clone, Default)]
 pub struct SessionArgs {
-    /// Idle time that ends a session, e.g. `30m`, `900s`, `1h`.
-    #[arg(long, default_value = "30m", value_parser = parse_duration)]
-    pub session_timeout: i64,
+    /// Idle time that ends a session, e.g. `30m`, `900s`, `1h` (default 30m).
+    #[arg(long, value_parser = parse_duration)]
+    pub session_timeout: Option<i64>,
     /// Start a new session at local midnight.
     #[arg(long)]
     pub split_at_midnight: bool,
     /// Start a new session when a page view brings another UTM campaign.
     #[arg(long)]
     pub split_on_campaign: bool,
-    /// What identifies a visitor.
-    #[arg(long, value_enum, default_value = "ip+ua")]
-    pub visitor_key: VisitorKeyArg,
+    /// What identifies a visitor (default ip+ua).
+    #[arg(long, value_enum)]
+    pub visitor_key: Option<VisitorKeyArg>,
     /// The site's own host (repeatable); referrers from it are internal. Inferred when absent.
     #[arg(long = "site-host", value_name = "HOST")]
     pub site_hosts: Vec<String>,
     /// Path prefix of API calls, which are not page views (repeatable; default /api/).
     #[arg(long = "api-prefix", value_name = "PREFIX")]
     pub api_prefixes: Vec<String>,
+}
+
+impl SessionArgs {
+    /// What these flags ask for, with more site hosts (a config file's).
+    pub fn given(&self, more_site_hosts: &[String]) -> clickpath_ingest::GivenSettings {
+        let mut site_hosts = self.site_hosts.clone();
+        site_hosts.extend(more_site_hosts.iter().cloned());
+        clickpath_ingest::GivenSettings {
+            session_timeout_s: self.session_timeout,
+            split_at_midnight: self.split_at_midnight,
+            split_on_campaign: self.split_on_campaign,
+            visitor_key: self.visitor_key.map(Into::into),
+            site_hosts,
+            api_prefixes: self.api_prefixes.clone(),
+            raw_ip: false,
+            geoip: false,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -204,6 +237,9 @@ pub struct IngestArgs {
     /// keep it in the `country` column; the address itself is kept only with --raw-ip.
     #[arg(long, value_name = "FILE.mmdb")]
     pub geoip: Option<PathBuf>,
+    /// Take the site's hosts from this config file (`site_hosts`, as `report -c` reads it).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -228,10 +264,29 @@ pub struct SqlArgs {
     pub out: Option<PathBuf>,
 }
 
+/// How long compact and prune keep the files they replace, for readers still on them.
+#[derive(Args, Debug)]
+pub struct KeepReplaced {
+    /// Keep replaced files this long for readers that started before (e.g. `1h`, `0s`); the
+    /// first write to the dataset after that deletes them.
+    #[arg(long = "keep-replaced", default_value = "1h", value_parser = parse_duration_or_zero, value_name = "DURATION")]
+    pub seconds: i64,
+}
+
+#[derive(Args, Debug)]
+pub struct CompactArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub keep: KeepReplaced,
+}
+
 #[derive(Args, Debug)]
 pub struct PruneArgs {
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub keep: KeepReplaced,
     /// Delete days older than this many days before today (UTC), e.g. `400d`.
     #[arg(long, value_parser = parse_days, value_name = "DAYS")]
     pub older_than: i64,
@@ -329,17 +384,6 @@ impl From<VisitorKeyArg> for clickpath_analytics::VisitorKey {
     }
 }
 
-impl SessionArgs {
-    /// Page-view rules with the `--api-prefix` flags.
-    pub fn page_rules(&self) -> clickpath_analytics::pages::PageRules {
-        let mut pages = clickpath_analytics::pages::PageRules::default();
-        if !self.api_prefixes.is_empty() {
-            pages.api_prefixes = self.api_prefixes.clone();
-        }
-        pages
-    }
-}
-
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum VisitorKeyArg {
     /// Client address and user agent.
@@ -404,6 +448,14 @@ pub fn parse_date(s: &str) -> Result<String, String> {
         Some(_) => Ok(s.to_owned()),
         None => Err(format!("`{s}` is not a date like 2026-11-29")),
     }
+}
+
+/// A duration, or `0`/`0s`.
+pub fn parse_duration_or_zero(s: &str) -> Result<i64, String> {
+    if s.trim_end_matches(['s', 'm', 'h']) == "0" {
+        return Ok(0);
+    }
+    parse_duration(s)
 }
 
 /// `30m`, `900s`, `1h`, `1h30m` or plain seconds.

@@ -133,8 +133,50 @@ pub fn totals_line(summary: &Summary) -> String {
             t.blank, t.comments
         ));
     }
-    if t.rejected_total() > 0 {
-        s.push_str("\n  `clickpath check-format FILE` shows the rejected lines");
+    if t.fallback > 0 {
+        s.push_str(&format!(
+            "; {} lines read with another format than their file's",
+            t.fallback
+        ));
+    }
+    if !summary.skipped.is_empty() {
+        let names: Vec<&str> = summary
+            .skipped
+            .iter()
+            .map(|f| f.source.name.as_str())
+            .collect();
+        s.push_str(&format!(
+            "\n  {} file(s) skipped: {}",
+            names.len(),
+            names.join(", ")
+        ));
+    }
+    if t.rejected_total() > 0 || !summary.skipped.is_empty() {
+        s.push_str(
+            "\n  `clickpath check-format FILE` shows the rejected lines and why a file was skipped",
+        );
     }
     s
+}
+
+/// Says on stderr why each skipped input was skipped (what was tried, how to pass `--format`).
+pub fn report_skipped(summary: &Summary) {
+    for f in &summary.skipped {
+        let what = if f.partly_read {
+            "stopped reading"
+        } else {
+            "skipped"
+        };
+        eprintln!("clickpath: {what} {}: {}", f.source.name, f.reason);
+    }
+}
+
+/// Exit status of a command that read logs: 0 when every input was read, 1 when some were
+/// skipped (the output is complete for the others; docs/formats.md, "Exit status").
+pub fn exit_status(summary: &Summary) -> std::process::ExitCode {
+    if summary.skipped.is_empty() {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::from(1)
+    }
 }

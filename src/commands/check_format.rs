@@ -24,8 +24,14 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     if args.json {
         let files: Vec<_> = summary.files.iter().map(file_json).collect();
         let t = summary.totals();
+        let skipped: Vec<_> = summary
+            .skipped
+            .iter()
+            .map(|f| json!({"file": f.source.name, "reason": f.reason, "partly_read": f.partly_read}))
+            .collect();
         let doc = json!({
             "files": files,
+            "skipped": skipped,
             "total": {
                 "lines": t.lines(),
                 "requests": t.requests,
@@ -37,14 +43,19 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         for f in &summary.files {
             print_file(f);
         }
+        for f in &summary.skipped {
+            println!("{}: skipped: {}", f.source.name, f.reason);
+        }
         println!("{}", totals_line(&summary));
     }
-    // Exit 1 when some lines were rejected, so scripts can tell.
-    Ok(if summary.totals().rejected_total() > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    // Exit 1 when some lines were rejected or a file skipped, so scripts can tell.
+    Ok(
+        if summary.totals().rejected_total() > 0 || !summary.skipped.is_empty() {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }
 
 fn rate(f: &FileSummary) -> f64 {
@@ -114,8 +125,10 @@ fn print_file(f: &FileSummary) {
     );
     if f.stats.fallback > 0 {
         println!(
-            "  {} lines did not fit {} and were read with another preset (the format changed mid-file?)",
-            f.stats.fallback, f.format
+            "  {} lines did not fit {} and were read with another preset (runs of {} or more lines: the format changed mid-file)",
+            f.stats.fallback,
+            f.format,
+            clickpath_formats::FALLBACK_RUN
         );
     }
     for (reason, n) in f.stats.rejected_by_reason() {

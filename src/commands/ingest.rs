@@ -1,449 +1,52 @@
-//! `clickpath ingest`: logs into the dataset, each line once.
-//!
-//! Parser threads parse a chunk, derive the stateless columns and encode them for each local
-//! day the chunk covers; this thread assigns `seq`, sessions and the robots.txt rule in input
-//! order, encodes those few columns, appends the row groups to the day files of the next
-//! commit and, every `--commit-every` bytes and at the end, commits: files, every log's
-//! position and the session state are published together (docs/dataset.md).
+//! `clickpath ingest`: logs into the dataset, each line once (the work is `clickpath-ingest`'s).
 
-use std::collections::HashMap;
-use std::path::Path;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, Result};
-use arrow_array::builder::StringBuilder;
-use arrow_array::cast::AsArray;
-use arrow_array::types::Date32Type;
-use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, UInt32Array, UInt64Array};
-use clickpath_analytics::bots::BotFamily;
-use clickpath_analytics::geo::GeoDb;
-use clickpath_analytics::{
-    DeriveConfig, Deriver, ROBOTS_TXT_FETCHER_NAME, SessionInput, SessionRules, SessionState,
-    Sessionizer,
-};
-use clickpath_formats::input::{Compression, fingerprint};
-use clickpath_formats::pipeline::{self, Position, Resume};
-use clickpath_formats::spec::{FieldKind, Format};
-use clickpath_model::{dataset as col, dataset_schema, field, format_date};
-use clickpath_store::dataset::{self, ColumnChunks, Manifest, PendingCommit, SourceEntry};
-use serde_json::json;
+use anyhow::Result;
+use clickpath_ingest::{IngestConfig, Outcome};
 
-use crate::args::{IngestArgs, SessionArgs, VisitorKeyArg};
-use crate::inputs::{Inputs, totals_line};
-
-/// What the derived columns depend on; kept in the manifest and checked on every ingest.
-fn settings(s: &SessionArgs, raw_ip: bool, geoip: bool) -> serde_json::Value {
-    let mut v = json!({
-        "session_timeout_s": s.session_timeout,
-        "split_at_midnight": s.split_at_midnight,
-        "split_on_campaign": s.split_on_campaign,
-        "visitor_key": match s.visitor_key { VisitorKeyArg::IpUa => "ip+ua", VisitorKeyArg::Ip => "ip" },
-        "site_hosts": s.site_hosts,
-        "api_prefixes": s.api_prefixes,
-        "raw_ip": raw_ip,
-    });
-    // Only datasets with countries say so: older ones keep their settings.
-    if geoip {
-        v["geoip"] = true.into();
-    }
-    v
-}
-
-/// Rows of one local day within a chunk, with their stateless columns already encoded.
-struct DayPart {
-    date: i32,
-    /// Row indexes in the chunk.
-    rows: Vec<u32>,
-    chunks: ColumnChunks,
-}
-
-/// What a parser thread hands over for one chunk.
-struct Prepared {
-    format: String,
-    rows: Vec<SessionInput>,
-    ua_bot_family: Vec<Option<&'static str>>,
-    ua_bot_name: Vec<Option<Arc<str>>>,
-    per_source: Vec<(u32, u64)>,
-    parts: Vec<DayPart>,
-}
-
-/// Countries of the batch's addresses (all null without a database).
-fn countries(batch: &RecordBatch, geo: Option<&GeoDb>) -> ArrayRef {
-    let n = batch.num_rows();
-    let (Some(geo), Some(ip)) = (
-        geo,
-        batch
-            .column_by_name(field::IP)
-            .and_then(|c| c.as_string_opt::<i32>()),
-    ) else {
-        return arrow_array::new_null_array(&arrow_schema::DataType::Utf8, n);
-    };
-    let mut seen: HashMap<&str, Option<String>> = HashMap::new();
-    let mut out = StringBuilder::with_capacity(n, n * 2);
-    for r in 0..n {
-        let code = ip
-            .is_valid(r)
-            .then(|| ip.value(r))
-            .and_then(|a| seen.entry(a).or_insert_with(|| geo.country(a)).as_deref());
-        out.append_option(code);
-    }
-    Arc::new(out.finish())
-}
-
-fn prepare(
-    deriver: &mut Deriver,
-    format: &Format,
-    batch: RecordBatch,
-    source_ids: &[u32],
-    geo: Option<&GeoDb>,
-    keep_ip: bool,
-) -> Result<Prepared, clickpath_store::Error> {
-    let derived = deriver.derive(&batch, format.logs(FieldKind::UserAgent));
-    let country = countries(&batch, geo);
-    // file_id: the source's id in the manifest instead of its place on the command line.
-    let file_idx = batch.schema().index_of(field::FILE_ID)?;
-    let ids: UInt32Array = batch
-        .column(file_idx)
-        .as_primitive::<arrow_array::types::UInt32Type>()
-        .unary(|i| source_ids[i as usize]);
-    let mut per_source: Vec<(u32, u64)> = Vec::new();
-    for id in ids.values() {
-        match per_source.last_mut() {
-            Some((last, n)) if last == id => *n += 1,
-            _ => per_source.push((*id, 1)),
-        }
-    }
-    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
-    columns[file_idx] = Arc::new(ids);
-    if geo.is_some() && !keep_ip {
-        // Read for the country lookup only.
-        let ip = batch.schema().index_of(field::IP)?;
-        columns[ip] = arrow_array::new_null_array(&arrow_schema::DataType::Utf8, batch.num_rows());
-    }
-    let schema = dataset_schema();
-    let idx = |name: &str| schema.index_of(name).expect("dataset column");
-    let mut stateless: Vec<(usize, ArrayRef)> = columns.into_iter().enumerate().collect();
-    stateless.push((idx(col::DATE), derived.date.clone()));
-    stateless.push((idx(col::VISITOR), derived.visitor));
-    let first_rest = idx(col::IS_PAGE_VIEW);
-    for (k, a) in derived.rest.into_iter().enumerate() {
-        stateless.push((first_rest + k, a));
-    }
-    stateless.push((idx(col::COUNTRY), country));
-    // Rows by local day, in input order.
-    let dates = derived.date.as_primitive::<Date32Type>().values();
-    let mut days: Vec<i32> = dates.to_vec();
-    days.sort_unstable();
-    days.dedup();
-    let mut parts = Vec::with_capacity(days.len());
-    for date in days {
-        let rows: Vec<u32> = (0..dates.len() as u32)
-            .filter(|&r| dates[r as usize] == date)
-            .collect();
-        // Most chunks hold one day: their columns are used as they are.
-        let columns: Vec<(usize, ArrayRef)> = if rows.len() == dates.len() {
-            stateless.clone()
-        } else {
-            let take = UInt32Array::from(rows.clone());
-            stateless
-                .iter()
-                .map(|(i, a)| Ok((*i, arrow_select::take::take(a, &take, None)?)))
-                .collect::<Result<_, arrow_schema::ArrowError>>()?
-        };
-        let mut chunks = ColumnChunks::default();
-        chunks.encode(&columns.iter().map(|(i, a)| (*i, a)).collect::<Vec<_>>())?;
-        parts.push(DayPart { date, rows, chunks });
-    }
-    Ok(Prepared {
-        format: format.name.clone(),
-        rows: derived.rows,
-        ua_bot_family: derived.ua_bot_family,
-        ua_bot_name: derived.ua_bot_name,
-        per_source,
-        parts,
-    })
-}
-
-/// The ingest thread's side: sessions, `seq`, day files and commits.
-struct Ingest<'a> {
-    dir: &'a Path,
-    manifest: Manifest,
-    sessions: Sessionizer,
-    pending: PendingCommit,
-    /// Manifest source id (= index in `sources`) of each input.
-    source_ids: &'a [u32],
-    bytes_since_commit: u64,
-    commit_every: u64,
-    /// Some input was read (positions moved), even if no row came of it.
-    read_any: bool,
-    rows_added: u64,
-    commits: u64,
-}
-
-impl Ingest<'_> {
-    fn add(&mut self, p: Prepared, at: Position) -> Result<()> {
-        let base = self.manifest.next_seq;
-        let n = p.rows.len();
-        let outputs: Vec<_> = p
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(r, input)| self.sessions.next(base + r as u64, input))
-            .collect();
-        let schema = dataset_schema();
-        let idx = |name: &str| schema.index_of(name).expect("dataset column");
-        for part in p.parts {
-            let rows = &part.rows;
-            let seq: ArrayRef = Arc::new(UInt64Array::from_iter_values(
-                rows.iter().map(|&r| base + u64::from(r)),
-            ));
-            let session: ArrayRef = Arc::new(UInt64Array::from_iter(
-                rows.iter().map(|&r| outputs[r as usize].session_id),
-            ));
-            let bot: ArrayRef = Arc::new(BooleanArray::from_iter(
-                rows.iter().map(|&r| Some(outputs[r as usize].bot)),
-            ));
-            let mut family = StringBuilder::new();
-            let mut name = StringBuilder::new();
-            for &r in rows {
-                let r = r as usize;
-                if outputs[r].robots_txt_fetcher {
-                    family.append_value(BotFamily::RobotsTxt.as_str());
-                    name.append_value(ROBOTS_TXT_FETCHER_NAME);
-                } else {
-                    family.append_option(p.ua_bot_family[r]);
-                    name.append_option(p.ua_bot_name[r].as_deref());
-                }
-            }
-            let family: ArrayRef = Arc::new(family.finish());
-            let name: ArrayRef = Arc::new(name.finish());
-            let mut chunks = part.chunks;
-            chunks.encode(&[
-                (idx(col::SEQ), &seq),
-                (idx(col::SESSION_ID), &session),
-                (idx(col::IS_BOT), &bot),
-                (idx(col::BOT_FAMILY), &family),
-                (idx(col::BOT_NAME), &name),
-            ])?;
-            let first = base + u64::from(rows[0]);
-            let last = base + u64::from(*rows.last().expect("a part has rows"));
-            self.pending.append(
-                &format_date(i64::from(part.date)),
-                (first, last),
-                rows.len() as u64,
-                chunks,
-            )?;
-        }
-        for (id, count) in p.per_source {
-            self.manifest.sources[id as usize].requests += count;
-        }
-        self.manifest.next_seq += n as u64;
-        self.rows_added += n as u64;
-        // Bytes since the last checkpoint.
-        let source = &mut self.manifest.sources[self.source_ids[at.source] as usize];
-        source.format = p.format;
-        self.bytes_since_commit += at.offset.saturating_sub(source.offset);
-        source.offset = at.offset;
-        source.lines = at.lines;
-        self.read_any = true;
-        if self.bytes_since_commit >= self.commit_every {
-            self.commit()?;
-        }
-        Ok(())
-    }
-
-    fn commit(&mut self) -> Result<()> {
-        let next = self.manifest.commit + 1;
-        let pending = std::mem::replace(&mut self.pending, PendingCommit::new(self.dir, next + 1));
-        let files = pending.finish()?;
-        self.manifest.files.extend(files);
-        self.manifest.commit = next;
-        let state = serde_json::to_vec(&self.sessions.state())?;
-        dataset::commit(self.dir, &mut self.manifest, Some(&state))?;
-        self.bytes_since_commit = 0;
-        self.commits += 1;
-        Ok(())
-    }
-}
+use crate::args::IngestArgs;
+use crate::commands::report::read_config;
+use crate::inputs::{Inputs, exit_status, report_skipped, totals_line};
 
 pub fn run(args: IngestArgs) -> Result<ExitCode> {
     let outcome = ingest(&args)?;
+    report_skipped(&outcome.summary);
     eprintln!("clickpath: {}", totals_line(&outcome.summary));
     eprintln!("clickpath: {}", outcome.added);
-    Ok(ExitCode::SUCCESS)
+    Ok(exit_status(&outcome.summary))
 }
 
-/// What one ingest did.
-pub struct Outcome {
-    pub summary: pipeline::Summary,
-    /// Requests added to the dataset.
-    pub rows_added: u64,
-    /// "added N requests to DIR ...", for people.
-    pub added: String,
+/// The ingest `args` ask for (also `serve`'s, into its temporary dataset).
+pub fn config(args: &IngestArgs) -> Result<IngestConfig> {
+    let file = read_config(args.config.as_deref(), &[])?;
+    let mut settings = args.session.given(&file.site_hosts);
+    settings.raw_ip = args.raw_ip;
+    settings.geoip = args.geoip.is_some();
+    Ok(IngestConfig {
+        dir: args.data.dir(),
+        settings,
+        commit_every: args.commit_every,
+        geoip: args.geoip.clone(),
+    })
 }
 
 /// Ingests the new lines of `args`' files into its dataset.
 pub fn ingest(args: &IngestArgs) -> Result<Outcome> {
-    let dir = args.data.dir();
-    let wanted = settings(&args.session, args.raw_ip, args.geoip.is_some());
-    let geo = match &args.geoip {
-        Some(path) => Some(GeoDb::open(path)?),
-        None => None,
-    };
-    let (_lock, mut manifest, removed) = dataset::open_for_write(&dir, wanted.clone())?;
-    if removed > 0 {
-        eprintln!(
-            "clickpath: removed {removed} file(s) of an ingest that did not finish; it resumes from the last commit"
-        );
-    }
-    if manifest.settings != wanted {
-        anyhow::bail!(
-            "{} was ingested with other settings ({}); this run asks for {}. Ingest with the same \
-             options, or into another --data directory",
-            dir.display(),
-            manifest.settings,
-            wanted
-        );
-    }
-    let mut inputs = Inputs::new(&args.input, args.raw_ip || geo.is_some())?;
-    // Which inputs are new, which were read before and from where.
-    let mut sources = Vec::new();
-    let mut resume = Vec::new();
-    let mut source_ids = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for s in &inputs.sources {
-        if s.path.is_none() {
-            anyhow::bail!(
-                "ingest reads files, which it must find again to resume; for stdin use `clickpath parse` or `clickpath report`"
-            );
-        }
-        let (fingerprint, compression) = fingerprint(s)?;
-        let Some(fp) = fingerprint else {
-            eprintln!(
-                "clickpath: {}: no complete line yet, nothing to ingest",
-                s.name
-            );
-            continue;
-        };
-        if !seen.insert(fp.clone()) {
-            eprintln!(
-                "clickpath: {}: same file as an earlier argument (same first lines), skipped",
-                s.name
-            );
-            continue;
-        }
-        let index = match manifest.sources.iter().position(|e| e.fingerprint == fp) {
-            Some(i) => {
-                // A plain file no longer than what was read has nothing new.
-                if compression == Compression::None && s.len() == manifest.sources[i].offset {
-                    continue;
-                }
-                i
-            }
-            None => {
-                manifest.sources.push(SourceEntry {
-                    id: manifest.sources.len() as u32,
-                    fingerprint: fp,
-                    name: s.name.clone(),
-                    format: String::new(),
-                    offset: 0,
-                    lines: 0,
-                    requests: 0,
-                });
-                manifest.sources.len() - 1
-            }
-        };
-        manifest.sources[index].name = s.name.clone();
-        resume.push(Resume {
-            offset: manifest.sources[index].offset,
-            lines: manifest.sources[index].lines,
-        });
-        sources.push(s.clone());
-        source_ids.push(index as u32);
-    }
-    inputs.options.resume = resume;
-    inputs.options.whole_lines_only = true;
-    // Large chunks encode well; a commit falls between chunks.
-    inputs.options.chunk_bytes = (8 << 20).min(args.commit_every as usize).max(64 << 10);
-
-    let derive = DeriveConfig {
-        visitor_key: args.session.visitor_key.into(),
-        pages: args.session.page_rules(),
-        site_hosts: args.session.site_hosts.clone(),
-    };
-    let rules = SessionRules {
-        timeout_s: args.session.session_timeout,
-        split_at_midnight: args.session.split_at_midnight,
-        split_on_campaign: args.session.split_on_campaign,
-    };
-    let state: SessionState = match &manifest.session_state {
-        Some(rel) => {
-            let path = dir.join(rel);
-            let text =
-                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            serde_json::from_slice(&text)
-                .with_context(|| format!("{} is damaged", path.display()))?
-        }
-        None => SessionState::default(),
-    };
-    let derivers = Mutex::new(Vec::<Deriver>::new());
-    let first_commit = manifest.commit + 1;
-    let mut ingest = Ingest {
-        dir: &dir,
-        sessions: Sessionizer::new(rules, state),
-        pending: PendingCommit::new(&dir, first_commit),
-        manifest,
-        source_ids: &source_ids,
-        bytes_since_commit: 0,
-        commit_every: args.commit_every,
-        read_any: false,
-        rows_added: 0,
-        commits: 0,
-    };
-    let summary = pipeline::run_with_positions(
-        &sources,
-        &inputs.options,
-        |format, batch| {
-            let mut d = derivers
-                .lock()
-                .ok()
-                .and_then(|mut v| v.pop())
-                .unwrap_or_else(|| Deriver::new(derive.clone()));
-            let out = prepare(
-                &mut d,
-                format,
-                batch,
-                &source_ids,
-                geo.as_ref(),
-                args.raw_ip,
-            );
-            if let Ok(mut v) = derivers.lock() {
-                v.push(d);
-            }
-            out
-        },
-        |prepared, at| {
-            inputs.progress.tick();
-            ingest.add(prepared?, at).map_err(Into::into)
-        },
-    )?;
-    if !ingest.pending.is_empty() || ingest.read_any {
-        ingest.commit()?;
-    }
+    let cfg = config(args)?;
+    let inputs = Inputs::new(&args.input, args.raw_ip)?;
+    let outcome = clickpath_ingest::ingest(&cfg, &inputs.sources, inputs.options.clone(), || {
+        inputs.progress.tick()
+    })?;
     inputs.finish()?;
-    let added = format!(
-        "added {} requests to {} in {} commit(s); it holds {} requests in {} file(s), {} open session(s) carried over",
-        ingest.rows_added,
-        dir.display(),
-        ingest.commits,
-        ingest.manifest.rows(),
-        ingest.manifest.files.len(),
-        ingest.sessions.open_sessions()
-    );
-    Ok(Outcome {
-        summary,
-        rows_added: ingest.rows_added,
-        added,
-    })
+    if outcome.removed > 0 {
+        eprintln!(
+            "clickpath: removed {} file(s) of an ingest that did not finish; it resumed from the last commit",
+            outcome.removed
+        );
+    }
+    for (name, why) in &outcome.passed_over {
+        eprintln!("clickpath: {name}: {why}");
+    }
+    Ok(outcome)
 }

@@ -6,7 +6,7 @@ use anyhow::Result;
 use clickpath_model::format_date;
 use clickpath_store::dataset;
 
-use crate::args::{DataArgs, PruneArgs};
+use crate::args::{CompactArgs, PruneArgs};
 
 pub fn prune(args: PruneArgs) -> Result<ExitCode> {
     let dir = args.data.dir();
@@ -15,7 +15,7 @@ pub fn prune(args: PruneArgs) -> Result<ExitCode> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     let before = format_date(now.div_euclid(86_400) - args.older_than);
-    let c = dataset::prune(&dir, &before)?;
+    let c = dataset::prune(&dir, &before, args.keep.seconds as u64)?;
     eprintln!(
         "clickpath: removed {} requests in {} file(s) dated before {before}; {} file(s) left",
         c.rows_removed,
@@ -25,10 +25,10 @@ pub fn prune(args: PruneArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn compact(args: DataArgs) -> Result<ExitCode> {
-    let dir = args.dir();
+pub fn compact(args: CompactArgs) -> Result<ExitCode> {
+    let dir = args.data.dir();
     dataset::open_for_read(&dir)?;
-    let c = dataset::compact(&dir)?;
+    let c = dataset::compact(&dir, args.keep.seconds as u64)?;
     eprintln!(
         "clickpath: {} file(s) before, {} after",
         c.files_before, c.files_after

@@ -9,9 +9,9 @@ use clickpath_formats::pipeline::{self, SinkError};
 use clickpath_store::{ParquetSink, TextOptions, csv_header, encode_csv, encode_ndjson};
 
 use crate::args::{OutputFormat, ParseArgs};
-use crate::inputs::{Inputs, totals_line};
+use crate::inputs::{Inputs, exit_status, report_skipped, totals_line};
 
-pub fn run_to<W: Write + Send>(args: &ParseArgs, inputs: &Inputs, out: W) -> Result<()> {
+pub fn run_to<W: Write + Send>(args: &ParseArgs, inputs: &Inputs, out: W) -> Result<ExitCode> {
     let text = TextOptions {
         raw_ip: args.raw_ip,
     };
@@ -58,8 +58,9 @@ pub fn run_to<W: Write + Send>(args: &ParseArgs, inputs: &Inputs, out: W) -> Res
         }
     };
     inputs.finish()?;
+    report_skipped(&summary);
     eprintln!("clickpath: {}", totals_line(&summary));
-    Ok(())
+    Ok(exit_status(&summary))
 }
 
 pub fn run(args: ParseArgs) -> Result<ExitCode> {
@@ -68,15 +69,14 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
         Some(path) => {
             let file =
                 File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            run_to(&args, &inputs, file)?;
+            run_to(&args, &inputs, file)
         }
         None => {
             use std::io::IsTerminal;
             if args.to == OutputFormat::Parquet && std::io::stdout().is_terminal() {
                 anyhow::bail!("Parquet is binary: write it to a file with -o FILE (or pipe it)");
             }
-            run_to(&args, &inputs, std::io::stdout())?
+            run_to(&args, &inputs, std::io::stdout())
         }
     }
-    Ok(ExitCode::SUCCESS)
 }

@@ -16,22 +16,23 @@ use clickpath_formats::input::{Compression, Source};
 use clickpath_formats::pipeline::{self, FileSummary, Summary};
 use clickpath_formats::rejects::LineStats;
 use clickpath_formats::spec::FieldKind;
+use clickpath_ingest::DatasetSettings;
 use clickpath_model::{dataset as dataset_columns, field, parse_date};
 use clickpath_store::dataset::{self, OrderedReader};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::args::{ReportArgs, ReportSettings};
+use crate::args::ReportArgs;
 use crate::commands::report_text;
 use crate::commands::selection::{self, Selection};
-use crate::inputs::Inputs;
+use crate::inputs::{Inputs, exit_status, report_skipped};
 
 /// Version of the JSON contract (docs/report-json.md).
 pub const REPORT_VERSION: u32 = 1;
 
-/// Reads `--config` (TOML) and adds `--funnel` shorthands.
-fn file_config(args: &ReportSettings) -> Result<FileConfig> {
-    let mut cfg = match &args.config {
+/// Reads a config file (TOML) and adds `--funnel` shorthands.
+pub fn read_config(path: Option<&Path>, funnels: &[String]) -> Result<FileConfig> {
+    let mut cfg = match path {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
@@ -40,30 +41,47 @@ fn file_config(args: &ReportSettings) -> Result<FileConfig> {
         }
         None => FileConfig::default(),
     };
-    for spec in &args.funnels {
+    for spec in funnels {
         cfg.funnel.push(funnel_shorthand(spec)?);
     }
     Ok(cfg)
 }
 
+/// The settings sessions are computed with: a dataset's own (flags and the config's
+/// `site_hosts` must agree with them), else the flags' and the config's.
+pub fn settings(report: &ReportArgs, file: &FileConfig) -> Result<DatasetSettings> {
+    let given = report.settings.session.given(&file.site_hosts);
+    Ok(match &report.data {
+        Some(dir) => match clickpath_ingest::stored_settings(dir)? {
+            Some(stored) => given.check(dir, &stored)?,
+            None => {
+                // Says there is no dataset and how to make one.
+                dataset::open_for_read(dir)?;
+                anyhow::bail!("no dataset in {}", dir.display())
+            }
+        },
+        None => given.or_defaults(),
+    })
+}
+
 pub fn config(report: &ReportArgs) -> Result<TrafficConfig> {
     let args = &report.settings;
-    let file = file_config(args)?;
+    let file = read_config(args.config.as_deref(), &args.funnels)?;
     let (funnels, goals) = match &args.config {
         Some(path) => file
             .build()
             .with_context(|| format!("in {}", path.display()))?,
         None => file.build()?,
     };
-    let mut site_hosts = args.session.site_hosts.clone();
-    site_hosts.extend(file.site_hosts.iter().cloned());
+    let s = settings(report, &file)?;
+    let rules = s.rules();
     Ok(TrafficConfig {
-        session_timeout_s: args.session.session_timeout,
-        split_at_midnight: args.session.split_at_midnight,
-        split_on_campaign: args.session.split_on_campaign,
-        visitor_key: args.session.visitor_key.into(),
-        pages: args.session.page_rules(),
-        site_hosts,
+        session_timeout_s: rules.timeout_s,
+        split_at_midnight: rules.split_at_midnight,
+        split_on_campaign: rules.split_on_campaign,
+        visitor_key: s.visitor_key(),
+        pages: s.page_rules(),
+        site_hosts: s.site_hosts.clone(),
         top: args.top,
         next_from: Some(args.next_from.clone()),
         funnels,
@@ -98,7 +116,8 @@ fn aggregate(args: &ReportArgs, agg: &mut TrafficAggregator, geo: bool) -> Resul
                 "a dataset's countries are looked up when it is ingested (`clickpath ingest --geoip FILE.mmdb`); --geoip goes with log files"
             );
         }
-        return from_dataset(dir, args.from.as_deref(), args.to.as_deref(), agg, None);
+        let m = dataset::open_for_read(dir)?;
+        return from_dataset(dir, &m, args.from.as_deref(), args.to.as_deref(), agg, None);
     }
     // Addresses are parsed only for the GeoIP lookup; the report never prints them.
     let inputs = Inputs::new(&args.input, geo)?;
@@ -113,6 +132,7 @@ fn aggregate(args: &ReportArgs, agg: &mut TrafficAggregator, geo: bool) -> Resul
         },
     )?;
     inputs.finish()?;
+    report_skipped(&summary);
     Ok(summary)
 }
 
@@ -120,12 +140,12 @@ fn aggregate(args: &ReportArgs, agg: &mut TrafficAggregator, geo: bool) -> Resul
 /// selected ones when a dashboard filter is given.
 pub fn from_dataset(
     dir: &Path,
+    m: &dataset::Manifest,
     from: Option<&str>,
     to: Option<&str>,
     agg: &mut TrafficAggregator,
     filter: Option<&clickpath_server::Filter>,
 ) -> Result<Summary> {
-    let m = dataset::open_for_read(dir)?;
     let files = m.files_between(from, to);
     let selection = match filter {
         Some(f) => Selection::new(dir, &files, f)?,
@@ -218,7 +238,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     } else {
         print!("{}", report_text::render(&summary, &report));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit_status(&summary))
 }
 
 /// What was read: per file and in total.
@@ -235,6 +255,18 @@ pub fn input_json(summary: &Summary) -> serde_json::Value {
                 "lines": f.stats.lines(),
                 "requests": f.stats.requests,
                 "rejected": f.stats.rejected_total(),
+                "read_with_another_format": f.stats.fallback,
+            })
+        })
+        .collect();
+    let skipped: Vec<_> = summary
+        .skipped
+        .iter()
+        .map(|f| {
+            json!({
+                "file": f.source.name,
+                "reason": f.reason,
+                "partly_read": f.partly_read,
             })
         })
         .collect();
@@ -250,6 +282,8 @@ pub fn input_json(summary: &Summary) -> serde_json::Value {
         "rejected_by_reason": reasons,
         "blank": t.blank,
         "directives": t.comments,
+        "read_with_another_format": t.fallback,
+        "skipped": skipped,
     })
 }
 

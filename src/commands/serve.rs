@@ -5,9 +5,7 @@
 //! `--data` dataset is served as it is, and refreshed when its manifest changes. Every figure
 //! is the report's own aggregation (`report --data`), over the rows the filter selects.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,9 +15,11 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{TimestampMicrosecondType, UInt16Type, UInt32Type, UInt64Type};
 use arrow_array::{Array, RecordBatch, StringArray};
 use clickpath_analytics::TrafficAggregator;
-use clickpath_formats::input::{self, Source};
+use clickpath_ingest::{RequestKey, read_back};
 use clickpath_model::{dataset as col, field, format_rfc3339_micros};
-use clickpath_server::{Backend, BackendError, Drill, Filter, Live, ServerConfig, TlsFiles, Users};
+use clickpath_server::{
+    Backend, BackendError, Drill, Filter, Live, ServerConfig, TlsFiles, UsersFile,
+};
 use clickpath_store::dataset::{self, Manifest, OrderedReader};
 use serde_json::{Value, json};
 
@@ -27,9 +27,6 @@ use super::ingest;
 use super::report;
 use super::selection::{self, Selection, text_at};
 use crate::args::{DataArgs, IngestArgs, InputArgs, ReportArgs, ServeArgs};
-
-/// Longest raw line a drill-down returns.
-const MAX_RAW_LINE: usize = 8 << 10;
 
 struct DatasetBackend {
     dir: PathBuf,
@@ -51,29 +48,58 @@ fn bad(message: &str) -> BackendError {
     }
 }
 
+/// Whether an error came from a data file that is not there (compacted away since the
+/// manifest was read, past the grace period): the answer is computed again from the new one.
+fn file_gone(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+            || c.downcast_ref::<clickpath_store::Error>().is_some_and(|s| {
+                matches!(s, clickpath_store::Error::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+            })
+    })
+}
+
 impl Backend for DatasetBackend {
-    fn report(&self, filter: &Filter) -> Result<Value, BackendError> {
+    fn version(&self) -> Result<u64, BackendError> {
+        Manifest::load(&self.dir)
+            .map(|m| m.map_or(0, |m| m.commit))
+            .map_err(|e| failed(e.into()))
+    }
+
+    fn report(&self, filter: &Filter) -> Result<(u64, Value), BackendError> {
         self.check_country(filter)?;
         let mut args = self.report.clone();
         args.from = filter.from.clone();
         args.to = filter.to.clone();
-        let run = || -> Result<Value> {
+        let run = || -> Result<(u64, Value)> {
+            // One manifest for the whole answer.
+            let m = dataset::open_for_read(&self.dir)?;
             let mut agg = TrafficAggregator::new(report::config(&args)?);
             let summary = report::from_dataset(
                 &self.dir,
+                &m,
                 args.from.as_deref(),
                 args.to.as_deref(),
                 &mut agg,
                 Some(filter),
             )?;
-            Ok(report::document(&summary, &agg.finish()))
+            let mut doc = report::document(&summary, &agg.finish());
+            doc["snapshot"] = json!({ "commit": m.commit, "requests": m.rows() });
+            Ok((m.commit, doc))
         };
-        run().map_err(failed)
+        match run() {
+            Err(e) if file_gone(&e) => run().map_err(failed),
+            r => r.map_err(failed),
+        }
     }
 
     fn requests(&self, filter: &Filter, drill: &Drill) -> Result<Value, BackendError> {
         self.check_country(filter)?;
-        self.drill(filter, drill).map_err(failed)
+        match self.drill(filter, drill) {
+            Err(e) if file_gone(&e) => self.drill(filter, drill).map_err(failed),
+            r => r.map_err(failed),
+        }
     }
 }
 
@@ -81,7 +107,7 @@ impl Backend for DatasetBackend {
 struct Found {
     file_id: u32,
     line: u64,
-    path: String,
+    key: RequestKey,
     value: Value,
 }
 
@@ -152,16 +178,16 @@ impl DatasetBackend {
                 }
             }
         }
-        let mut raw = raw_lines(&m, &found);
+        let wanted: Vec<(u32, u64, RequestKey)> = found
+            .iter()
+            .map(|f| (f.file_id, f.line, f.key.clone()))
+            .collect();
+        let mut raw = read_back(&m, &wanted);
         let requests: Vec<Value> = found
             .into_iter()
             .map(|f| {
                 let mut v = f.value;
-                let line = raw
-                    .remove(&(f.file_id, f.line))
-                    // A line that does not hold the request's path is not its line (the file
-                    // was rotated or rewritten since).
-                    .filter(|l| l.contains(&f.path));
+                let line = raw.remove(&(f.file_id, f.line));
                 v["raw"] = line.map_or(Value::Null, Value::String);
                 v
             })
@@ -205,7 +231,7 @@ impl DatasetBackend {
         Ok(Found {
             file_id,
             line,
-            path: path.clone(),
+            key: RequestKey::of(batch, r).context("the request's columns")?,
             value: json!({
                 "file": file,
                 "line": line,
@@ -231,44 +257,6 @@ fn primitive<'a, T: arrow_array::ArrowPrimitiveType>(
         .column_by_name(name)
         .and_then(|c| c.as_primitive_opt::<T>())
         .with_context(|| format!("`{name}` column"))
-}
-
-/// The raw text of the wanted lines, from the logs where they still are.
-fn raw_lines(m: &Manifest, found: &[Found]) -> BTreeMap<(u32, u64), String> {
-    let mut wanted: BTreeMap<u32, BTreeSet<u64>> = BTreeMap::new();
-    for f in found {
-        wanted.entry(f.file_id).or_default().insert(f.line);
-    }
-    let mut out = BTreeMap::new();
-    for (id, lines) in wanted {
-        let Some(source) = m.sources.get(id as usize) else {
-            continue;
-        };
-        let path = Path::new(&source.name);
-        if !path.is_file() {
-            continue;
-        }
-        let Ok((reader, _)) = input::open(&Source::file(path), None) else {
-            continue;
-        };
-        let last = *lines.last().expect("a set per file has a line");
-        let mut reader = BufReader::new(reader);
-        let mut buf = Vec::new();
-        let mut n = 0u64;
-        while n < last {
-            buf.clear();
-            match reader.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => n += 1,
-            }
-            if lines.contains(&n) {
-                let text = &buf[..buf.len().min(MAX_RAW_LINE)];
-                let text = String::from_utf8_lossy(text);
-                out.insert((id, n), text.trim_end_matches(['\r', '\n']).to_owned());
-            }
-        }
-    }
-    out
 }
 
 /// Where the rows come from, and how to look for new ones.
@@ -298,9 +286,9 @@ impl Feed {
 
 pub fn run(args: ServeArgs) -> Result<ExitCode> {
     let users_path = args.users.path();
-    let users = Users::load(&users_path)?;
+    let users = UsersFile::open(&users_path)?;
     // Before a long ingest, not after.
-    clickpath_server::check_access(args.bind, Some(&users))
+    clickpath_server::check_access(args.bind, Some(&users.current()))
         .with_context(|| format!("{} lists no user", users_path.display()))?;
     let (dir, feed, _temporary) = if args.input.files.is_empty() {
         if args.geoip.is_some() {
@@ -334,6 +322,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
             raw_ip: false,
             commit_every: 256 << 20,
             geoip: args.geoip.clone(),
+            config: args.settings.config.clone(),
         };
         let out = ingest::ingest(&ingest_args)?;
         eprintln!("clickpath: {}", crate::inputs::totals_line(&out.summary));
@@ -383,6 +372,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
             bind: args.bind,
             users: Some(users),
             tls,
+            trusted_proxies: args.trusted_proxies.clone(),
         },
         backend,
         live,

@@ -36,9 +36,11 @@ pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// The report's JSON without `input` (a dataset has no rejected lines to tell about).
+/// The report's JSON without `input` (a dataset has no rejected lines to tell about) and the
+/// dashboard's `snapshot` (which commit of the dataset answered).
 fn figures(mut v: Value) -> Value {
     v.as_object_mut().unwrap().remove("input");
+    v.as_object_mut().unwrap().remove("snapshot");
     v
 }
 

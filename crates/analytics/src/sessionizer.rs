@@ -7,36 +7,13 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::derived::SessionInput;
-use crate::traffic::{OUT_OF_ORDER_SLACK_S, SWEEP_EVERY_S};
-
-const MICROS: i64 = 1_000_000;
-
-/// Session rules, fixed for a dataset.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionRules {
-    pub timeout_s: i64,
-    pub split_at_midnight: bool,
-    pub split_on_campaign: bool,
-}
-
-impl Default for SessionRules {
-    fn default() -> Self {
-        Self {
-            timeout_s: 30 * 60,
-            split_at_midnight: false,
-            split_on_campaign: false,
-        }
-    }
-}
+use crate::session_rule::{Arrival, SessionRules, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Open {
     id: u64,
-    first: i64,
-    last: i64,
-    last_day: i32,
-    utm: u64,
-    landing_at: Option<i64>,
+    #[serde(flatten)]
+    span: Span,
 }
 
 /// What a sessionizer remembers between runs.
@@ -100,10 +77,10 @@ impl Sessionizer {
     pub fn next(&mut self, seq: u64, r: &SessionInput) -> SessionOutput {
         let t = r.ts;
         self.clock = self.clock.max(t);
-        if self.clock >= self.last_sweep.saturating_add(SWEEP_EVERY_S * MICROS) {
+        if SessionRules::sweep_due(self.clock, self.last_sweep) {
             self.last_sweep = self.clock;
-            let horizon = self.clock - (self.rules.timeout_s + OUT_OF_ORDER_SLACK_S) * MICROS;
-            self.open.retain(|_, s| s.last >= horizon);
+            let horizon = self.rules.horizon(self.clock);
+            self.open.retain(|_, s| s.span.last >= horizon);
         }
         let mut robots_txt_fetcher = false;
         if !r.bot {
@@ -119,40 +96,26 @@ impl Sessionizer {
                 robots_txt_fetcher,
             };
         }
-        let timeout = self.rules.timeout_s * MICROS;
-        let rules = self.rules;
-        let split = match self.open.get(&r.visitor) {
-            None => true,
-            Some(s) => {
-                t > s.last + timeout
-                    || t < s.first - timeout
-                    || (rules.split_at_midnight && r.day != s.last_day)
-                    || (rules.split_on_campaign && r.page && r.utm != 0 && r.utm != s.utm)
-            }
+        let a = Arrival {
+            ts: t,
+            day: i64::from(r.day),
+            page: r.page,
+            campaign: r.utm,
         };
-        if split {
+        if self
+            .rules
+            .starts_new(self.open.get(&r.visitor).map(|o| &o.span), &a)
+        {
             self.open.insert(
                 r.visitor,
                 Open {
                     id: seq,
-                    first: t,
-                    last: t,
-                    last_day: r.day,
-                    utm: r.utm,
-                    landing_at: None,
+                    span: Span::start(&a),
                 },
             );
         }
         let s = self.open.get_mut(&r.visitor).expect("session just ensured");
-        s.first = s.first.min(t);
-        if t > s.last {
-            s.last = t;
-            s.last_day = r.day;
-        }
-        if r.page && s.landing_at.is_none_or(|at| t < at) {
-            s.landing_at = Some(t);
-            s.utm = r.utm;
-        }
+        s.span.join(&a);
         SessionOutput {
             session_id: Some(s.id),
             bot: false,

@@ -27,7 +27,7 @@ pub(crate) struct Raw<'a> {
 }
 
 /// Everything one line said, before it becomes a row.
-#[derive(Default, Debug)]
+#[derive(Default, Debug, Clone)]
 pub(crate) struct Slots<'a> {
     pub instant: Option<(i64, Option<i16>)>,
     pub date_days: Option<i64>,

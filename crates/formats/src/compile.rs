@@ -176,6 +176,7 @@ fn nginx_variable(name: &str) -> FieldKind {
         "remote_addr" | "realip_remote_addr" | "binary_remote_addr" => Client,
         "http_x_forwarded_for" | "proxy_add_x_forwarded_for" => ForwardedFor,
         "cp_client_port" => ClientPort,
+        "cp_vhost" => HostPort,
         "host" | "server_name" | "http_host" => Host,
         "request" => Request,
         "request_method" => Method,

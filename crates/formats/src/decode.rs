@@ -100,27 +100,50 @@ pub(crate) fn decode_into(raw: &[u8], encoding: Encoding, out: &mut Vec<u8>) -> 
             out.extend(raw.iter().map(|&c| if c == b'+' { b' ' } else { c }));
             true
         }
+        Encoding::PlusOrPercent => {
+            if memchr::memmem::find(raw, b"%20").is_some() {
+                decode_into(raw, Encoding::Percent, out)
+            } else {
+                decode_into(raw, Encoding::Plus, out)
+            }
+        }
         Encoding::Percent => {
             if memchr::memchr(b'%', raw).is_none() {
                 return false;
             }
-            out.clear();
-            let mut i = 0;
-            while i < raw.len() {
-                if raw[i] == b'%'
-                    && i + 2 < raw.len()
-                    && let (Some(h), Some(l)) = (hex(raw[i + 1]), hex(raw[i + 2]))
-                {
-                    out.push(h << 4 | l);
-                    i += 3;
-                } else {
-                    out.push(raw[i]);
-                    i += 1;
-                }
+            percent_decode(raw, out);
+            if has_escaped_percent(raw) {
+                let once = std::mem::take(out);
+                percent_decode(&once, out);
             }
             true
         }
     }
+}
+
+fn percent_decode(raw: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'%'
+            && i + 2 < raw.len()
+            && let (Some(h), Some(l)) = (hex(raw[i + 1]), hex(raw[i + 2]))
+        {
+            out.push(h << 4 | l);
+            i += 3;
+        } else {
+            out.push(raw[i]);
+            i += 1;
+        }
+    }
+}
+
+/// `%25` followed by two hex digits: a percent escape that was itself escaped.
+fn has_escaped_percent(raw: &[u8]) -> bool {
+    memchr::memmem::find_iter(raw, b"%25").any(|at| {
+        raw.get(at + 3).copied().and_then(hex).is_some()
+            && raw.get(at + 4).copied().and_then(hex).is_some()
+    })
 }
 
 fn hex(c: u8) -> Option<u8> {
@@ -174,6 +197,22 @@ mod tests {
                 "Mozilla/5.0 (X11)%2",
             ),
             ("100%", Encoding::Percent, "100%"),
+            (
+                "Mozilla/5.0%2520(Windows%2520NT%252010.0)",
+                Encoding::Percent,
+                "Mozilla/5.0 (Windows NT 10.0)",
+            ),
+            ("a%2Bb%20c", Encoding::Percent, "a+b c"),
+            (
+                "Mozilla/5.0+(Windows+NT)",
+                Encoding::PlusOrPercent,
+                "Mozilla/5.0 (Windows NT)",
+            ),
+            (
+                "Googlebot/2.1;%20+http://www.google.com/bot.html",
+                Encoding::PlusOrPercent,
+                "Googlebot/2.1; +http://www.google.com/bot.html",
+            ),
             ("a+b%20", Encoding::Plain, "a+b%20"),
         ];
         for (raw, e, want) in cases {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::batch::Slots;
 use crate::error::{Attempt, Error, Result};
+use crate::headerless::{self, Inference};
 use crate::line::parse_line;
 use crate::presets::PRESETS;
 use crate::rejects::{Reject, RejectReason};
@@ -12,6 +13,9 @@ use crate::w3c;
 
 /// Lines looked at.
 pub const SAMPLE_LINES: usize = 200;
+/// A preset that reads at least this share (in percent) of the lines the best preset reads
+/// competes on the fields it fills (docs/formats.md, "Detection").
+pub const NEARLY_ALL_PERCENT: usize = 90;
 
 /// The chosen format and how well it read the sample.
 #[derive(Debug, Clone)]
@@ -47,8 +51,10 @@ fn sample_lines(head: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
 
 /// Picks the preset that reads most of `head` (a file's first bytes, cut at a line end).
 ///
-/// Ties go to the preset that fills more fields on the sample, then to the earlier preset in
-/// the table. A preset must read at least half of the sampled lines.
+/// Among the presets that read at least [`NEARLY_ALL_PERCENT`] of the lines the best one reads,
+/// the one that fills most fields over the sample wins (combined beats common when a few lines
+/// are cut before the referrer); then the one that reads more lines, then the earlier preset in
+/// the table. The winner must read at least half of the sampled lines.
 pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
     // W3C files declare their layout.
     if let Some(fields) = sample_lines(head).find_map(|(_, l)| w3c::fields_directive(l)) {
@@ -72,6 +78,47 @@ pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
         });
     }
     let lines: Vec<_> = sample_lines(head).collect();
+    let data: Vec<&[u8]> = lines
+        .iter()
+        .map(|(_, l)| *l)
+        .filter(|l| !l.starts_with(b"#"))
+        .collect();
+    match headerless::infer(&data) {
+        Inference::NotW3c => {}
+        Inference::Fields(fields) => {
+            let name = match w3c::dialect(fields) {
+                W3cDialect::CloudFront => "cloudfront",
+                W3cDialect::Iis => "w3c",
+            };
+            let format = w3c::compile_fields(name, fields)?;
+            let parsed = data
+                .iter()
+                .filter(|l| check_line(&format, l).is_ok())
+                .count();
+            return Ok(Detection {
+                format: Arc::new(format),
+                parsed,
+                sampled: data.len(),
+                fallbacks: Vec::new(),
+            });
+        }
+        Inference::Unknown { fields } => {
+            return Err(Error::HeaderlessW3c {
+                name: name.to_owned(),
+                fields,
+                candidates: Vec::new(),
+            });
+        }
+        Inference::Ambiguous(candidates) => {
+            return Err(Error::HeaderlessW3c {
+                name: name.to_owned(),
+                fields: data
+                    .first()
+                    .map_or(0, |l| l.split(|&c| c == b' ' || c == b'\t').count()),
+                candidates: candidates.iter().map(|c| c.to_string()).collect(),
+            });
+        }
+    }
     if lines.is_empty() {
         return Ok(Detection {
             format: Arc::new(PRESETS[0].compile()?),
@@ -121,8 +168,12 @@ pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
         });
         scored.push((parsed, filled, format));
     }
-    // Best first; the sort is stable, so ties keep table order.
-    scored.sort_by_key(|s| std::cmp::Reverse((s.0, s.1)));
+    // The richest preset among those that read nearly as many lines as the best one: `common`
+    // reads every combined line (it ignores trailing text), so parsing most lines alone would
+    // throw referrers and user agents away for a whole file because a few lines were cut.
+    let best = scored.iter().map(|s| s.0).max().unwrap_or(0);
+    let nearly = (best * NEARLY_ALL_PERCENT).div_ceil(100);
+    scored.sort_by_key(|s| std::cmp::Reverse((s.0 >= nearly, s.1, s.0)));
     let mut ranked = scored.into_iter();
     match ranked.next() {
         Some((parsed, _, format)) if parsed > 0 && parsed * 2 >= lines.len() => Ok(Detection {

@@ -35,6 +35,13 @@ pub enum Error {
         "{name}: a binary file (NUL bytes and no line in a known format), not a text access log; compressed logs are read when they are gzip, zstd, bzip2 or xz"
     )]
     Binary { name: String },
+    #[error("{}", headerless_message(.name, *.fields, .candidates))]
+    HeaderlessW3c {
+        name: String,
+        fields: usize,
+        /// Known field lists that fit the values (empty: none fits).
+        candidates: Vec<String>,
+    },
     #[error("{}", unknown_format_message(.name, .attempts))]
     UnknownFormat {
         name: String,
@@ -46,6 +53,26 @@ pub enum Error {
     /// A bug in clickpath, not in the input.
     #[error("internal error (a clickpath bug, please report it): {0}")]
     Internal(String),
+}
+
+fn headerless_message(name: &str, fields: usize, candidates: &[String]) -> String {
+    let mut s = format!(
+        "{name}: a W3C extended log (IIS, CloudFront) without its #Fields: line, with {fields} fields per line; "
+    );
+    if candidates.is_empty() {
+        s.push_str("no known field list fits its values.");
+    } else {
+        s.push_str("several field lists fit its values:");
+        for c in candidates {
+            s.push_str("\n  ");
+            s.push_str(c);
+        }
+    }
+    s.push_str(
+        "\nPass the field list your server writes (the #Fields: line of another log file of it) with --format, e.g.\n  \
+         --format '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken'",
+    );
+    s
 }
 
 fn unknown_format_message(name: &str, attempts: &[Attempt]) -> String {

@@ -8,12 +8,17 @@ use crate::batch::Slots;
 use crate::line::capture;
 use crate::rejects::{Reject, RejectReason};
 use crate::spec::FieldSpec;
+use crate::timestamp;
 
 struct Scanner<'a, 'k> {
     s: &'a [u8],
     i: usize,
     keys: &'k [(String, FieldSpec)],
     path: Vec<u8>,
+    /// The first value under a key the format does not name that looks like the request's time
+    /// (`"logged_at":"2024-03-01T10:00:00Z"`, `"epoch":1709287200`): used when no known time
+    /// key is present.
+    time_candidate: Option<(i64, Option<i16>)>,
 }
 
 type Step<T> = Result<T, Reject>;
@@ -28,6 +33,7 @@ pub(crate) fn parse_object<'a>(
         i: 0,
         keys,
         path: Vec::with_capacity(64),
+        time_candidate: None,
     };
     sc.ws();
     if sc.peek() != Some(b'{') {
@@ -38,7 +44,42 @@ pub(crate) fn parse_object<'a>(
     if sc.i != line.len() {
         return Err(Reject::at(RejectReason::BadJson, sc.i));
     }
+    if !slots.has_time() {
+        slots.instant = sc.time_candidate;
+    }
     Ok(())
+}
+
+/// Whether a key's last segment names a time (`ts`, `logged_at_time`, `date`, `epoch`...).
+fn time_key(path: &[u8]) -> bool {
+    let last = path.rsplit(|&c| c == b'.').next().unwrap_or(path);
+    let last = last.to_ascii_lowercase();
+    let has = |w: &[u8]| memchr::memmem::find(&last, w).is_some();
+    matches!(last.as_slice(), b"ts" | b"t" | b"@t" | b"at")
+        || last.ends_with(b"_ts")
+        || last.ends_with(b"_at")
+        || has(b"time")
+        || has(b"date")
+        || has(b"epoch")
+}
+
+/// A timestamp in a value of an unknown key: ISO 8601 or CLF text, or, under a key that names a
+/// time, epoch seconds, milliseconds or microseconds (told apart by their size).
+fn time_value(v: &[u8], quoted: bool, key: &[u8]) -> Option<(i64, Option<i16>)> {
+    if let Some(t) = timestamp::iso8601(v).or_else(|| timestamp::clf(v)) {
+        return Some(t);
+    }
+    if !time_key(key) || (quoted && v.is_empty()) {
+        return None;
+    }
+    let whole = v.split(|&c| c == b'.').next()?;
+    let unit = match whole.len() {
+        9..=11 => 1_000_000,
+        12..=14 => 1_000,
+        15..=17 => 1,
+        _ => return None,
+    };
+    timestamp::epoch(v, unit)
 }
 
 impl<'a> Scanner<'a, '_> {
@@ -160,7 +201,7 @@ impl<'a> Scanner<'a, '_> {
                 self.i += 1;
                 let at = self.i;
                 let v = self.string()?;
-                self.deliver(v, at, slots)
+                self.deliver(v, at, true, slots)
             }
             Some(_) => {
                 let start = self.i;
@@ -174,19 +215,23 @@ impl<'a> Scanner<'a, '_> {
                 match v {
                     b"" => self.fail(),
                     b"null" | b"true" | b"false" => Ok(()),
-                    _ => self.deliver(v, start, slots),
+                    _ => self.deliver(v, start, false, slots),
                 }
             }
             None => self.fail(),
         }
     }
 
-    fn deliver(&mut self, v: &'a [u8], at: usize, slots: &mut Slots<'a>) -> Step<()> {
+    fn deliver(&mut self, v: &'a [u8], at: usize, quoted: bool, slots: &mut Slots<'a>) -> Step<()> {
         if self.path.is_empty() {
             return Ok(());
         }
-        if let Some((_, spec)) = self.keys.iter().find(|(k, _)| k.as_bytes() == self.path) {
-            capture(spec, v, slots).map_err(|r| Reject::at(r, at))?;
+        match self.keys.iter().find(|(k, _)| k.as_bytes() == self.path) {
+            Some((_, spec)) => capture(spec, v, slots).map_err(|r| Reject::at(r, at))?,
+            None if self.time_candidate.is_none() && !slots.has_time() => {
+                self.time_candidate = time_value(v, quoted, &self.path);
+            }
+            None => {}
         }
         Ok(())
     }

@@ -12,10 +12,12 @@
 //! 5. [`rejects`]: every line that does not parse is counted by reason, with samples.
 
 pub mod batch;
+mod chunk;
 pub mod compile;
 mod decode;
 pub mod detect;
 pub mod error;
+mod headerless;
 pub mod input;
 mod json;
 pub mod line;
@@ -27,6 +29,7 @@ pub mod spec;
 mod timestamp;
 pub mod w3c;
 
+pub use chunk::FALLBACK_RUN;
 pub use compile::{Syntax, compile};
 pub use error::{Error, Result};
 pub use spec::Format;

@@ -18,12 +18,12 @@ use std::sync::{Arc, Mutex};
 
 use arrow_array::RecordBatch;
 
-use crate::batch::{HitBuilder, RowOptions, Slots};
+use crate::batch::RowOptions;
+use crate::chunk::{self, parse_chunk};
 use crate::detect::detect;
 use crate::error::{Error, Result};
 use crate::input::{Compression, Source, open};
-use crate::line::parse_line;
-use crate::rejects::{LineStats, Reject};
+use crate::rejects::LineStats;
 use crate::spec::{Format, FormatRef};
 use crate::w3c;
 
@@ -101,10 +101,22 @@ pub struct FileSummary {
     pub stats: LineStats,
 }
 
+/// An input that was not read, or not to its end: the others were read all the same.
+#[derive(Clone, Debug)]
+pub struct Skipped {
+    pub source: Source,
+    /// What was wrong and what to do (the error's message, without the file's name).
+    pub reason: String,
+    /// Some of its lines were read before the problem (they count).
+    pub partly_read: bool,
+}
+
 /// What was read from all inputs.
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
     pub files: Vec<FileSummary>,
+    /// Inputs skipped (unknown format, binary, unreadable), in input order.
+    pub skipped: Vec<Skipped>,
 }
 
 impl Summary {
@@ -118,24 +130,29 @@ impl Summary {
     }
 }
 
-struct Chunk {
-    seq: u64,
-    file_id: u32,
+pub(crate) struct Chunk {
+    pub(crate) seq: u64,
+    pub(crate) file_id: u32,
     /// Where the input stands after this chunk.
-    end: Position,
+    pub(crate) end: Position,
     /// Number of lines before this chunk in its file.
-    first_line: u64,
-    data: Vec<u8>,
+    pub(crate) first_line: u64,
+    pub(crate) data: Vec<u8>,
     /// Format in force from each byte offset (W3C `#Fields:` may change it).
-    formats: Vec<(usize, FormatRef)>,
+    pub(crate) formats: Vec<(usize, FormatRef)>,
     /// Tried in order on a line the format rejects.
-    fallbacks: Arc<Vec<FormatRef>>,
+    pub(crate) fallbacks: Arc<Vec<FormatRef>>,
+    /// Up to [`FALLBACK_RUN`] - 1 lines before and after the chunk (copies), so that a run of
+    /// lines in another format is judged the same wherever chunk boundaries fall. Empty without
+    /// fallbacks.
+    pub(crate) before: Vec<u8>,
+    pub(crate) after: Vec<u8>,
 }
 
 enum Event<T> {
     FileStart(FileSummary),
+    Skipped(Skipped),
     Parsed(LineStats, T, Position),
-    Failed(Error),
 }
 
 /// Sink errors are boxed: the caller decides what failing to write means.
@@ -230,6 +247,7 @@ where
                 next += 1;
                 match event {
                     Event::FileStart(f) => summary.files.push(f),
+                    Event::Skipped(s) => summary.skipped.push(s),
                     Event::Parsed(mut stats, out, end) => {
                         let _ = ticket_tx.send(());
                         if let (Some(w), Some(f)) = (&opts.rejects, summary.files.last())
@@ -245,10 +263,6 @@ where
                             failure = Some(Error::Sink(e));
                             break 'recv;
                         }
-                    }
-                    Event::Failed(e) => {
-                        failure = Some(e);
-                        break 'recv;
                     }
                 }
             }
@@ -276,10 +290,25 @@ struct Reader<'a, T> {
 impl<T> Reader<'_, T> {
     fn run(mut self, sources: &[Source]) {
         for (file_id, source) in sources.iter().enumerate() {
+            let before = self.seq;
             if let Err(e) = self.file(file_id as u32, source) {
-                let seq = self.seq;
-                let _ = self.done_tx.send((seq, Event::Failed(e)));
-                return;
+                if self.stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                // One bad file never stops the others: it is reported and skipped. (Its start
+                // and at least one chunk were sent when it was partly read.)
+                let partly_read = self.seq > before + 1;
+                let seq = self.next_seq();
+                let message = e.to_string();
+                let prefix = format!("{}: ", source.name);
+                let skipped = Skipped {
+                    source: source.clone(),
+                    reason: message.strip_prefix(&prefix).unwrap_or(&message).to_owned(),
+                    partly_read,
+                };
+                if self.done_tx.send((seq, Event::Skipped(skipped))).is_err() {
+                    return;
+                }
             }
             if self.stop.load(Ordering::Relaxed) {
                 return;
@@ -383,6 +412,8 @@ impl<T> Reader<'_, T> {
         }
         let whole_lines_only = self.opts.whole_lines_only && compression == Compression::None;
         let mut want = chunk;
+        // The last lines of the previous chunk (context for fallbacks).
+        let mut tail: Vec<u8> = Vec::new();
         loop {
             if buf.is_empty() && eof {
                 return Ok(());
@@ -401,6 +432,9 @@ impl<T> Reader<'_, T> {
                 }
             } else {
                 match memchr::memrchr(b'\n', &buf[..window]) {
+                    // With fallbacks, the chunk ends a few lines earlier so that the lines after
+                    // it are at hand as context.
+                    Some(i) if !fallbacks.is_empty() => chunk::context_cut(&buf[..i + 1]),
                     Some(i) => i + 1,
                     // A line longer than the chunk: read more, up to MAX_LINE, then cut it.
                     None if want < MAX_LINE => {
@@ -414,6 +448,18 @@ impl<T> Reader<'_, T> {
             let mut rest = self.buffer();
             rest.extend_from_slice(&buf[cut..]);
             buf.truncate(cut);
+            let (before, after) = if fallbacks.is_empty() {
+                (Vec::new(), Vec::new())
+            } else {
+                let after = chunk::first_lines(&rest, chunk::FALLBACK_RUN - 1).to_vec();
+                (
+                    std::mem::replace(
+                        &mut tail,
+                        chunk::last_lines(&buf, chunk::FALLBACK_RUN - 1).to_vec(),
+                    ),
+                    after,
+                )
+            };
             let formats = self.formats_in(&buf, &mut current)?;
             let mut lines = bytecount::count(&buf, b'\n') as u64;
             if buf.last() != Some(&b'\n') {
@@ -436,6 +482,8 @@ impl<T> Reader<'_, T> {
                 data: buf,
                 formats,
                 fallbacks: Arc::clone(&fallbacks),
+                before,
+                after,
             };
             if self.work_tx.send(chunk_msg).is_err() {
                 return Ok(());
@@ -502,74 +550,6 @@ fn write_rejects(
     Ok(())
 }
 
-/// Parses one line with `format`, or else with the first fallback that reads it.
-fn parse_with<'a>(
-    format: &Format,
-    fallbacks: &[FormatRef],
-    line: &'a [u8],
-    slots: &mut Slots<'a>,
-) -> Result<bool, Reject> {
-    match parse_line(format, line, slots) {
-        Ok(()) => Ok(false),
-        Err(reject) => {
-            for f in fallbacks {
-                *slots = Slots::default();
-                if parse_line(f, line, slots).is_ok() && slots.has_time() {
-                    return Ok(true);
-                }
-            }
-            *slots = Slots::default();
-            Err(reject)
-        }
-    }
-}
-
-/// Parses one chunk into a batch.
-fn parse_chunk(chunk: &Chunk, rows: RowOptions, keep_rejects: bool) -> (RecordBatch, LineStats) {
-    let data = &chunk.data;
-    let formats = &chunk.formats;
-    let mut builder = HitBuilder::new(rows, data.len() / 160 + 16);
-    let mut stats = LineStats::default();
-    let chunk_utf8 = simdutf8::basic::from_utf8(data).is_ok();
-    let mut fmt_index = 0;
-    let mut format: &Format = &formats[0].1;
-    let mut start = 0usize;
-    let mut line_no = chunk.first_line;
-    while start < data.len() {
-        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
-        line_no += 1;
-        while fmt_index + 1 < formats.len() && formats[fmt_index + 1].0 <= start {
-            fmt_index += 1;
-            format = &formats[fmt_index].1;
-        }
-        let raw = &data[start..end];
-        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        start = end + 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            stats.blank += 1;
-            continue;
-        }
-        if format.is_w3c().is_some() && line.first() == Some(&b'#') {
-            stats.comments += 1;
-            continue;
-        }
-        let utf8 = chunk_utf8 || simdutf8::basic::from_utf8(line).is_ok();
-        let mut slots = Slots::default();
-        let result = parse_with(format, &chunk.fallbacks, line, &mut slots).and_then(|fallback| {
-            builder.push(&slots, chunk.file_id, line_no, utf8)?;
-            Ok(fallback)
-        });
-        match result {
-            Ok(fallback) => {
-                stats.requests += 1;
-                stats.fallback += u64::from(fallback);
-            }
-            Err(reject) => stats.reject(reject, chunk.file_id, line_no, line, keep_rejects),
-        }
-    }
-    (builder.finish(), stats)
-}
-
 /// Parses a whole in-memory text with one format (tests, fuzzing, check tools).
 pub fn parse_bytes(format: &FormatRef, data: &[u8], rows: RowOptions) -> (RecordBatch, LineStats) {
     let chunk = Chunk {
@@ -580,6 +560,8 @@ pub fn parse_bytes(format: &FormatRef, data: &[u8], rows: RowOptions) -> (Record
         data: data.to_vec(),
         formats: vec![(0, Arc::clone(format))],
         fallbacks: Arc::new(Vec::new()),
+        before: Vec::new(),
+        after: Vec::new(),
     };
     let (batch, stats) = parse_chunk(&chunk, rows, false);
     (batch, stats)

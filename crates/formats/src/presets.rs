@@ -42,15 +42,18 @@ pub const PRESETS: &[Preset] = &[
     Preset {
         name: "vhost_combined",
         line: Line(
-            Apache,
-            r#"%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i""#,
+            Nginx,
+            r#"$cp_vhost $remote_addr $cp_skip $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#,
         ),
-        about: "Apache vhost_combined (virtual host and port first)",
+        about: "Apache vhost_combined (%v:%p %h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-Agent}i\"): virtual host, with or without :port, first",
     },
     Preset {
         name: "vhost_common",
-        line: Line(Apache, r#"%v %h %l %u %t "%r" %>s %b"#),
-        about: "Apache vhost_common / common_vhost (virtual host first)",
+        line: Line(
+            Nginx,
+            r#"$cp_vhost $remote_addr $cp_skip $remote_user [$time_local] "$request" $status $body_bytes_sent"#,
+        ),
+        about: "Apache vhost_common / common_vhost (%v %h %l %u %t \"%r\" %>s %b): virtual host, with or without :port, first",
     },
     Preset {
         name: "combined_quoted",

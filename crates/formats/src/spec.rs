@@ -16,6 +16,8 @@ pub enum FieldKind {
     ForwardedFor,
     /// Virtual host / server name.
     Host,
+    /// Virtual host with an optional `:port` (dropped): Apache `%v:%p` or `%v` alone.
+    HostPort,
     /// Full request line `METHOD TARGET PROTOCOL`.
     Request,
     Method,
@@ -75,7 +77,11 @@ pub enum Encoding {
     Json,
     /// `+` stands for a space (W3C / IIS).
     Plus,
-    /// Percent-encoded (CloudFront).
+    /// A W3C user agent: percent-encoded when it holds `%20` (some writers, whose `+` is a
+    /// literal plus), else `+` for a space (IIS).
+    PlusOrPercent,
+    /// Percent-encoded (CloudFront); `%25XX`, which CloudFront writes for a `%XX` in the value
+    /// (a user agent with `%2520` for a space), is decoded twice.
     Percent,
 }
 

@@ -28,9 +28,9 @@ pub fn dialect(fields: &str) -> W3cDialect {
 /// Compiles a W3C field list.
 pub fn compile_fields(name: &str, fields: &str) -> Result<Format> {
     let dialect = dialect(fields);
-    let text = match dialect {
-        W3cDialect::Iis => Encoding::Plus,
-        W3cDialect::CloudFront => Encoding::Percent,
+    let (text, agent) = match dialect {
+        W3cDialect::Iis => (Encoding::Plus, Encoding::PlusOrPercent),
+        W3cDialect::CloudFront => (Encoding::Percent, Encoding::Percent),
     };
     let plain = Encoding::Plain;
     let mapped: Vec<(FieldKind, Encoding)> = fields
@@ -43,9 +43,10 @@ pub fn compile_fields(name: &str, fields: &str) -> Result<Format> {
             "cs-uri-stem" => (FieldKind::Path, plain),
             "cs-uri-query" => (FieldKind::Query, plain),
             "cs-uri" => (FieldKind::Uri, plain),
-            "sc-status" => (FieldKind::Status, plain),
+            // Some writers name the status `c-status` or `s-status`.
+            "sc-status" | "c-status" | "s-status" => (FieldKind::Status, plain),
             "sc-bytes" => (FieldKind::Bytes, plain),
-            "cs(user-agent)" => (FieldKind::UserAgent, text),
+            "cs(user-agent)" => (FieldKind::UserAgent, agent),
             "cs(referer)" | "cs(referrer)" => (FieldKind::Referrer, text),
             "cs-host" | "cs(host)" | "x-host-header" => (FieldKind::Host, plain),
             "cs-version" | "cs-protocol-version" => (FieldKind::Protocol, plain),
@@ -56,6 +57,8 @@ pub fn compile_fields(name: &str, fields: &str) -> Result<Format> {
                 }),
                 plain,
             ),
+            // Decimal seconds (Windows Media Services and others).
+            "x-duration" => (FieldKind::Duration(DurationUnit::Seconds), plain),
             _ => (FieldKind::Skip, plain),
         })
         .collect();

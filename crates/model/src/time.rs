@@ -50,10 +50,18 @@ pub fn format_date(day: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// The day count of a `YYYY-MM-DD` date; `None` for anything else (including month 13).
+/// The day count of a `YYYY-MM-DD` date; `None` for anything else (month 13, February 31).
 pub fn parse_date(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    // Digits only (`parse` would take `+1`).
+    let digits = b.iter().enumerate().all(|(i, c)| {
+        if i == 4 || i == 7 {
+            *c == b'-'
+        } else {
+            c.is_ascii_digit()
+        }
+    });
+    if b.len() != 10 || !digits {
         return None;
     }
     let (y, m, d) = (
@@ -61,7 +69,18 @@ pub fn parse_date(s: &str) -> Option<i64> {
         s[5..7].parse().ok()?,
         s[8..10].parse().ok()?,
     );
-    ((1..=12).contains(&m) && (1..=31).contains(&d)).then(|| days_from_civil(y, m, d))
+    ((1..=12).contains(&m) && (1..=days_in_month(y, m)).contains(&d))
+        .then(|| days_from_civil(y, m, d))
+}
+
+/// Days of month `m` (1-12) of year `y` (Gregorian).
+pub fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// `2024-03-01T10:05:03Z`, with `.ffffff` only when the time has a fraction of a second.
@@ -86,6 +105,23 @@ pub fn format_rfc3339_micros(micros: i64, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dates_are_days_of_the_calendar() {
+        assert_eq!(super::parse_date("1970-01-02"), Some(1));
+        assert!(super::parse_date("2024-02-29").is_some());
+        for bad in [
+            "2024-13-01",
+            "2024-02-31",
+            "2023-02-29",
+            "2024-04-31",
+            "2024-00-10",
+            "+024-01-01",
+            "2024-1-01",
+        ] {
+            assert_eq!(super::parse_date(bad), None, "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -1,7 +1,7 @@
 //! clickpath's functions in SQL (docs/sql.md):
 //!
-//! - `sessionize(ts, timeout_seconds) OVER (PARTITION BY visitor ORDER BY ts)`: session number
-//!   (1, 2, ...) of each request of a visitor: a new one after `timeout_seconds` without requests.
+//! - `sessionize(ts, timeout_seconds [, day, campaign]) OVER (PARTITION BY visitor ORDER BY ts)`:
+//!   session number (1, 2, ...) of each request of a visitor, by the report's session rule.
 //! - `window_funnel(window_seconds, ts, cond1, cond2, ...)`: like ClickHouse's `windowFunnel`,
 //!   the number of steps reached in order, each within `window_seconds` of the first step.
 //! - `ua_is_bot(ua)`, `ua_bot_family(ua)`, `ua_bot_name(ua)`, `ua_device(ua)`,
@@ -12,10 +12,11 @@ use std::sync::{Arc, Mutex};
 
 use arrow_array::builder::{ArrayBuilder, BooleanBuilder, StringBuilder};
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Int64Type, TimestampMicrosecondType};
+use arrow_array::types::{Date32Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef, BooleanArray, Int64Array, ListArray, UInt64Array};
 use arrow_schema::{DataType, Field, FieldRef, TimeUnit};
 use clickpath_analytics::channel::{campaign_params, channel, referrer_host, strip_www};
+use clickpath_analytics::session_rule::{Arrival, SessionRules, number_sessions};
 use clickpath_analytics::{Agent, Agents};
 use datafusion::common::{ScalarValue, exec_err, plan_err};
 use datafusion::error::Result;
@@ -24,7 +25,8 @@ use datafusion::logical_expr::function::{
 };
 use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, ColumnarValue, EmitTo, GroupsAccumulator,
-    PartitionEvaluator, ScalarUDF, Signature, Volatility, WindowUDF, WindowUDFImpl, create_udf,
+    PartitionEvaluator, ScalarUDF, Signature, TypeSignature, Volatility, WindowUDF, WindowUDFImpl,
+    create_udf,
 };
 use datafusion::prelude::SessionContext;
 
@@ -146,7 +148,11 @@ fn channel_udf() -> ScalarUDF {
     )
 }
 
-/// `sessionize(ts, timeout_seconds) OVER (PARTITION BY visitor ORDER BY ts)`.
+/// `sessionize(ts, timeout_seconds [, day, campaign]) OVER (PARTITION BY visitor ORDER BY ...)`:
+/// the session rule of the report and of ingest (`clickpath_analytics::session_rule`), over one
+/// visitor's rows in the window's order. With `day` (a local date) a session also ends at
+/// midnight; `campaign` is NULL for rows that are not page views and the page view's campaign
+/// (`''` for none) otherwise, which also ends a session on a new campaign.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Sessionize {
     signature: Signature,
@@ -154,11 +160,17 @@ struct Sessionize {
 
 impl Sessionize {
     fn new() -> Self {
+        let ts = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
         Self {
-            signature: Signature::exact(
+            signature: Signature::one_of(
                 vec![
-                    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-                    DataType::Int64,
+                    TypeSignature::Exact(vec![ts.clone(), DataType::Int64]),
+                    TypeSignature::Exact(vec![
+                        ts,
+                        DataType::Int64,
+                        DataType::Date32,
+                        DataType::Utf8,
+                    ]),
                 ],
                 Volatility::Immutable,
             ),
@@ -194,28 +206,51 @@ impl PartitionEvaluator for SessionizeEvaluator {
     fn evaluate_all(&mut self, values: &[ArrayRef], num_rows: usize) -> Result<ArrayRef> {
         let ts = values[0].as_primitive::<TimestampMicrosecondType>();
         let timeout = values[1].as_primitive::<Int64Type>();
-        let mut out = Vec::with_capacity(num_rows);
-        let mut session = 0u64;
-        let mut last: Option<i64> = None;
-        for r in 0..num_rows {
-            if ts.is_null(r) {
-                out.push(session.max(1));
-                continue;
+        let day = values.get(2).map(|a| a.as_primitive::<Date32Type>());
+        let campaign = values.get(3).map(|a| a.as_string::<i32>());
+        let timeout_s = (0..num_rows)
+            .find(|&r| timeout.is_valid(r))
+            .map_or(1800, |r| timeout.value(r));
+        let rules = SessionRules {
+            timeout_s,
+            split_at_midnight: day.is_some(),
+            split_on_campaign: campaign.is_some(),
+        };
+        let mut last_ts = i64::MIN;
+        let arrivals = (0..num_rows).map(|r| {
+            // A row without a time keeps the time before it (it joins that session).
+            if ts.is_valid(r) {
+                last_ts = ts.value(r);
             }
-            let t = ts.value(r);
-            let limit = if timeout.is_valid(r) {
-                timeout.value(r)
-            } else {
-                1800
-            } * 1_000_000;
-            if last.is_none_or(|l| t - l > limit) {
-                session += 1;
+            let page = campaign.is_some_and(|c| c.is_valid(r));
+            Arrival {
+                ts: last_ts,
+                day: day.map_or(0, |d| {
+                    if d.is_valid(r) {
+                        i64::from(d.value(r))
+                    } else {
+                        0
+                    }
+                }),
+                page,
+                campaign: match campaign {
+                    Some(c) if page && !c.value(r).is_empty() => campaign_key(c.value(r)),
+                    _ => 0,
+                },
             }
-            last = Some(last.map_or(t, |l| l.max(t)));
-            out.push(session);
-        }
-        Ok(Arc::new(UInt64Array::from(out)))
+        });
+        Ok(Arc::new(UInt64Array::from(number_sessions(
+            &rules, arrivals,
+        ))))
     }
+}
+
+/// A non-zero identity of a campaign text.
+fn campaign_key(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish() | 1
 }
 
 /// `window_funnel(window_seconds, ts, cond1, cond2, ...)`.

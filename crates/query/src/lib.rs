@@ -37,6 +37,16 @@ pub struct Engine {
 impl Engine {
     /// Opens the dataset in `dir` (its current manifest).
     pub fn open(dir: &Path) -> Result<Self> {
+        let engine = Self::without_tables()?;
+        let manifest = clickpath_store::dataset::open_for_read(dir)?;
+        engine
+            .runtime
+            .block_on(tables::register(&engine.ctx, dir, &manifest))?;
+        Ok(engine)
+    }
+
+    /// A session with clickpath's functions and no tables.
+    fn without_tables() -> Result<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -46,45 +56,36 @@ impl Engine {
             .with_information_schema(true);
         let ctx = SessionContext::new_with_config(config);
         functions::register(&ctx);
-        let manifest = clickpath_store::dataset::open_for_read(dir)?;
-        runtime.block_on(tables::register(&ctx, dir, &manifest))?;
         Ok(Self { ctx, runtime })
     }
 
-    /// Runs every `;`-separated statement; returns the last one's rows.
+    /// Runs every statement (split by DataFusion's SQL parser, so a `;` in a string or a
+    /// comment is text); returns the last one's rows.
     pub fn sql(&self, sql: &str) -> Result<Vec<RecordBatch>> {
         self.runtime.block_on(async {
+            let statements = datafusion::sql::parser::DFParser::parse_sql(sql)?;
             let mut last = Vec::new();
-            for part in split_statements(sql) {
-                last = self.ctx.sql(&part).await?.collect().await?;
+            for statement in statements {
+                let plan = self.ctx.state().statement_to_plan(statement).await?;
+                last = self.ctx.execute_logical_plan(plan).await?.collect().await?;
             }
             Ok(last)
         })
     }
 }
 
-/// Splits on `;` outside quotes.
-fn split_statements(sql: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quote: Option<char> = None;
-    for c in sql.chars() {
-        match (quote, c) {
-            (None, '\'' | '"') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (None, ';') => {
-                if !cur.trim().is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-                cur.clear();
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements_are_split_by_the_sql_parser() {
+        let engine = super::Engine::without_tables().unwrap();
+        let sql = "SELECT 1 AS a; -- a comment; with a semicolon
+            /* another; one */ SELECT 'x;y' AS b, \"semi;colon\" FROM (SELECT 2 AS \"semi;colon\")";
+        let out = engine.sql(sql).unwrap();
+        let text = datafusion::arrow::util::pretty::pretty_format_batches(&out)
+            .unwrap()
+            .to_string();
+        assert!(text.contains("x;y") && text.contains("| 2 "), "{text}");
+        assert_eq!(engine.sql("SELECT 1;;").unwrap()[0].num_rows(), 1);
     }
-    if !cur.trim().is_empty() {
-        out.push(cur);
-    }
-    out
 }

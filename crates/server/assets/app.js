@@ -186,8 +186,12 @@
     const input = r.input || {};
     const rejected = input.rejected ? `, ${num(input.rejected)} lines rejected (` +
       Object.entries(input.rejected_by_reason || {}).map(([k, v]) => k + ' ' + num(v)).join(', ') + ')' : '';
-    document.getElementById('period').textContent =
-      period + (input.requests !== undefined ? ` \u00b7 ${num(input.requests)} requests${rejected}` : '');
+    const other = input.read_with_another_format ?
+      `, ${num(input.read_with_another_format)} lines read with another format` : '';
+    const skipped = (input.skipped || []).length ?
+      ` \u00b7 skipped: ${input.skipped.map((f) => f.file).join(', ')}` : '';
+    document.getElementById('period').textContent = period +
+      (input.requests !== undefined ? ` \u00b7 ${num(input.requests)} requests${rejected}${other}${skipped}` : '');
 
     const k = el('div', { class: 'kpis' });
     k.append(kpi('visitors', 'Visitors', t.visitors));

@@ -17,7 +17,8 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-pub use users::Users;
+pub use ipnet::IpNet;
+pub use users::{Users, UsersFile};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -94,16 +95,9 @@ const DRILL_KEYS: [&str; 4] = ["path", "status", "bot", "limit"];
 /// Most requests one drill-down returns.
 pub const MAX_DRILL: usize = 1000;
 
+/// `YYYY-MM-DD`, a day of the calendar (no month 13, no February 31).
 fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                *c == b'-'
-            } else {
-                c.is_ascii_digit()
-            }
-        })
+    clickpath_model::parse_date(s).is_some()
 }
 
 impl Filter {
@@ -180,8 +174,12 @@ pub struct BackendError {
 
 /// The data behind the dashboard.
 pub trait Backend: Send + Sync + 'static {
-    /// The report (the JSON of `clickpath report --json`) for the filter.
-    fn report(&self, filter: &Filter) -> Result<serde_json::Value, BackendError>;
+    /// The data's version now (a dataset's commit). Answers are cached per version and
+    /// dropped when it changes, also by another process.
+    fn version(&self) -> Result<u64, BackendError>;
+    /// The report (the JSON of `clickpath report --json`) for the filter, and the version of
+    /// the data it was computed from (one snapshot for the whole answer).
+    fn report(&self, filter: &Filter) -> Result<(u64, serde_json::Value), BackendError>;
     /// `{"total": n, "requests": [{"file", "line", "raw", ...}]}`: the requests behind a figure.
     fn requests(&self, filter: &Filter, drill: &Drill) -> Result<serde_json::Value, BackendError>;
 }
@@ -201,9 +199,6 @@ impl Live {
     pub fn changed(&self) {
         self.0.send_modify(|v| *v += 1);
     }
-    fn version(&self) -> u64 {
-        *self.0.borrow()
-    }
 }
 
 /// Certificate chain and private key, PEM.
@@ -215,9 +210,13 @@ pub struct TlsFiles {
 
 pub struct ServerConfig {
     pub bind: SocketAddr,
-    /// Who may log in; `None` or empty: nobody needs to (loopback only).
-    pub users: Option<Users>,
+    /// Who may log in (read again when it changes); `None` or empty at start: nobody needs to
+    /// (loopback only).
+    pub users: Option<UsersFile>,
     pub tls: Option<TlsFiles>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (the login limit is per
+    /// client, not per proxy).
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// Only loopback may be served without users.
@@ -230,8 +229,11 @@ pub fn check_access(bind: SocketAddr, users: Option<&Users>) -> Result<(), Error
 
 /// Serves until Ctrl-C or SIGTERM. Prints the address it listens on to stderr.
 pub fn run(config: ServerConfig, backend: Arc<dyn Backend>, live: Live) -> Result<(), Error> {
-    check_access(config.bind, config.users.as_ref())?;
-    let users = config.users.filter(|u| !u.is_empty());
+    check_access(
+        config.bind,
+        config.users.as_ref().map(|u| u.current()).as_deref(),
+    )?;
+    let users = config.users.filter(|u| !u.current().is_empty());
     let tls = config.tls.as_ref().map(tls::server_config).transpose()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -248,7 +250,8 @@ pub fn run(config: ServerConfig, backend: Arc<dyn Backend>, live: Live) -> Resul
             addr: config.bind,
             source,
         })?;
-        let state = routes::State::new(backend, users, tls.is_some(), live);
+        let state =
+            routes::State::new(backend, users, tls.is_some(), live, config.trusted_proxies);
         let login = if state.login_required() {
             "login required"
         } else {

@@ -27,7 +27,7 @@ use tokio_stream::wrappers::WatchStream;
 
 use crate::html::{self, APP_CSS, APP_JS};
 use crate::tls::TlsListener;
-use crate::users::{Users, constant_time_eq, random_token};
+use crate::users::{UsersFile, constant_time_eq, random_token};
 use crate::{Backend, BackendError, Drill, Filter, Live};
 
 const SESSION_COOKIE: &str = "cp_session";
@@ -74,7 +74,8 @@ struct Cache {
 
 pub struct Inner {
     backend: Arc<dyn Backend>,
-    users: Option<Users>,
+    users: Option<UsersFile>,
+    trusted_proxies: Vec<ipnet::IpNet>,
     tls: bool,
     live: Live,
     sessions: Mutex<HashMap<String, Session>>,
@@ -109,10 +110,17 @@ fn see_other(to: &'static str) -> Response {
 }
 
 impl State {
-    pub fn new(backend: Arc<dyn Backend>, users: Option<Users>, tls: bool, live: Live) -> Self {
+    pub fn new(
+        backend: Arc<dyn Backend>,
+        users: Option<UsersFile>,
+        tls: bool,
+        live: Live,
+        trusted_proxies: Vec<ipnet::IpNet>,
+    ) -> Self {
         State(Arc::new(Inner {
             backend,
             users,
+            trusted_proxies,
             tls,
             live,
             sessions: Mutex::default(),
@@ -133,12 +141,39 @@ impl State {
         .expect("cookie values are base64url")
     }
 
-    /// The logged-in user and their CSRF token.
+    /// The logged-in user and their CSRF token; a user removed from the users file since has
+    /// no session any more.
     fn session(&self, headers: &HeaderMap) -> Option<(String, String)> {
         let id = cookie(headers, SESSION_COOKIE)?;
-        let sessions = lock(&self.0.sessions);
+        let users = self.0.users.as_ref()?.current();
+        let mut sessions = lock(&self.0.sessions);
         let s = sessions.get(id).filter(|s| s.expires > Instant::now())?;
+        if !users.users.iter().any(|u| u.name == s.user) {
+            sessions.remove(id);
+            return None;
+        }
         Some((s.user.clone(), s.csrf.clone()))
+    }
+
+    /// The client: the peer, or behind a trusted reverse proxy the last address of
+    /// `X-Forwarded-For` that is not a trusted proxy itself.
+    fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        let trusted = |ip: &IpAddr| self.0.trusted_proxies.iter().any(|n| n.contains(ip));
+        if !trusted(&peer) {
+            return peer;
+        }
+        let forwarded: Vec<IpAddr> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse().ok())
+            .collect();
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|ip| !trusted(ip))
+            .unwrap_or(peer)
     }
 
     /// For `GET /api/...`: the refusal, unless login is off or the request has a session
@@ -151,7 +186,7 @@ impl State {
                 .ok()
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .unwrap_or_default();
-            return match users.token_name(token.trim()) {
+            return match users.current().token_name(token.trim()) {
                 Some(_) => None,
                 None => Some(json_error(
                     StatusCode::UNAUTHORIZED,
@@ -168,22 +203,27 @@ impl State {
         ))
     }
 
-    fn too_many_failures(&self, ip: IpAddr) -> Option<u64> {
-        let failures = lock(&self.0.failures);
-        let f = failures.get(&ip)?;
-        let elapsed = f.since.elapsed();
-        (f.count >= MAX_FAILURES && elapsed < FAILURE_WINDOW)
-            .then(|| (FAILURE_WINDOW - elapsed).as_secs() + 1)
-    }
-
-    fn record_failure(&self, ip: IpAddr) {
+    /// Counts a login attempt from `ip` before its password is checked (in one step, so that
+    /// parallel attempts cannot all pass the check): the seconds to wait when the address had
+    /// too many failures. A successful attempt is taken back with [`State::attempt_succeeded`].
+    fn reserve_attempt(&self, ip: IpAddr) -> Result<(), u64> {
         let mut failures = lock(&self.0.failures);
         failures.retain(|_, f| f.since.elapsed() < FAILURE_WINDOW);
         let f = failures.entry(ip).or_insert(Failures {
             since: Instant::now(),
             count: 0,
         });
+        if f.count >= MAX_FAILURES {
+            return Err((FAILURE_WINDOW - f.since.elapsed()).as_secs() + 1);
+        }
         f.count += 1;
+        Ok(())
+    }
+
+    fn attempt_succeeded(&self, ip: IpAddr) {
+        if let Some(f) = lock(&self.0.failures).get_mut(&ip) {
+            f.count = f.count.saturating_sub(1);
+        }
     }
 
     /// The login form with a fresh form token in its cookie.
@@ -197,8 +237,11 @@ impl State {
         res
     }
 
+    /// The report for `filter` from the data as it is now: cached per data version (a
+    /// dataset's commit, also one made by another process), computed from one snapshot.
     async fn report(&self, filter: Filter) -> Result<Arc<serde_json::Value>, BackendError> {
-        let version = self.0.live.version();
+        let backend = self.0.backend.clone();
+        let version = blocking(move || backend.version()).await?;
         {
             let mut cache = lock(&self.0.cache);
             if cache.version != version {
@@ -211,9 +254,10 @@ impl State {
         }
         let backend = self.0.backend.clone();
         let f = filter.clone();
-        let report = Arc::new(blocking(move || backend.report(&f)).await?);
+        let (computed_at, report) = blocking(move || backend.report(&f)).await?;
+        let report = Arc::new(report);
         let mut cache = lock(&self.0.cache);
-        if cache.version == version {
+        if cache.version == computed_at {
             if cache.reports.len() >= CACHED_REPORTS {
                 cache.reports.clear();
             }
@@ -342,9 +386,9 @@ async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let Some(users) = s.0.users.clone() else {
+    if s.0.users.is_none() {
         return see_other("/");
-    };
+    }
     let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     if expected.is_empty() || !constant_time_eq(expected.as_bytes(), form.csrf.as_bytes()) {
         return s.login_form(
@@ -352,8 +396,8 @@ async fn login(
             Some("The login form expired or came from another page; log in again."),
         );
     }
-    let ip = peer.0.ip();
-    if let Some(wait) = s.too_many_failures(ip) {
+    let ip = s.client(peer.0.ip(), &headers);
+    if let Err(wait) = s.reserve_attempt(ip) {
         let mut res = s.login_form(
             StatusCode::TOO_MANY_REQUESTS,
             Some(&format!(
@@ -365,16 +409,21 @@ async fn login(
         return res;
     }
     let user = form.user.clone();
-    let ok = tokio::task::spawn_blocking(move || users.verify_password(&form.user, &form.password))
-        .await
-        .unwrap_or(false);
+    let st = s.clone();
+    let ok = tokio::task::spawn_blocking(move || {
+        st.0.users
+            .as_ref()
+            .is_some_and(|u| u.current().verify_password(&form.user, &form.password))
+    })
+    .await
+    .unwrap_or(false);
     if !ok {
-        s.record_failure(ip);
         return s.login_form(
             StatusCode::UNAUTHORIZED,
             Some("Wrong user name or password."),
         );
     }
+    s.attempt_succeeded(ip);
     let id = random_token(32);
     {
         let mut sessions = lock(&s.0.sessions);

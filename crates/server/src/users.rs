@@ -1,7 +1,8 @@
 //! The users file: who may log in to the dashboard (argon2 password hashes) and the read-only
 //! API tokens (SHA-256 of the token; the token itself is shown once, when created).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -186,6 +187,49 @@ impl Users {
             .iter()
             .find(|t| constant_time_eq(t.sha256.as_bytes(), h.as_bytes()))
             .map(|t| t.name.as_str())
+    }
+}
+
+/// The users file as a running server sees it: read again whenever it changes on disk, so
+/// `clickpath user remove` and a removed token take effect without a restart. A file that no
+/// longer reads keeps the last good version (and says so on stderr).
+pub struct UsersFile {
+    path: PathBuf,
+    state: Mutex<(Option<Stamp>, Arc<Users>)>,
+}
+
+/// What tells a changed file: size, modification time and inode (replaced by rename).
+type Stamp = (u64, Option<std::time::SystemTime>, u64);
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let m = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let ino = std::os::unix::fs::MetadataExt::ino(&m);
+    #[cfg(not(unix))]
+    let ino = 0;
+    Some((m.len(), m.modified().ok(), ino))
+}
+
+impl UsersFile {
+    pub fn open(path: &Path) -> Result<Self, Error> {
+        let users = Users::load(path)?;
+        Ok(UsersFile {
+            path: path.to_path_buf(),
+            state: Mutex::new((stamp(path), Arc::new(users))),
+        })
+    }
+
+    /// The users now.
+    pub fn current(&self) -> Arc<Users> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let now = stamp(&self.path);
+        if now != state.0 {
+            match Users::load(&self.path) {
+                Ok(u) => *state = (now, Arc::new(u)),
+                Err(e) => eprintln!("clickpath: {e}; keeping the users read before"),
+            }
+        }
+        Arc::clone(&state.1)
     }
 }
 

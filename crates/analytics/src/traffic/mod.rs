@@ -24,27 +24,19 @@ use crate::hits::{Hits, opt};
 use crate::interner::Interner;
 use crate::matcher::{Matcher, Request};
 use crate::session::{ClosedSession, Event, Landing, VisitorId};
+use crate::session_rule::{Arrival, SessionRules, Span};
 
 mod finish;
 
 const MICROS: i64 = 1_000_000;
-/// Lines up to this late (behind the latest time seen) still join their session.
-pub(crate) const OUT_OF_ORDER_SLACK_S: i64 = 120;
-/// Sessions are swept when the clock has moved this far since the last sweep (checked per
-/// request, so that batch boundaries change nothing).
-pub(crate) const SWEEP_EVERY_S: i64 = 60;
 
 struct Session {
-    first: i64,
-    last: i64,
-    /// Local day of the last request (for the midnight split).
-    last_day: i64,
+    /// First and last request, landing (the rule's view of the session).
+    span: Span,
     first_local: i64,
     agent: u32,
     returning: bool,
     landing: Landing,
-    /// Time of the page view the landing came from (None: from the first request).
-    landing_at: Option<i64>,
     visitor: VisitorId,
     /// Interned country code (0: unknown or no GeoIP database).
     country: u32,
@@ -70,6 +62,7 @@ struct Bucket {
 /// Accumulates the traffic report over batches of the hit schema.
 pub struct TrafficAggregator {
     cfg: TrafficConfig,
+    rules: SessionRules,
     agents: Agents,
     paths: Interner,
     hosts: Interner,
@@ -201,6 +194,11 @@ impl TrafficAggregator {
             goals,
             errors: ErrorStats::default(),
             user_agents_missing: false,
+            rules: SessionRules {
+                timeout_s: cfg.session_timeout_s,
+                split_at_midnight: cfg.split_at_midnight,
+                split_on_campaign: cfg.split_on_campaign,
+            },
             cfg,
         }
     }
@@ -293,7 +291,7 @@ impl TrafficAggregator {
             }
             self.requests += 1;
             self.clock = self.clock.max(t);
-            if self.clock >= self.last_sweep.saturating_add(SWEEP_EVERY_S * MICROS) {
+            if SessionRules::sweep_due(self.clock, self.last_sweep) {
                 self.sweep();
             }
             self.first_ts = Some(self.first_ts.map_or(t, |f| f.min(t)));
@@ -372,18 +370,14 @@ impl TrafficAggregator {
             };
 
             // Does this request continue the visitor's open session?
-            let timeout = self.cfg.session_timeout_s * MICROS;
-            let split = match self.active.get(&visitor) {
-                None => true,
-                Some(s) => {
-                    t > s.last + timeout
-                        || t < s.first - timeout
-                        || (self.cfg.split_at_midnight && day != s.last_day)
-                        || (self.cfg.split_on_campaign
-                            && page_landing.is_some_and(|l| l.utm != 0 && l.utm != s.landing.utm))
-                }
+            let arrival = Arrival {
+                ts: t,
+                day,
+                page: is_page,
+                campaign: u64::from(page_landing.map_or(0, |l| l.utm)),
             };
-            if split {
+            let open = self.active.get(&visitor).map(|s| &s.span);
+            if self.rules.starts_new(open, &arrival) {
                 if let Some(old) = self.active.remove(&visitor) {
                     self.close(old);
                 }
@@ -402,17 +396,16 @@ impl TrafficAggregator {
                     (None, _, Some(c)) => opt(c, r).map_or(0, |code| self.countries.intern(code)),
                     _ => 0,
                 };
+                let mut span = Span::start(&arrival);
+                span.campaign = u64::from(landing.utm);
                 self.active.insert(
                     visitor,
                     Session {
-                        first: t,
-                        last: t,
-                        last_day: day,
+                        span,
                         first_local: local,
                         agent: agent_id,
                         returning,
                         landing,
-                        landing_at: None,
                         visitor,
                         country,
                         events: Vec::new(),
@@ -420,13 +413,11 @@ impl TrafficAggregator {
                 );
             }
             let s = self.active.get_mut(&visitor).expect("session just ensured");
-            if t < s.first {
-                s.first = t;
+            if t < s.span.first {
                 s.first_local = local;
             }
-            if t > s.last {
-                s.last = t;
-                s.last_day = day;
+            if s.span.join(&arrival) {
+                s.landing = page_landing.expect("page views have a landing");
             }
             // Funnel steps and goals this request matches.
             let (mut matches, mut path_matches) = (0u64, 0u64);
@@ -469,10 +460,6 @@ impl TrafficAggregator {
                     referrer,
                 });
                 if is_page {
-                    if s.landing_at.is_none_or(|at| t < at) {
-                        s.landing_at = Some(t);
-                        s.landing = page_landing.expect("page views have a landing");
-                    }
                     self.pageviews += 1;
                     *self.pageviews_by_path.entry(path_id).or_default() += 1;
                     self.by_day.get_mut(&day).expect("just inserted").pageviews += 1;
@@ -485,11 +472,11 @@ impl TrafficAggregator {
     /// Closes the sessions the clock has left behind.
     fn sweep(&mut self) {
         self.last_sweep = self.clock;
-        let horizon = self.clock - (self.cfg.session_timeout_s + OUT_OF_ORDER_SLACK_S) * MICROS;
+        let horizon = self.rules.horizon(self.clock);
         let expired: Vec<VisitorId> = self
             .active
             .iter()
-            .filter(|(_, s)| s.last < horizon)
+            .filter(|(_, s)| s.span.last < horizon)
             .map(|(k, _)| *k)
             .collect();
         for k in expired {
@@ -514,7 +501,7 @@ impl TrafficAggregator {
         self.by_day.entry(day).or_default().sessions += 1;
         self.by_hour[(s.first_local.rem_euclid(86_400) / 3600) as usize].sessions += 1;
         self.durations
-            .add((s.last - s.first) as f64 / MICROS as f64);
+            .add((s.span.last - s.span.first) as f64 / MICROS as f64);
         s.events.sort_by_key(|e| e.ts);
         let pages: Vec<(i64, u32)> = s
             .events

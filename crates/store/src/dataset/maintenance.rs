@@ -1,6 +1,7 @@
-//! Retention and compaction. Both take the write lock, commit a new manifest, and only then
-//! delete the files it no longer lists: a reader holding the previous manifest may find a file
-//! gone (and is told so), never a half-written one.
+//! Retention and compaction. Both take the write lock and commit a new manifest; the files it
+//! no longer lists are retired, not deleted: they stay on disk for `keep_replaced` seconds, so a
+//! reader that loaded the previous manifest (a running `serve`, a long `sql`) reads them to the
+//! end and gives the same answer. The first commit after that deletes them.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -12,8 +13,9 @@ use parquet::arrow::ArrowWriter;
 
 use super::encode::writer_properties;
 use super::manifest::DataFile;
+use super::manifest::RetiredFile;
 use super::reader::OrderedReader;
-use super::writer::{REQUESTS, commit};
+use super::writer::{REQUESTS, commit, unix_now};
 use crate::{Error, Result};
 
 /// What a maintenance command changed.
@@ -24,8 +26,19 @@ pub struct Changed {
     pub rows_removed: u64,
 }
 
+/// How long replaced files stay for readers, by default.
+pub const KEEP_REPLACED_S: u64 = 3600;
+
+fn retire(m: &mut super::Manifest, files: &[DataFile], keep_replaced_s: u64) {
+    let delete_after = unix_now() + keep_replaced_s;
+    m.retired.extend(files.iter().map(|f| RetiredFile {
+        path: f.path.clone(),
+        delete_after,
+    }));
+}
+
 /// Removes the days before `before` (`YYYY-MM-DD`).
-pub fn prune(dir: &Path, before: &str) -> Result<Changed> {
+pub fn prune(dir: &Path, before: &str, keep_replaced_s: u64) -> Result<Changed> {
     let (_lock, mut m, _) = super::open_for_write(dir, serde_json::Value::Null)?;
     let files_before = m.files.len();
     let (gone, kept): (Vec<DataFile>, Vec<DataFile>) =
@@ -38,20 +51,14 @@ pub fn prune(dir: &Path, before: &str) -> Result<Changed> {
     };
     if !gone.is_empty() {
         m.commit += 1;
+        retire(&mut m, &gone, keep_replaced_s);
         commit(dir, &mut m, None)?;
-        for f in gone {
-            let p = dir.join(&f.path);
-            let _ = std::fs::remove_file(&p);
-            if let Some(parent) = p.parent() {
-                let _ = std::fs::remove_dir(parent);
-            }
-        }
     }
     Ok(changed)
 }
 
 /// Rewrites every day held in more than one file as one file (rows stay in `seq` order).
-pub fn compact(dir: &Path) -> Result<Changed> {
+pub fn compact(dir: &Path, keep_replaced_s: u64) -> Result<Changed> {
     let (_lock, mut m, _) = super::open_for_write(dir, serde_json::Value::Null)?;
     let files_before = m.files.len();
     let mut by_date: BTreeMap<String, Vec<DataFile>> = BTreeMap::new();
@@ -106,10 +113,8 @@ pub fn compact(dir: &Path) -> Result<Changed> {
         m.files.extend(written);
         m.files.sort_by_key(|f| f.min_seq);
         m.commit = commit_no;
+        retire(&mut m, &replaced, keep_replaced_s);
         commit(dir, &mut m, None)?;
-        for f in &replaced {
-            let _ = std::fs::remove_file(dir.join(&f.path));
-        }
     }
     Ok(Changed {
         files_before,

@@ -30,6 +30,19 @@ pub struct Manifest {
     pub sources: Vec<SourceEntry>,
     /// Open sessions and robots.txt fetchers at the end of the last commit (relative path).
     pub session_state: Option<String>,
+    /// Files compact or prune took out of the dataset, kept on disk for readers that loaded an
+    /// earlier manifest until `delete_after` (docs/dataset.md, "Maintenance under readers").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<RetiredFile>,
+}
+
+/// A file no longer part of the dataset, deleted by the first commit after `delete_after`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetiredFile {
+    pub path: String,
+    /// Unix seconds.
+    pub delete_after: u64,
 }
 
 /// One Parquet file of the `requests` table.
@@ -54,10 +67,16 @@ pub struct SourceEntry {
     pub id: u32,
     /// Hash of its first lines (see `clickpath_formats::input::fingerprint`).
     pub fingerprint: String,
-    /// The name it had when last read.
+    /// The name it had when last read, as given on the command line.
     pub name: String,
+    /// Its absolute, canonical path when last read (drill-down reads lines back from it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// Format it was read with.
     pub format: String,
+    /// The format line of that format (a preset's or the user's), to read lines back.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub format_line: String,
     /// Decompressed bytes read (always at a line end).
     pub offset: u64,
     /// Lines read.
@@ -81,7 +100,15 @@ impl Manifest {
         let path = dir.join(MANIFEST);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            // Nothing there, or a path under a file (the writer will say it cannot write).
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                return Ok(None);
+            }
             Err(e) => return Err(Error::read(&path, e)),
         };
         let m: Manifest = serde_json::from_str(&text).map_err(|e| Error::Dataset {

@@ -16,8 +16,8 @@ mod reader;
 mod writer;
 
 pub use encode::ColumnChunks;
-pub use maintenance::{Changed, compact, prune};
-pub use manifest::{DataFile, MANIFEST, Manifest, SourceEntry};
+pub use maintenance::{Changed, KEEP_REPLACED_S, compact, prune};
+pub use manifest::{DataFile, MANIFEST, Manifest, RetiredFile, SourceEntry};
 pub use reader::OrderedReader;
 pub use writer::{DatasetLock, PendingCommit, commit};
 

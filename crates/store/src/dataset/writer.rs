@@ -83,10 +83,20 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     sync_dir(path.parent().unwrap_or(Path::new(".")))
 }
 
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// Removes what no manifest lists: temporary files and files of commits that did not finish.
 pub(crate) fn remove_unlisted(dir: &Path, m: &Manifest) -> Result<usize> {
-    let mut keep: std::collections::HashSet<PathBuf> =
-        m.files.iter().map(|f| dir.join(&f.path)).collect();
+    let mut keep: std::collections::HashSet<PathBuf> = m
+        .files
+        .iter()
+        .map(|f| dir.join(&f.path))
+        .chain(m.retired.iter().map(|f| dir.join(&f.path)))
+        .collect();
     if let Some(s) = &m.session_state {
         keep.insert(dir.join(s));
     }
@@ -229,8 +239,21 @@ pub fn commit(dir: &Path, m: &mut Manifest, session_state: Option<&[u8]>) -> Res
         write_atomic(&path, state)?;
         m.session_state = Some(rel);
     }
+    // Retired files whose readers have had their time go with this commit.
+    let now = unix_now();
+    let (expired, kept): (Vec<_>, Vec<_>) =
+        m.retired.drain(..).partition(|f| f.delete_after <= now);
+    m.retired = kept;
     let text = serde_json::to_vec_pretty(m).map_err(|e| Error::Internal(e.to_string()))?;
     write_atomic(&dir.join(MANIFEST), &text)?;
+    for f in expired {
+        let p = dir.join(&f.path);
+        let _ = std::fs::remove_file(&p);
+        if let Some(parent) = p.parent() {
+            // Only empty day directories go.
+            let _ = std::fs::remove_dir(parent);
+        }
+    }
     if let Some(old) = old_state
         && Some(&old) != m.session_state.as_ref()
     {

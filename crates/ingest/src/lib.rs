@@ -1,0 +1,464 @@
+//! Logs into the dataset, each line once (docs/dataset.md). `clickpath ingest`, `serve` (files
+//! into a temporary dataset) and the watcher all call [`ingest`]; the binary only turns flags
+//! into an [`IngestConfig`] and prints the [`Outcome`].
+//!
+//! Parser threads parse a chunk, derive the stateless columns and encode them for each local
+//! day the chunk covers; the calling thread assigns `seq`, sessions and the robots.txt rule in
+//! input order, encodes those few columns, appends the row groups to the day files of the next
+//! commit and, every `commit_every` bytes and at the end, commits: files, every log's position
+//! and the session state are published together.
+
+mod error;
+mod read_back;
+mod settings;
+
+pub use error::{Error, Result};
+pub use read_back::{MAX_RAW_LINE, RequestKey, read_back};
+pub use settings::{DatasetSettings, GivenSettings};
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use arrow_array::builder::StringBuilder;
+use arrow_array::cast::AsArray;
+use arrow_array::types::Date32Type;
+use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, UInt32Array, UInt64Array};
+use clickpath_analytics::bots::BotFamily;
+use clickpath_analytics::geo::GeoDb;
+use clickpath_analytics::{
+    DeriveConfig, Deriver, ROBOTS_TXT_FETCHER_NAME, SessionInput, SessionState, Sessionizer,
+};
+use clickpath_formats::input::{Compression, Source, fingerprint};
+use clickpath_formats::pipeline::{self, Position, Resume};
+use clickpath_formats::spec::{FieldKind, Format};
+use clickpath_model::{dataset as col, dataset_schema, field, format_date};
+use clickpath_store::dataset::{self, ColumnChunks, Manifest, PendingCommit, SourceEntry};
+
+/// What to ingest into where.
+#[derive(Clone, Debug)]
+pub struct IngestConfig {
+    pub dir: PathBuf,
+    /// What the command's flags ask for; a new dataset takes them (or the defaults), an
+    /// existing one must agree.
+    pub settings: GivenSettings,
+    /// Commit (publish rows and checkpoint every file's position) after this many bytes of log.
+    pub commit_every: u64,
+    /// A MaxMind-format country database for the `country` column.
+    pub geoip: Option<PathBuf>,
+}
+
+/// What one ingest did.
+pub struct Outcome {
+    pub summary: pipeline::Summary,
+    /// Requests added to the dataset.
+    pub rows_added: u64,
+    /// The dataset's settings (those of the run).
+    pub settings: DatasetSettings,
+    /// Files of a writer that did not finish, removed before this run.
+    pub removed: usize,
+    /// Inputs passed over: (name, why) (no complete line yet, the same file twice).
+    pub passed_over: Vec<(String, &'static str)>,
+    /// "added N requests to DIR ...", for people.
+    pub added: String,
+}
+
+/// The settings of the dataset at `dir` (None when there is none yet).
+pub fn stored_settings(dir: &Path) -> Result<Option<DatasetSettings>> {
+    match Manifest::load(dir)? {
+        Some(m) => Ok(Some(DatasetSettings::from_json(dir, &m.settings)?)),
+        None => Ok(None),
+    }
+}
+
+/// Ingests the new lines of `sources` into `cfg.dir`. `options` are the parse options (format,
+/// keyer, rejects file); the ingest sets resume positions and chunk sizes. `tick` runs after
+/// each chunk (a progress bar).
+pub fn ingest(
+    cfg: &IngestConfig,
+    sources: &[Source],
+    mut options: pipeline::Options,
+    mut tick: impl FnMut(),
+) -> Result<Outcome> {
+    let dir = cfg.dir.as_path();
+    let geo = match &cfg.geoip {
+        Some(path) => Some(GeoDb::open(path)?),
+        None => None,
+    };
+    let wanted = match stored_settings(dir)? {
+        Some(stored) => cfg.settings.check(dir, &stored)?,
+        None => cfg.settings.or_defaults(),
+    };
+    let (_lock, mut manifest, removed) = dataset::open_for_write(dir, wanted.to_json())?;
+    // Addresses are parsed for the country lookup even when they are not kept.
+    options.rows.raw_ip = wanted.raw_ip || geo.is_some();
+    let mut passed_over = Vec::new();
+    // Which inputs are new, which were read before and from where.
+    let mut to_read = Vec::new();
+    let mut resume = Vec::new();
+    let mut source_ids = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for s in sources {
+        let Some(path) = &s.path else {
+            return Err(Error::Stdin);
+        };
+        let (fingerprint, compression) = fingerprint(s)?;
+        let Some(fp) = fingerprint else {
+            passed_over.push((s.name.clone(), "no complete line yet, nothing to ingest"));
+            continue;
+        };
+        if !seen.insert(fp.clone()) {
+            passed_over.push((
+                s.name.clone(),
+                "same file as an earlier argument (same first lines), skipped",
+            ));
+            continue;
+        }
+        let index = match manifest.sources.iter().position(|e| e.fingerprint == fp) {
+            Some(i) => {
+                // A plain file no longer than what was read has nothing new.
+                if compression == Compression::None && s.len() == manifest.sources[i].offset {
+                    continue;
+                }
+                i
+            }
+            None => {
+                manifest.sources.push(SourceEntry {
+                    id: manifest.sources.len() as u32,
+                    fingerprint: fp,
+                    name: s.name.clone(),
+                    path: None,
+                    format: String::new(),
+                    format_line: String::new(),
+                    offset: 0,
+                    lines: 0,
+                    requests: 0,
+                });
+                manifest.sources.len() - 1
+            }
+        };
+        let entry = &mut manifest.sources[index];
+        entry.name = s.name.clone();
+        entry.path = std::fs::canonicalize(path)
+            .ok()
+            .map(|p| p.display().to_string());
+        resume.push(Resume {
+            offset: entry.offset,
+            lines: entry.lines,
+        });
+        to_read.push(s.clone());
+        source_ids.push(index as u32);
+    }
+    options.resume = resume;
+    options.whole_lines_only = true;
+    // Large chunks encode well; a commit falls between chunks.
+    options.chunk_bytes = (8 << 20).min(cfg.commit_every as usize).max(64 << 10);
+
+    let derive = DeriveConfig {
+        visitor_key: wanted.visitor_key(),
+        pages: wanted.page_rules(),
+        site_hosts: wanted.site_hosts.clone(),
+    };
+    let state: SessionState = match &manifest.session_state {
+        Some(rel) => {
+            let path = dir.join(rel);
+            let text = std::fs::read(&path).map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
+            serde_json::from_slice(&text).map_err(|e| Error::Damaged {
+                path,
+                message: e.to_string(),
+            })?
+        }
+        None => SessionState::default(),
+    };
+    let derivers = Mutex::new(Vec::<Deriver>::new());
+    let first_commit = manifest.commit + 1;
+    let keep_ip = wanted.raw_ip;
+    let mut ingest = Ingest {
+        dir,
+        sessions: Sessionizer::new(wanted.rules(), state),
+        pending: PendingCommit::new(dir, first_commit),
+        manifest,
+        source_ids: &source_ids,
+        bytes_since_commit: 0,
+        commit_every: cfg.commit_every,
+        read_any: false,
+        rows_added: 0,
+        commits: 0,
+    };
+    let mut failure: Option<Error> = None;
+    let run = pipeline::run_with_positions(
+        &to_read,
+        &options,
+        |format, batch| {
+            let mut d = derivers
+                .lock()
+                .ok()
+                .and_then(|mut v| v.pop())
+                .unwrap_or_else(|| Deriver::new(derive.clone()));
+            let out = prepare(&mut d, format, batch, &source_ids, geo.as_ref(), keep_ip);
+            if let Ok(mut v) = derivers.lock() {
+                v.push(d);
+            }
+            out
+        },
+        |prepared, at| {
+            tick();
+            let r = prepared
+                .map_err(Error::from)
+                .and_then(|p| ingest.add(p, at));
+            r.map_err(|e| {
+                let message = e.to_string();
+                failure = Some(e);
+                message.into()
+            })
+        },
+    );
+    let summary = match (run, failure) {
+        (_, Some(e)) => return Err(e),
+        (r, None) => r?,
+    };
+    if !ingest.pending.is_empty() || ingest.read_any {
+        ingest.commit()?;
+    }
+    let added = format!(
+        "added {} requests to {} in {} commit(s); it holds {} requests in {} file(s), {} open session(s) carried over",
+        ingest.rows_added,
+        dir.display(),
+        ingest.commits,
+        ingest.manifest.rows(),
+        ingest.manifest.files.len(),
+        ingest.sessions.open_sessions()
+    );
+    Ok(Outcome {
+        summary,
+        rows_added: ingest.rows_added,
+        settings: wanted,
+        removed,
+        passed_over,
+        added,
+    })
+}
+
+/// Rows of one local day within a chunk, with their stateless columns already encoded.
+struct DayPart {
+    date: i32,
+    /// Row indexes in the chunk.
+    rows: Vec<u32>,
+    chunks: ColumnChunks,
+}
+
+/// What a parser thread hands over for one chunk.
+struct Prepared {
+    format: String,
+    format_line: String,
+    rows: Vec<SessionInput>,
+    ua_bot_family: Vec<Option<&'static str>>,
+    ua_bot_name: Vec<Option<Arc<str>>>,
+    per_source: Vec<(u32, u64)>,
+    parts: Vec<DayPart>,
+}
+
+/// Countries of the batch's addresses (all null without a database).
+fn countries(batch: &RecordBatch, geo: Option<&GeoDb>) -> ArrayRef {
+    let n = batch.num_rows();
+    let (Some(geo), Some(ip)) = (
+        geo,
+        batch
+            .column_by_name(field::IP)
+            .and_then(|c| c.as_string_opt::<i32>()),
+    ) else {
+        return arrow_array::new_null_array(&arrow_schema::DataType::Utf8, n);
+    };
+    let mut seen: HashMap<&str, Option<String>> = HashMap::new();
+    let mut out = StringBuilder::with_capacity(n, n * 2);
+    for r in 0..n {
+        let code = ip
+            .is_valid(r)
+            .then(|| ip.value(r))
+            .and_then(|a| seen.entry(a).or_insert_with(|| geo.country(a)).as_deref());
+        out.append_option(code);
+    }
+    Arc::new(out.finish())
+}
+
+fn prepare(
+    deriver: &mut Deriver,
+    format: &Format,
+    batch: RecordBatch,
+    source_ids: &[u32],
+    geo: Option<&GeoDb>,
+    keep_ip: bool,
+) -> Result<Prepared, clickpath_store::Error> {
+    let derived = deriver.derive(&batch, format.logs(FieldKind::UserAgent));
+    let country = countries(&batch, geo);
+    // file_id: the source's id in the manifest instead of its place on the command line.
+    let file_idx = batch.schema().index_of(field::FILE_ID)?;
+    let ids: UInt32Array = batch
+        .column(file_idx)
+        .as_primitive::<arrow_array::types::UInt32Type>()
+        .unary(|i| source_ids[i as usize]);
+    let mut per_source: Vec<(u32, u64)> = Vec::new();
+    for id in ids.values() {
+        match per_source.last_mut() {
+            Some((last, n)) if last == id => *n += 1,
+            _ => per_source.push((*id, 1)),
+        }
+    }
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    columns[file_idx] = Arc::new(ids);
+    if geo.is_some() && !keep_ip {
+        // Read for the country lookup only.
+        let ip = batch.schema().index_of(field::IP)?;
+        columns[ip] = arrow_array::new_null_array(&arrow_schema::DataType::Utf8, batch.num_rows());
+    }
+    let schema = dataset_schema();
+    let idx = |name: &str| schema.index_of(name).expect("dataset column");
+    let mut stateless: Vec<(usize, ArrayRef)> = columns.into_iter().enumerate().collect();
+    stateless.push((idx(col::DATE), derived.date.clone()));
+    stateless.push((idx(col::VISITOR), derived.visitor));
+    let first_rest = idx(col::IS_PAGE_VIEW);
+    for (k, a) in derived.rest.into_iter().enumerate() {
+        stateless.push((first_rest + k, a));
+    }
+    stateless.push((idx(col::COUNTRY), country));
+    // Rows by local day, in input order.
+    let dates = derived.date.as_primitive::<Date32Type>().values();
+    let mut days: Vec<i32> = dates.to_vec();
+    days.sort_unstable();
+    days.dedup();
+    let mut parts = Vec::with_capacity(days.len());
+    for date in days {
+        let rows: Vec<u32> = (0..dates.len() as u32)
+            .filter(|&r| dates[r as usize] == date)
+            .collect();
+        // Most chunks hold one day: their columns are used as they are.
+        let columns: Vec<(usize, ArrayRef)> = if rows.len() == dates.len() {
+            stateless.clone()
+        } else {
+            let take = UInt32Array::from(rows.clone());
+            stateless
+                .iter()
+                .map(|(i, a)| Ok((*i, arrow_select::take::take(a, &take, None)?)))
+                .collect::<Result<_, arrow_schema::ArrowError>>()?
+        };
+        let mut chunks = ColumnChunks::default();
+        chunks.encode(&columns.iter().map(|(i, a)| (*i, a)).collect::<Vec<_>>())?;
+        parts.push(DayPart { date, rows, chunks });
+    }
+    Ok(Prepared {
+        format: format.name.clone(),
+        format_line: format.source.clone(),
+        rows: derived.rows,
+        ua_bot_family: derived.ua_bot_family,
+        ua_bot_name: derived.ua_bot_name,
+        per_source,
+        parts,
+    })
+}
+
+/// The ingest thread's side: sessions, `seq`, day files and commits.
+struct Ingest<'a> {
+    dir: &'a Path,
+    manifest: Manifest,
+    sessions: Sessionizer,
+    pending: PendingCommit,
+    /// Manifest source id (= index in `sources`) of each input.
+    source_ids: &'a [u32],
+    bytes_since_commit: u64,
+    commit_every: u64,
+    /// Some input was read (positions moved), even if no row came of it.
+    read_any: bool,
+    rows_added: u64,
+    commits: u64,
+}
+
+impl Ingest<'_> {
+    fn add(&mut self, p: Prepared, at: Position) -> Result<()> {
+        let base = self.manifest.next_seq;
+        let n = p.rows.len();
+        let outputs: Vec<_> = p
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(r, input)| self.sessions.next(base + r as u64, input))
+            .collect();
+        let schema = dataset_schema();
+        let idx = |name: &str| schema.index_of(name).expect("dataset column");
+        for part in p.parts {
+            let rows = &part.rows;
+            let seq: ArrayRef = Arc::new(UInt64Array::from_iter_values(
+                rows.iter().map(|&r| base + u64::from(r)),
+            ));
+            let session: ArrayRef = Arc::new(UInt64Array::from_iter(
+                rows.iter().map(|&r| outputs[r as usize].session_id),
+            ));
+            let bot: ArrayRef = Arc::new(BooleanArray::from_iter(
+                rows.iter().map(|&r| Some(outputs[r as usize].bot)),
+            ));
+            let mut family = StringBuilder::new();
+            let mut name = StringBuilder::new();
+            for &r in rows {
+                let r = r as usize;
+                if outputs[r].robots_txt_fetcher {
+                    family.append_value(BotFamily::RobotsTxt.as_str());
+                    name.append_value(ROBOTS_TXT_FETCHER_NAME);
+                } else {
+                    family.append_option(p.ua_bot_family[r]);
+                    name.append_option(p.ua_bot_name[r].as_deref());
+                }
+            }
+            let family: ArrayRef = Arc::new(family.finish());
+            let name: ArrayRef = Arc::new(name.finish());
+            let mut chunks = part.chunks;
+            chunks.encode(&[
+                (idx(col::SEQ), &seq),
+                (idx(col::SESSION_ID), &session),
+                (idx(col::IS_BOT), &bot),
+                (idx(col::BOT_FAMILY), &family),
+                (idx(col::BOT_NAME), &name),
+            ])?;
+            let first = base + u64::from(rows[0]);
+            let last = base + u64::from(*rows.last().expect("a part has rows"));
+            self.pending.append(
+                &format_date(i64::from(part.date)),
+                (first, last),
+                rows.len() as u64,
+                chunks,
+            )?;
+        }
+        for (id, count) in p.per_source {
+            self.manifest.sources[id as usize].requests += count;
+        }
+        self.manifest.next_seq += n as u64;
+        self.rows_added += n as u64;
+        // Bytes since the last checkpoint.
+        let source = &mut self.manifest.sources[self.source_ids[at.source] as usize];
+        source.format = p.format;
+        source.format_line = p.format_line;
+        self.bytes_since_commit += at.offset.saturating_sub(source.offset);
+        source.offset = at.offset;
+        source.lines = at.lines;
+        self.read_any = true;
+        if self.bytes_since_commit >= self.commit_every {
+            self.commit()?;
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        let next = self.manifest.commit + 1;
+        let pending = std::mem::replace(&mut self.pending, PendingCommit::new(self.dir, next + 1));
+        let files = pending.finish()?;
+        self.manifest.files.extend(files);
+        self.manifest.commit = next;
+        let state = serde_json::to_vec(&self.sessions.state())
+            .map_err(|e| Error::Internal(format!("session state: {e}")))?;
+        dataset::commit(self.dir, &mut self.manifest, Some(&state))?;
+        self.bytes_since_commit = 0;
+        self.commits += 1;
+        Ok(())
+    }
+}
