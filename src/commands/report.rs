@@ -82,6 +82,7 @@ pub fn config(report: &ReportArgs) -> Result<TrafficConfig> {
         visitor_key: s.visitor_key(),
         pages: s.page_rules(),
         site_hosts: s.site_hosts.clone(),
+        site_hosts_from: s.site_hosts_from().to_owned(),
         top: args.top,
         next_from: Some(args.next_from.clone()),
         funnels,

@@ -262,7 +262,7 @@ fn primitive<'a, T: arrow_array::ArrowPrimitiveType>(
 /// Where the rows come from, and how to look for new ones.
 enum Feed {
     /// Logs ingested into a temporary dataset.
-    Files(IngestArgs),
+    Files(Box<IngestArgs>),
     /// A dataset someone else ingests into.
     Dataset(PathBuf),
 }
@@ -328,7 +328,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         eprintln!("clickpath: {}", crate::inputs::totals_line(&out.summary));
         (
             temporary.path().to_path_buf(),
-            Feed::Files(ingest_args),
+            Feed::Files(Box::new(ingest_args)),
             Some(temporary),
         )
     };

@@ -255,7 +255,7 @@ pub fn add_user(dir: &Path, name: &str, password: &str) {
     );
 }
 
-fn add_token(dir: &Path, name: &str) -> String {
+pub fn add_token(dir: &Path, name: &str) -> String {
     let (code, out, err) =
         run(clickpath(dir).args(["user", "token", name, "--users", "users.json"]));
     assert_eq!(code, 0, "{err}");
@@ -263,7 +263,7 @@ fn add_token(dir: &Path, name: &str) -> String {
 }
 
 /// The hidden CSRF field of a login form, and its cookie.
-fn login_form(a: &str) -> (String, String) {
+pub fn login_form(a: &str) -> (String, String) {
     let r = get(a, "/login");
     assert_eq!(r.status, 200);
     let cookie = r.cookie("cp_login").expect("a login form cookie");
@@ -276,7 +276,7 @@ fn login_form(a: &str) -> (String, String) {
     (field.split('"').next().unwrap().to_owned(), cookie)
 }
 
-fn post_login(
+pub fn post_login(
     a: &str,
     cookie: &str,
     csrf: &str,

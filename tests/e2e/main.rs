@@ -11,6 +11,7 @@ mod openapi;
 mod parse;
 mod report;
 mod sql_docs;
+mod trust;
 mod truth;
 mod webdriver;
 

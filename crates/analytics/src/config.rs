@@ -25,6 +25,8 @@ pub struct TrafficConfig {
     pub pages: PageRules,
     /// The site's own hosts; inferred when empty.
     pub site_hosts: Vec<String>,
+    /// What the report says they came from (`flag`; a dataset's: `inferred at ingest`).
+    pub site_hosts_from: String,
     /// Rows kept per list.
     pub top: usize,
     /// The page whose next pages are reported.
@@ -47,6 +49,7 @@ impl Default for TrafficConfig {
             visitor_key: VisitorKey::IpUa,
             pages: PageRules::default(),
             site_hosts: Vec::new(),
+            site_hosts_from: "flag".to_owned(),
             top: 10,
             next_from: Some("/".to_owned()),
             funnels: Vec::new(),

@@ -27,6 +27,7 @@ pub mod report;
 mod session;
 pub mod session_rule;
 pub mod sessionizer;
+pub mod site_hosts;
 mod speed;
 mod traffic;
 

@@ -186,7 +186,7 @@ mod tests {
             ..SessionRules::default()
         };
         let mut s = Span::start(&at(10, 0, false, 0));
-        assert!(s.join(&at(10, 0, false, 0)) == false);
+        assert!(!s.join(&at(10, 0, false, 0)));
         assert!(s.join(&at(12, 0, true, 5)));
         // A page view written late, before the landing so far: it is the landing now.
         assert!(s.join(&at(11, 0, true, 6)));

@@ -3,8 +3,9 @@
 //! damaged line.
 //!
 //! A fallback is used for a run of at least [`FALLBACK_RUN`] consecutive lines that the detected
-//! format rejects (for another reason than being cut short) and a fallback reads. A shorter run
-//! is damaged lines: each is rejected with the detected format's reason. Runs at the edges of the
+//! format rejects and a fallback reads (a `log_format` changed from combined to common makes
+//! such a run). A shorter run is damaged lines (cut short, or garbled): each is rejected with the
+//! detected format's reason, `truncated` for a line that is a prefix of the format. Runs at the edges of the
 //! chunk count the context lines the reader copied from around it, so chunk boundaries change
 //! nothing.
 
@@ -13,24 +14,12 @@ use arrow_array::RecordBatch;
 use crate::batch::{HitBuilder, RowOptions, Slots};
 use crate::line::parse_line;
 use crate::pipeline::Chunk;
-use crate::rejects::{LineStats, Reject, RejectReason};
+use crate::rejects::{LineStats, Reject};
 use crate::spec::{Format, FormatRef};
 
-/// Consecutive lines in another format that make a change of format.
-pub const FALLBACK_RUN: usize = 3;
-
-/// Where to cut `data` (which ends with a newline) so that up to `FALLBACK_RUN - 1` whole lines
-/// stay after the cut; at least one line stays before it.
-pub(crate) fn context_cut(data: &[u8]) -> usize {
-    let mut cut = data.len();
-    for _ in 0..FALLBACK_RUN - 1 {
-        match memchr::memrchr(b'\n', &data[..cut - 1]) {
-            Some(i) => cut = i + 1,
-            None => break,
-        }
-    }
-    cut
-}
+/// Consecutive lines in another format that make a change of format. Damaged lines come alone
+/// or in short bursts (a crash, a full disk); a changed format goes on.
+pub const FALLBACK_RUN: usize = 8;
 
 /// The first `n` whole lines of `data`.
 pub(crate) fn first_lines(data: &[u8], n: usize) -> &[u8] {
@@ -63,7 +52,7 @@ enum LineRead<'a> {
     Blank,
     Comment,
     Rejected(Reject),
-    /// Rejected by the detected format (not as cut short) and read by a fallback.
+    /// Rejected by the detected format and read by a fallback.
     Fallback(Slots<'a>, Reject),
 }
 
@@ -77,8 +66,6 @@ fn read_line<'a>(format: &Format, fallbacks: &[FormatRef], line: &'a [u8]) -> Li
     let mut slots = Slots::default();
     match parse_line(format, line, &mut slots) {
         Ok(()) => LineRead::Parsed(slots),
-        // A line cut short is a damaged line of this format, never another format.
-        Err(reject) if reject.reason == RejectReason::Truncated => LineRead::Rejected(reject),
         Err(reject) => {
             for f in fallbacks {
                 let mut slots = Slots::default();
@@ -232,12 +219,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn context_helpers_cut_at_line_ends() {
-        let data = b"a\nb\nc\nd\n";
-        assert_eq!(context_cut(data), 4);
-        assert_eq!(&data[context_cut(data)..], b"c\nd\n");
-        assert_eq!(context_cut(b"only\n"), 5);
-        assert_eq!(context_cut(b"one\ntwo\n"), 4);
+    fn context_helpers_take_whole_lines() {
         assert_eq!(first_lines(b"c\nd\npartial", 2), b"c\nd\n");
         assert_eq!(first_lines(b"partial", 2), b"");
         assert_eq!(last_lines(b"a\nb\nc\n", 2), b"b\nc\n");

@@ -434,7 +434,6 @@ impl<T> Reader<'_, T> {
                 match memchr::memrchr(b'\n', &buf[..window]) {
                     // With fallbacks, the chunk ends a few lines earlier so that the lines after
                     // it are at hand as context.
-                    Some(i) if !fallbacks.is_empty() => chunk::context_cut(&buf[..i + 1]),
                     Some(i) => i + 1,
                     // A line longer than the chunk: read more, up to MAX_LINE, then cut it.
                     None if want < MAX_LINE => {
@@ -451,14 +450,29 @@ impl<T> Reader<'_, T> {
             let (before, after) = if fallbacks.is_empty() {
                 (Vec::new(), Vec::new())
             } else {
-                let after = chunk::first_lines(&rest, chunk::FALLBACK_RUN - 1).to_vec();
-                (
-                    std::mem::replace(
-                        &mut tail,
-                        chunk::last_lines(&buf, chunk::FALLBACK_RUN - 1).to_vec(),
-                    ),
-                    after,
-                )
+                // Context for runs in another format: the lines before (from earlier chunks)
+                // and after (read ahead into the next chunk's buffer).
+                let n = chunk::FALLBACK_RUN - 1;
+                while !eof
+                    && chunk::first_lines(&rest, n)
+                        .iter()
+                        .filter(|&&c| c == b'\n')
+                        .count()
+                        < n
+                {
+                    let more = rest.len() + 64 * 1024;
+                    eof = self.fill(&mut r, &mut rest, more, &source.name)?;
+                }
+                let after = chunk::first_lines(&rest, n).to_vec();
+                let before = std::mem::take(&mut tail);
+                tail = if bytecount::count(&buf, b'\n') >= n {
+                    chunk::last_lines(&buf, n).to_vec()
+                } else {
+                    let mut joined = before.clone();
+                    joined.extend_from_slice(&buf);
+                    chunk::last_lines(&joined, n).to_vec()
+                };
+                (before, after)
             };
             let formats = self.formats_in(&buf, &mut current)?;
             let mut lines = bytecount::count(&buf, b'\n') as u64;

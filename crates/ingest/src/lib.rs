@@ -87,7 +87,18 @@ pub fn ingest(
     };
     let wanted = match stored_settings(dir)? {
         Some(stored) => cfg.settings.check(dir, &stored)?,
-        None => cfg.settings.or_defaults(),
+        None => {
+            let mut new = cfg.settings.or_defaults();
+            // The dataset's channels need the site's hosts once and for all: inferred from the
+            // first lines when none are given, by the report's rule.
+            if new.site_hosts.is_empty()
+                && let Some(hosts) = probe_site_hosts(sources, &options)
+            {
+                new.site_hosts = hosts;
+                new.site_hosts_inferred = true;
+            }
+            new
+        }
     };
     let (_lock, mut manifest, removed) = dataset::open_for_write(dir, wanted.to_json())?;
     // Addresses are parsed for the country lookup even when they are not kept.
@@ -240,6 +251,42 @@ pub fn ingest(
         passed_over,
         added,
     })
+}
+
+/// Bytes of the first file the site hosts are inferred from.
+const PROBE_BYTES: u64 = 4 << 20;
+
+/// The site hosts of the first readable file's first lines (None: none could be told).
+fn probe_site_hosts(sources: &[Source], options: &pipeline::Options) -> Option<Vec<String>> {
+    use std::io::Read;
+    for s in sources {
+        let Ok((reader, _)) = clickpath_formats::input::open(s, None) else {
+            continue;
+        };
+        let mut head = Vec::new();
+        if reader.take(PROBE_BYTES).read_to_end(&mut head).is_err() {
+            continue;
+        }
+        if let Some(end) = memchr_last_newline(&head) {
+            head.truncate(end);
+        }
+        let format = match &options.format {
+            Some(f) => Arc::clone(f),
+            None => match clickpath_formats::detect::detect(&s.name, &head) {
+                Ok(d) => d.format,
+                Err(_) => continue,
+            },
+        };
+        let (batch, _) = pipeline::parse_bytes(&format, &head, options.rows);
+        let (hosts, _) =
+            clickpath_analytics::site_hosts::infer_from(&batch, format.logs(FieldKind::UserAgent));
+        return (!hosts.is_empty()).then_some(hosts);
+    }
+    None
+}
+
+fn memchr_last_newline(b: &[u8]) -> Option<usize> {
+    b.iter().rposition(|&c| c == b'\n').map(|i| i + 1)
 }
 
 /// Rows of one local day within a chunk, with their stateless columns already encoded.

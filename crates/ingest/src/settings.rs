@@ -19,8 +19,11 @@ pub struct DatasetSettings {
     pub split_on_campaign: bool,
     /// `ip+ua` or `ip`.
     pub visitor_key: String,
-    /// Empty: the report infers them.
+    /// Empty: none given and none could be inferred.
     pub site_hosts: Vec<String>,
+    /// The site hosts were inferred from the first lines of the first ingest (none given).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub site_hosts_inferred: bool,
     /// Empty: the default (`/api/`).
     pub api_prefixes: Vec<String>,
     pub raw_ip: bool,
@@ -67,6 +70,7 @@ impl GivenSettings {
             split_on_campaign: self.split_on_campaign,
             visitor_key: key_name(self.visitor_key.unwrap_or(VisitorKey::IpUa)).into(),
             site_hosts: sorted(&self.site_hosts),
+            site_hosts_inferred: false,
             api_prefixes: self.api_prefixes.clone(),
             raw_ip: self.raw_ip,
             geoip: self.geoip,
@@ -124,7 +128,7 @@ impl GivenSettings {
         if !hosts.is_empty() && hosts != sorted(&stored.site_hosts) {
             let shown = |h: &[String]| {
                 if h.is_empty() {
-                    "none (inferred by the report)".to_owned()
+                    "none".to_owned()
                 } else {
                     h.join(", ")
                 }
@@ -175,6 +179,15 @@ impl DatasetSettings {
         }
     }
 
+    /// What the report says the site hosts came from.
+    pub fn site_hosts_from(&self) -> &'static str {
+        if self.site_hosts_inferred {
+            "inferred at ingest"
+        } else {
+            "flag"
+        }
+    }
+
     pub fn page_rules(&self) -> PageRules {
         let mut pages = PageRules::default();
         if !self.api_prefixes.is_empty() {
@@ -219,7 +232,10 @@ mod tests {
         .check(dir, &stored)
         .unwrap_err()
         .to_string();
-        assert!(err.contains("none (inferred by the report)"), "{err}");
+        assert!(
+            err.contains("site_hosts in the config) none; this run"),
+            "{err}"
+        );
         // The stored JSON keeps the shape older datasets have.
         let v = stored.to_json();
         assert_eq!(v["visitor_key"], "ip+ua");

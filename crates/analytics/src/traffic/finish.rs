@@ -377,7 +377,7 @@ impl TrafficAggregator {
         }
     }
 
-    /// The site's hosts: given, else the vhosts in the log, else the referrer host seen most.
+    /// The site's hosts: given, else inferred ([`crate::site_hosts`]) over the whole log.
     fn site_hosts(&self) -> (Vec<String>, String) {
         if !self.cfg.site_hosts.is_empty() {
             let hosts = self
@@ -386,25 +386,17 @@ impl TrafficAggregator {
                 .iter()
                 .map(|h| h.to_ascii_lowercase())
                 .collect();
-            return (hosts, "flag".into());
+            return (hosts, self.cfg.site_hosts_from.clone());
         }
-        if !self.vhosts_seen.is_empty() {
-            let mut hosts: Vec<String> = self
-                .vhosts_seen
-                .keys()
-                .map(|&id| self.hosts.get(id).to_owned())
-                .collect();
-            hosts.sort();
-            return (hosts, "vhost".into());
-        }
-        match self
-            .referrer_hosts_seen
-            .iter()
-            .max_by_key(|&(&id, &n)| (n, std::cmp::Reverse(id)))
-        {
-            Some((&id, _)) => (vec![self.hosts.get(id).to_owned()], "referrers".into()),
-            None => (Vec::new(), "none".into()),
-        }
+        let (hosts, from) = crate::site_hosts::infer(
+            self.vhosts_seen
+                .iter()
+                .map(|(&id, &n)| (self.hosts.get(id), n)),
+            self.referrer_hosts_seen
+                .iter()
+                .map(|(&id, &n)| (self.hosts.get(id), n)),
+        );
+        (hosts, from.to_owned())
     }
 }
 

@@ -29,12 +29,23 @@ pub struct Changed {
 /// How long replaced files stay for readers, by default.
 pub const KEEP_REPLACED_S: u64 = 3600;
 
-fn retire(m: &mut super::Manifest, files: &[DataFile], keep_replaced_s: u64) {
-    let delete_after = unix_now() + keep_replaced_s;
+/// Retires `files` for `keep_replaced_s` seconds; files retired before are kept at most that
+/// long too (`--keep-replaced 0s` deletes them all now). True when the manifest changed.
+fn retire(m: &mut super::Manifest, files: &[DataFile], keep_replaced_s: u64) -> bool {
+    let now = unix_now();
+    let delete_after = now + keep_replaced_s;
+    let mut changed = !files.is_empty();
+    for f in &mut m.retired {
+        if f.delete_after > delete_after {
+            f.delete_after = delete_after;
+        }
+        changed |= f.delete_after <= now;
+    }
     m.retired.extend(files.iter().map(|f| RetiredFile {
         path: f.path.clone(),
         delete_after,
     }));
+    changed
 }
 
 /// Removes the days before `before` (`YYYY-MM-DD`).
@@ -49,9 +60,8 @@ pub fn prune(dir: &Path, before: &str, keep_replaced_s: u64) -> Result<Changed> 
         files_after: m.files.len(),
         rows_removed: gone.iter().map(|f| f.rows).sum(),
     };
-    if !gone.is_empty() {
+    if retire(&mut m, &gone, keep_replaced_s) {
         m.commit += 1;
-        retire(&mut m, &gone, keep_replaced_s);
         commit(dir, &mut m, None)?;
     }
     Ok(changed)
@@ -108,12 +118,11 @@ pub fn compact(dir: &Path, keep_replaced_s: u64) -> Result<Changed> {
         });
         replaced.extend(files);
     }
-    if !written.is_empty() {
-        m.files.retain(|f| !replaced.contains(f));
-        m.files.extend(written);
-        m.files.sort_by_key(|f| f.min_seq);
+    m.files.retain(|f| !replaced.contains(f));
+    m.files.extend(written);
+    m.files.sort_by_key(|f| f.min_seq);
+    if retire(&mut m, &replaced, keep_replaced_s) {
         m.commit = commit_no;
-        retire(&mut m, &replaced, keep_replaced_s);
         commit(dir, &mut m, None)?;
     }
     Ok(Changed {
