@@ -79,7 +79,17 @@ const CASES: &[Case] = &[
     ),
 ];
 
-fn goaccess(log: &Path, flags: &[&str], out: &Path) -> Option<Value> {
+/// What a GoAccess run gave.
+#[derive(Debug)]
+enum GoAccess {
+    Report(Value),
+    /// It exited with an error: its exit code and what it printed.
+    Failed(Option<i32>, String),
+    /// It succeeded but its JSON does not read.
+    Unreadable(String),
+}
+
+fn goaccess(log: &Path, flags: &[&str], out: &Path) -> GoAccess {
     let mut cmd = Command::new("goaccess");
     cmd.arg(log)
         .args(["--no-global-config", "-o"])
@@ -88,16 +98,23 @@ fn goaccess(log: &Path, flags: &[&str], out: &Path) -> Option<Value> {
     if flags.iter().any(|f| f.starts_with("--log-format=\"")) {
         cmd.args(DATE);
     }
-    let status = cmd
+    let run = cmd
         .output()
-        .expect("goaccess is installed (.ci/run installs it: apt-get install goaccess)")
-        .status;
-    if !status.success() {
-        return None;
+        .expect("goaccess is installed (.ci/run installs it: apt-get install goaccess)");
+    if !run.status.success() {
+        let said = String::from_utf8_lossy(&run.stderr).into_owned()
+            + &String::from_utf8_lossy(&run.stdout);
+        return GoAccess::Failed(run.status.code(), said);
     }
     // GoAccess writes raw log bytes into its JSON: read it leniently.
-    let bytes = std::fs::read(out).ok()?;
-    serde_json::from_str(&String::from_utf8_lossy(&bytes)).ok()
+    let bytes = match std::fs::read(out) {
+        Ok(b) => b,
+        Err(e) => return GoAccess::Unreadable(format!("no output file: {e}")),
+    };
+    match serde_json::from_str(&String::from_utf8_lossy(&bytes)) {
+        Ok(v) => GoAccess::Report(v),
+        Err(e) => GoAccess::Unreadable(e.to_string()),
+    }
 }
 
 fn goaccess_statuses(v: &Value) -> Vec<(String, i64)> {
@@ -131,8 +148,10 @@ fn request_and_status_counts_match_goaccess_up_to_explained_differences() {
         } else {
             path.clone()
         };
-        let ga = goaccess(&log, flags, &dir.path().join("goaccess.json"))
-            .unwrap_or_else(|| panic!("goaccess failed on {file}"));
+        let ga = match goaccess(&log, flags, &dir.path().join("goaccess.json")) {
+            GoAccess::Report(v) => v,
+            other => panic!("{file}: {other:?}"),
+        };
         let (code, out, err) = run(clickpath(dir.path())
             .args(["report", "--json", "--top", "1000"])
             .arg(&path));
@@ -175,15 +194,15 @@ fn goaccess_gives_up_where_clickpath_reads_every_line() {
     // all 658 lines (junk request lines are requests with a status, flagged).
     let dir = tempfile::tempdir().unwrap();
     let path = corpus().join("honeynet-redhat-httpd/access_log.3");
-    assert!(
-        goaccess(
-            &path,
-            &["--log-format=COMBINED"],
-            &dir.path().join("g.json")
-        )
-        .is_none()
-    );
-    let (_, out, _) = run(clickpath(dir.path()).args(["report", "--json"]).arg(&path));
+    match goaccess(&path, &["--log-format=COMBINED"], &dir.path().join("g.json")) {
+        GoAccess::Failed(code, said) => {
+            assert_ne!(code, Some(0));
+            assert!(said.contains("Format Errors"), "{said}");
+        }
+        other => panic!("GoAccess was expected to give up: {other:?}"),
+    }
+    let (code, out, err) = run(clickpath(dir.path()).args(["report", "--json"]).arg(&path));
+    assert_eq!(code, 0, "{err}");
     let ours: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         (

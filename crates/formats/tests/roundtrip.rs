@@ -189,6 +189,8 @@ proptest! {
         let text: String = hits.iter().map(|h| json_line(h) + "\n").collect();
         let (rows, stats) = parse(preset("nginx_json").unwrap().compile().unwrap(), &text);
         prop_assert_eq!(stats.rejected_total(), 0, "{:?}", stats.samples);
+        // One row per hit written: a zip over fewer rows would check nothing.
+        prop_assert_eq!(rows.len(), hits.len());
         for (h, r) in hits.iter().zip(&rows) {
             check(h, r, Some(h.bytes.unwrap_or(0)));
         }
