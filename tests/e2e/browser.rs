@@ -239,7 +239,10 @@ fn login_is_required_off_loopback() {
     b.type_into("input[name=password]", "correct horse battery");
     b.click("button[type=submit]");
     b.wait("return document.body.dataset.rendered === '1'");
-    assert_eq!(shown(&kpis(&b)["sessions"]), crate::dashboard::sample_sessions().0);
+    assert_eq!(
+        shown(&kpis(&b)["sessions"]),
+        crate::dashboard::sample_sessions().0
+    );
     b.click("form.logout button");
     b.wait("return location.pathname === '/login'");
     b.goto(&format!("http://127.0.0.1:{}/", server.port()));

@@ -38,23 +38,34 @@ pub fn sample_sessions() -> (u64, u64) {
         .arg(sample())
         .output()
         .expect("python3 runs the session counter");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let truth: Value = serde_json::from_str(
         &std::fs::read_to_string(root().join("testdata/sample/truth.json")).unwrap(),
     )
     .unwrap();
-    assert_eq!(v["sessions"], truth["human_sessions"], "the counter agrees with loggen");
+    assert_eq!(
+        v["sessions"], truth["human_sessions"],
+        "the counter agrees with loggen"
+    );
     (
         v["sessions"].as_u64().unwrap(),
-        v["by_medium_campaign"]["email/weekly_digest"].as_u64().unwrap(),
+        v["by_medium_campaign"]["email/weekly_digest"]
+            .as_u64()
+            .unwrap(),
     )
 }
 
 /// loggen's truth of the sample.
 pub fn sample_truth() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(root().join("testdata/sample/truth.json")).unwrap())
-        .unwrap()
+    serde_json::from_str(
+        &std::fs::read_to_string(root().join("testdata/sample/truth.json")).unwrap(),
+    )
+    .unwrap()
 }
 
 pub fn config() -> PathBuf {
@@ -121,7 +132,10 @@ fn the_dashboard_figures_are_the_reports_and_filters_select_whole_sessions() {
         assert_eq!(r["traffic"]["sessions"], d["count"], "device {name}");
     }
     // The newsletter is the sample's only email campaign: the report's email row is its count.
-    assert_eq!(count_of(&report["acquisition"]["channels"], "email"), newsletter);
+    assert_eq!(
+        count_of(&report["acquisition"]["channels"], "email"),
+        newsletter
+    );
     let email = get(a, "/api/report?channel=email&campaign=weekly_digest").json();
     assert_eq!(email["traffic"]["sessions"], newsletter);
 

@@ -194,7 +194,11 @@ fn goaccess_gives_up_where_clickpath_reads_every_line() {
     // all 658 lines (junk request lines are requests with a status, flagged).
     let dir = tempfile::tempdir().unwrap();
     let path = corpus().join("honeynet-redhat-httpd/access_log.3");
-    match goaccess(&path, &["--log-format=COMBINED"], &dir.path().join("g.json")) {
+    match goaccess(
+        &path,
+        &["--log-format=COMBINED"],
+        &dir.path().join("g.json"),
+    ) {
         GoAccess::Failed(code, said) => {
             assert_ne!(code, Some(0));
             assert!(said.contains("Format Errors"), "{said}");

@@ -53,18 +53,33 @@ fn the_validator_refuses_what_the_spec_forbids() {
     )
     .unwrap();
     let row = "/components/schemas/Row";
-    assert!(check(&spec, row, &serde_json::json!({"value": "/", "count": 1}), "").is_ok());
-    let extra = check(&spec, row, &serde_json::json!({"value": "/", "count": 1, "x": 2}), "");
+    assert!(
+        check(
+            &spec,
+            row,
+            &serde_json::json!({"value": "/", "count": 1}),
+            ""
+        )
+        .is_ok()
+    );
+    let extra = check(
+        &spec,
+        row,
+        &serde_json::json!({"value": "/", "count": 1, "x": 2}),
+        "",
+    );
     assert!(extra.unwrap_err().contains("Additional properties"));
     let request = serde_json::json!({"file": "a", "line": 1, "time": "yesterday", "method": null,
         "path": "/", "query": null, "status": 200, "referrer": null, "user_agent": null,
         "bot": null, "raw": null, "summary": ""});
     let bad_time = check(&spec, "/components/schemas/Request", &request, "");
-    assert!(bad_time.unwrap_err().contains("date-time"), "formats are checked");
+    assert!(
+        bad_time.unwrap_err().contains("date-time"),
+        "formats are checked"
+    );
     let bucket = serde_json::json!({"at": "noon", "requests": 1, "human_requests": 1, "pageviews": 1, "sessions": 1});
     assert!(check(&spec, "/components/schemas/TimeBucket", &bucket, "").is_err());
 }
-
 
 #[test]
 fn the_openapi_file_describes_the_server() {

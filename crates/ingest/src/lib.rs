@@ -254,7 +254,7 @@ pub fn ingest(
 }
 
 /// Bytes of the first file the site hosts are inferred from.
-const PROBE_BYTES: u64 = 4 << 20;
+const PROBE_BYTES: u64 = 512 << 10;
 
 /// The site hosts of the first readable file's first lines (None: none could be told).
 fn probe_site_hosts(sources: &[Source], options: &pipeline::Options) -> Option<Vec<String>> {
