@@ -342,6 +342,32 @@ pub struct InputArgs {
     /// Hide the progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// The zone of error logs' local times (`+0100`, `-05:00`, `UTC`): error logs print none.
+    /// Default: the zone the access lines print.
+    #[arg(long, value_name = "ZONE", value_parser = parse_zone)]
+    pub error_log_tz: Option<i16>,
+}
+
+/// `+0100`, `+01:00`, `-0530`, `UTC` or `Z`: minutes east of UTC.
+pub fn parse_zone(s: &str) -> Result<i16, String> {
+    let bad = || format!("`{s}` is not a UTC offset like +0100, -05:00 or UTC");
+    if s.eq_ignore_ascii_case("utc") || s == "Z" {
+        return Ok(0);
+    }
+    let (sign, rest) = match s.as_bytes().first() {
+        Some(b'+') => (1, &s[1..]),
+        Some(b'-') => (-1, &s[1..]),
+        _ => return Err(bad()),
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if digits.len() != 4 || !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let (h, m): (i16, i16) = (digits[..2].parse().map_err(|_| bad())?, digits[2..].parse().map_err(|_| bad())?);
+    if h > 14 || m > 59 {
+        return Err(bad());
+    }
+    Ok(sign * (h * 60 + m))
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -12,7 +12,9 @@ use clickpath_analytics::funnel_config::funnel_shorthand;
 use clickpath_analytics::geo::GeoDb;
 use clickpath_analytics::report::Row;
 use clickpath_analytics::{FileConfig, Money, TrafficAggregator, TrafficConfig, TrafficReport};
-use clickpath_formats::input::{Compression, Source};
+use arrow_array::RecordBatch;
+use clickpath_formats::Format;
+use clickpath_formats::input::{self, Compression, Source};
 use clickpath_formats::pipeline::{self, FileSummary, Summary};
 use clickpath_formats::rejects::LineStats;
 use clickpath_formats::spec::FieldKind;
@@ -92,6 +94,7 @@ pub fn config(report: &ReportArgs) -> Result<TrafficConfig> {
             currency: file.currency.clone(),
         },
         days: date_range(report.from.as_deref(), report.to.as_deref()),
+        error_log_tz: report.input.error_log_tz,
         geo: match &report.geoip {
             Some(path) => Some(Arc::new(GeoDb::open(path)?)),
             None => None,
@@ -104,6 +107,23 @@ fn date_range(from: Option<&str>, to: Option<&str>) -> Option<(i64, i64)> {
     // Both were checked by the flag parser.
     let day = |s: &str| parse_date(s).unwrap_or_default();
     (from.is_some() || to.is_some()).then(|| (from.map_or(i64::MIN, day), to.map_or(i64::MAX, day)))
+}
+
+/// A parsed batch: requests of an access log (and whether it logs user agents), or events of an
+/// error log.
+pub enum Parsed {
+    Requests(RecordBatch, bool),
+    Events(RecordBatch),
+}
+
+impl Parsed {
+    pub fn of(format: &Format, batch: RecordBatch) -> Parsed {
+        if format.error_log().is_some() {
+            Parsed::Events(batch)
+        } else {
+            Parsed::Requests(batch, format.logs(FieldKind::UserAgent))
+        }
+    }
 }
 
 /// Reads the logs, or the dataset with `--data`, into the aggregator.
@@ -121,14 +141,19 @@ fn aggregate(args: &ReportArgs, agg: &mut TrafficAggregator, geo: bool) -> Resul
         return from_dataset(dir, &m, args.from.as_deref(), args.to.as_deref(), agg, None);
     }
     // Addresses are parsed only for the GeoIP lookup; the report never prints them.
-    let inputs = Inputs::new(&args.input, geo)?;
+    let mut inputs = Inputs::new(&args.input, geo)?;
+    // Error logs first: their events explain the responses read after them.
+    inputs.sources = input::error_logs_first(std::mem::take(&mut inputs.sources));
     let summary = pipeline::run(
         &inputs.sources,
         &inputs.options,
-        |format, batch| (format.logs(FieldKind::UserAgent), batch),
-        |(user_agents_logged, batch)| {
+        |format, batch| Parsed::of(format, batch),
+        |parsed| {
             inputs.progress.tick();
-            agg.add(&batch, user_agents_logged);
+            match parsed {
+                Parsed::Requests(batch, user_agents_logged) => agg.add(&batch, user_agents_logged),
+                Parsed::Events(batch) => agg.add_events(&batch),
+            }
             Ok(())
         },
     )?;

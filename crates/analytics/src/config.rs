@@ -38,6 +38,8 @@ pub struct TrafficConfig {
     pub days: Option<(i64, i64)>,
     /// Countries per session from the client address (needs the `ip` column filled).
     pub geo: Option<std::sync::Arc<crate::geo::GeoDb>>,
+    /// The zone error logs' local times are in (minutes east); None: the access log's.
+    pub error_log_tz: Option<i16>,
 }
 
 impl Default for TrafficConfig {
@@ -57,6 +59,7 @@ impl Default for TrafficConfig {
             money: Money::default(),
             days: None,
             geo: None,
+            error_log_tz: None,
         }
     }
 }

@@ -160,6 +160,7 @@ impl ErrorStats {
         slow.sort_by(|a, b| b.views.cmp(&a.views).then_with(|| a.path.cmp(&b.path)));
         slow.truncate(top);
         ErrorsReport {
+            causes: Vec::new(),
             broken_internal_links: broken_internal,
             internal_links: internal,
             external_links: external,

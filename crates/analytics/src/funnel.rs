@@ -58,6 +58,11 @@ pub(crate) struct FunnelStats {
     errored_and_left: Vec<u64>,
     clean_reached: Vec<u64>,
     clean_converted: Vec<u64>,
+    /// Sessions that met an error at a step, per step and cause.
+    errored_by_cause: Vec<FxHashMap<crate::explain::CauseId, u64>>,
+    /// Sessions that met an error at a step and left: (time of their first error there, step),
+    /// for the lost conversions of an incident's window.
+    errored_left_at: Vec<(i64, usize)>,
     by_landing: FxHashMap<Landing, Vec<u64>>,
     by_agent: FxHashMap<u32, Vec<u64>>,
     by_entry: FxHashMap<u32, Vec<u64>>,
@@ -84,6 +89,8 @@ impl FunnelStats {
             errored_and_left: vec![0; n],
             clean_reached: vec![0; n],
             clean_converted: vec![0; n],
+            errored_by_cause: vec![FxHashMap::default(); n],
+            errored_left_at: Vec::new(),
             by_landing: FxHashMap::default(),
             by_agent: FxHashMap::default(),
             by_entry: FxHashMap::default(),
@@ -201,6 +208,8 @@ impl FunnelStats {
         };
         let mut kinds = 0u8;
         let mut errored_at = 0u64;
+        let mut first_error_at = vec![i64::MAX; n];
+        let mut causes_at: Vec<Vec<crate::explain::CauseId>> = vec![Vec::new(); n];
         let mut pairs: Vec<(u16, u32)> = Vec::new();
         for e in s
             .events
@@ -213,6 +222,10 @@ impl FunnelStats {
             kinds |= kind.bit();
             let at_step = reached_at.iter().filter(|&&t| t <= e.ts).count().max(1) - 1;
             errored_at |= 1 << at_step;
+            first_error_at[at_step] = first_error_at[at_step].min(e.ts);
+            if !causes_at[at_step].contains(&e.cause) {
+                causes_at[at_step].push(e.cause);
+            }
             if !pairs.contains(&(e.status, e.path)) {
                 pairs.push((e.status, e.path));
             }
@@ -241,6 +254,12 @@ impl FunnelStats {
             if errored_at & (1 << j) != 0 {
                 self.errored[j] += 1;
                 self.errored_and_left[j] += u64::from(!converted);
+                for &c in &causes_at[j] {
+                    *self.errored_by_cause[j].entry(c).or_default() += 1;
+                }
+                if !converted {
+                    self.errored_left_at.push((first_error_at[j], j));
+                }
             }
         }
         if !any {
@@ -305,6 +324,24 @@ impl FunnelStats {
         }
     }
 
+    /// The lost-conversion estimate over the sessions whose error at a step came in
+    /// `[start, end)` (the same estimate as the whole funnel's, within a window).
+    pub fn lost_between(&self, start: i64, end: i64) -> f64 {
+        self.errored_left_at
+            .iter()
+            .filter(|(t, _)| *t >= start && *t < end)
+            .map(|&(_, j)| share(self.clean_converted[j], self.clean_reached[j]))
+            .sum()
+    }
+
+    pub fn is_session_mode(&self) -> bool {
+        self.funnel.mode == FunnelMode::Session
+    }
+
+    pub fn step_names(&self) -> Vec<String> {
+        self.funnel.steps.iter().map(|(n, _)| n.clone()).collect()
+    }
+
     pub fn finish(mut self, names: &dyn Names, money: &Money, top: usize) -> FunnelReport {
         let open: Vec<Window> = self.windows.drain().map(|(_, w)| w).collect();
         for w in open {
@@ -365,6 +402,10 @@ impl FunnelStats {
             .map(|j| {
                 let rate = share(self.clean_converted[j], self.clean_reached[j]);
                 LostAtStep {
+                    errored_by_cause: self.errored_by_cause[j]
+                        .iter()
+                        .map(|(&c, &n)| (crate::explain::cause_name(c).to_owned(), n))
+                        .collect(),
                     step: self.funnel.steps[j].0.clone(),
                     errored: self.errored[j],
                     errored_and_left: self.errored_and_left[j],

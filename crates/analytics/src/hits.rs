@@ -1,10 +1,10 @@
 //! The columns of a hit batch that the aggregations read, looked up once per batch.
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Int16Type, TimestampMicrosecondType, UInt16Type, UInt64Type};
+use arrow_array::types::{Int16Type, TimestampMicrosecondType, UInt16Type, UInt32Type, UInt64Type};
 use arrow_array::{
     Array, Int16Array, RecordBatch, StringArray, TimestampMicrosecondArray, UInt16Array,
-    UInt64Array,
+    UInt32Array, UInt64Array,
 };
 use clickpath_model::{dataset, field};
 
@@ -23,6 +23,8 @@ pub(crate) struct Hits<'a> {
     pub duration: &'a UInt64Array,
     /// Countries looked up at ingest (dataset rows only).
     pub country: Option<&'a StringArray>,
+    pub file_id: &'a UInt32Array,
+    pub line: &'a UInt64Array,
 }
 
 impl<'a> Hits<'a> {
@@ -45,6 +47,8 @@ impl<'a> Hits<'a> {
             country: batch
                 .column_by_name(dataset::COUNTRY)
                 .map(|c| c.as_string::<i32>()),
+            file_id: col(field::FILE_ID).as_primitive::<UInt32Type>(),
+            line: col(field::LINE).as_primitive::<UInt64Type>(),
         }
     }
 }

@@ -25,6 +25,14 @@ pub struct TrafficReport {
     pub funnels: Vec<FunnelReport>,
     pub goals: Vec<GoalReport>,
     pub errors: ErrorsReport,
+    /// The server's restarts and crashes, and its upstream's outages (from the error log).
+    pub restarts: Vec<RestartRow>,
+    /// Reloads and log rotations: the server went on answering.
+    pub reloads: Vec<ReloadRow>,
+    /// Errors grouped into stories, earliest first.
+    pub incidents: Vec<IncidentRow>,
+    /// What the error logs held (null without one).
+    pub error_log: Option<ErrorLogReport>,
     /// Currency label of money figures, when configured.
     pub currency: Option<String>,
     /// What the reader should know to trust the figures (missing fields...).
@@ -306,6 +314,9 @@ pub struct LostAtStep {
     /// Conversion rate from this step of sessions that reached it without any in-funnel error.
     pub clean_conversion_rate: f64,
     pub lost: f64,
+    /// Of `errored`, the sessions per cause of their errors at this step (from the error log;
+    /// `none`: nothing explains it). A session with errors of two causes counts in both.
+    pub errored_by_cause: std::collections::BTreeMap<String, u64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -372,6 +383,108 @@ pub struct ErrorsReport {
     pub rejected_bots: RejectedReport,
     /// Response times per page (logs with durations), most viewed first.
     pub slow_pages: Vec<PageSpeed>,
+    /// Every 4xx/5xx response by status and the error-log cause that explains it (`none`: no
+    /// event does), most first within a status.
+    pub causes: Vec<CauseRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CauseRow {
+    pub status: u16,
+    pub cause: String,
+    pub requests: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RestartRow {
+    /// `server` or `upstream`.
+    pub kind: String,
+    /// `restart`, `crash` or `outage`.
+    pub how: String,
+    /// RFC 3339, UTC.
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReloadRow {
+    pub at: String,
+    /// `reload` or `reopen_logs`.
+    pub what: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorLogReport {
+    pub events: u64,
+    pub by_level: Vec<Row>,
+    pub by_cause: Vec<Row>,
+    /// Events that explain an access-log response.
+    pub explaining: u64,
+    /// The zone the error log's local times were read in (`+01:00`), and where it came from:
+    /// `flag` (--error-log-tz), `access log` (the zone the access lines print) or `assumed`
+    /// (UTC: no access line with a zone).
+    pub zone: String,
+    pub zone_from: String,
+    /// What the levels logged can show (restart lines are `[notice]`).
+    pub notes: Vec<String>,
+}
+
+/// One incident: what, when, why, and what it cost.
+#[derive(Clone, Debug, Serialize)]
+pub struct IncidentRow {
+    /// `server_restart`, `upstream_outage`, `error_burst`, `not_found_storm`,
+    /// `rate_limit_storm`, `traffic_drop`.
+    pub kind: String,
+    /// RFC 3339, UTC; whole minutes, `end` excluded.
+    pub start: String,
+    pub end: String,
+    pub duration_s: i64,
+    /// 5xx, 404, 403 and 429 responses in the window by cause.
+    pub causes: std::collections::BTreeMap<String, u64>,
+    /// Responses the incident is about: error responses (status >= 400) in the window; for a
+    /// traffic drop, the human requests.
+    pub requests: u64,
+    pub human_requests: u64,
+    /// Human sessions whose first request lies in the window.
+    pub sessions_started: u64,
+    /// Human visitors with a session in the window.
+    pub human_visitors: u64,
+    /// Requests that reached the first funnel's last step in the window (null without funnel).
+    pub conversions: Option<u64>,
+    /// The funnel's lost-conversion estimate over the errors met in the window.
+    pub conversions_lost: Option<f64>,
+    pub money_lost: Option<f64>,
+    /// Requests per step of the first funnel in the window.
+    pub funnel_steps: Vec<Row>,
+    /// The error responses' paths, most first: `status path`.
+    pub top_urls: Vec<Row>,
+    /// The first lines of both logs in the window: `{file, line, text}` (text read back from
+    /// the files where they still are).
+    pub first_lines: FirstLines,
+    /// The same window the minute before: what normal looked like.
+    pub before: Before,
+    /// The incident in one paragraph.
+    pub story: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FirstLines {
+    pub access: Vec<LineRef>,
+    pub error: Vec<LineRef>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LineRef {
+    pub file_id: u32,
+    pub line: u64,
+    pub text: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Before {
+    pub requests: u64,
+    pub human_5xx: u64,
+    pub sessions_started: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -33,6 +33,8 @@ pub(crate) struct Event {
     pub duration_us: Option<u64>,
     /// Referrer (interned host, interned path) of a 404.
     pub referrer: (u32, u32),
+    /// What the error log says caused an error response (`explain::NONE`: nothing).
+    pub cause: crate::explain::CauseId,
 }
 
 /// A closed session, events ordered by time, as the funnel, goal and error aggregators see it.

@@ -14,7 +14,8 @@ use arrow_array::RecordBatch;
 use crate::batch::{HitBuilder, RowOptions, Slots};
 use crate::line::parse_line;
 use crate::pipeline::Chunk;
-use crate::rejects::{LineStats, Reject};
+use crate::errorlog::{ErrorLogKind, EventBuilder};
+use crate::rejects::{LineStats, Reject, RejectReason};
 use crate::spec::{Format, FormatRef};
 
 /// Consecutive lines in another format that make a change of format. Damaged lines come alone
@@ -161,12 +162,86 @@ impl ChunkParser<'_> {
     }
 }
 
-/// Parses one chunk into a batch.
+/// Parses one chunk of an error log into a batch of events: a line that starts an event opens
+/// it, the lines after it that do not are its continuation.
+fn parse_events(
+    chunk: &Chunk,
+    kind: ErrorLogKind,
+    rows: RowOptions,
+    keep_rejects: bool,
+) -> (RecordBatch, LineStats) {
+    let data = &chunk.data;
+    let mut builder = EventBuilder::new(rows.raw_ip, rows.keyer);
+    let mut stats = LineStats::default();
+    // The open event: its line number, first line and continuation lines.
+    let mut open: Option<(u64, &[u8], Vec<&[u8]>)> = None;
+    let mut joined = Vec::new();
+    let mut flush = |open: Option<(u64, &[u8], Vec<&[u8]>)>, stats: &mut LineStats| {
+        let Some((no, first, more)) = open else { return };
+        let text: &[u8] = if more.is_empty() {
+            first
+        } else {
+            joined.clear();
+            joined.extend_from_slice(first);
+            for l in &more {
+                joined.push(b'\n');
+                joined.extend_from_slice(l);
+            }
+            &joined
+        };
+        stats.continuation += more.len() as u64;
+        match kind.parse(text) {
+            Some(e) => {
+                builder.push(&e, more.len() as u32, chunk.file_id, no);
+                stats.requests += 1;
+            }
+            None => stats.reject(
+                Reject::at(RejectReason::BadTimestamp, 0),
+                chunk.file_id,
+                no,
+                first,
+                keep_rejects,
+            ),
+        }
+    };
+    let mut start = 0usize;
+    let mut line_no = chunk.first_line;
+    while start < data.len() {
+        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+        line_no += 1;
+        let raw = &data[start..end];
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        start = end + 1;
+        if kind.starts_event(line) {
+            flush(open.take(), &mut stats);
+            open = Some((line_no, line, Vec::new()));
+        } else if let Some((_, _, more)) = open.as_mut() {
+            more.push(line);
+        } else if line.iter().all(u8::is_ascii_whitespace) {
+            stats.blank += 1;
+        } else {
+            stats.reject(
+                Reject::at(RejectReason::NoEvent, 0),
+                chunk.file_id,
+                line_no,
+                line,
+                keep_rejects,
+            );
+        }
+    }
+    flush(open.take(), &mut stats);
+    (builder.finish(), stats)
+}
+
+/// Parses one chunk into a batch (of requests, or of events for an error log).
 pub(crate) fn parse_chunk(
     chunk: &Chunk,
     rows: RowOptions,
     keep_rejects: bool,
 ) -> (RecordBatch, LineStats) {
+    if let Some(kind) = chunk.formats[0].1.error_log() {
+        return parse_events(chunk, kind, rows, keep_rejects);
+    }
     let data = &chunk.data;
     let formats = &chunk.formats;
     let mut p = ChunkParser {

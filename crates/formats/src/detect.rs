@@ -78,6 +78,16 @@ pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
         });
     }
     let lines: Vec<_> = sample_lines(head).collect();
+    // Server error logs (events, not requests).
+    let texts: Vec<&[u8]> = lines.iter().map(|(_, l)| *l).collect();
+    if let Some((kind, parsed)) = crate::errorlog::detect(&texts) {
+        return Ok(Detection {
+            format: Arc::new(Format::for_error_log(kind)),
+            parsed,
+            sampled: texts.len(),
+            fallbacks: Vec::new(),
+        });
+    }
     let data: Vec<&[u8]> = lines
         .iter()
         .map(|(_, l)| *l)
@@ -137,6 +147,9 @@ pub fn detect(name: &str, head: &[u8]) -> Result<Detection> {
     let mut scored: Vec<(usize, usize, Format)> = Vec::new();
     for preset in PRESETS {
         let format = preset.compile()?;
+        if format.error_log().is_some() {
+            continue;
+        }
         if matches!(format.layout, Layout::Json { .. }) != json {
             continue;
         }

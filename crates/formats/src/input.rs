@@ -350,3 +350,29 @@ mod tests {
         assert_eq!(Compression::sniff(b"127.0.0.1 - -"), Compression::None);
     }
 }
+
+/// Whether a file is a server error log, from its first lines (stdin is not looked at: it can
+/// be read once only). Commands read error logs before access logs, so that the events are
+/// there when the responses they explain are read.
+pub fn sniff_error_log(source: &Source) -> Option<crate::errorlog::ErrorLogKind> {
+    source.path.as_ref()?;
+    let (r, _) = open(source, None).ok()?;
+    let mut head = Vec::new();
+    r.take(64 * 1024).read_to_end(&mut head).ok()?;
+    let end = memchr::memrchr(b'\n', &head).map_or(head.len(), |i| i);
+    let lines: Vec<&[u8]> = head[..end]
+        .split(|&c| c == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .take(200)
+        .collect();
+    crate::errorlog::detect(&lines).map(|(k, _)| k)
+}
+
+/// Error logs first, each group in its given order.
+pub fn error_logs_first(sources: Vec<Source>) -> Vec<Source> {
+    let (errors, access): (Vec<Source>, Vec<Source>) = sources
+        .into_iter()
+        .partition(|s| sniff_error_log(s).is_some());
+    errors.into_iter().chain(access).collect()
+}

@@ -17,6 +17,7 @@ pub mod compile;
 mod decode;
 pub mod detect;
 pub mod error;
+pub mod errorlog;
 mod headerless;
 pub mod input;
 mod json;

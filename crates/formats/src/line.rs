@@ -20,6 +20,7 @@ pub(crate) fn parse_line<'a>(
             parse_from(tokens, line, 0, false, slots, &mut 0)
         }
         Layout::Json { keys } => json::parse_object(keys, line, slots),
+        Layout::ErrorLog(_) => Err(Reject::at(RejectReason::NotThisFormat, 0)),
     }
 }
 

@@ -443,6 +443,16 @@ impl<T> Reader<'_, T> {
                     None => window,
                 }
             };
+            // An error log's events stay whole: the chunk ends before the last event's first line.
+            let cut = match current.error_log() {
+                Some(kind) if !(eof && buf.len() <= want) => {
+                    match crate::errorlog::last_event_start(kind, &buf[..cut]) {
+                        0 => cut,
+                        at => at,
+                    }
+                }
+                _ => cut,
+            };
             want = chunk;
             let mut rest = self.buffer();
             rest.extend_from_slice(&buf[cut..]);

@@ -11,6 +11,8 @@ use crate::w3c;
 pub enum PresetLine {
     Line(Syntax, &'static str),
     W3c(&'static str),
+    /// A server's error log (not a format line: `crate::errorlog`).
+    ErrorLog(crate::errorlog::ErrorLogKind),
 }
 
 /// A named format.
@@ -21,7 +23,8 @@ pub struct Preset {
     pub about: &'static str,
 }
 
-use PresetLine::{Line, W3c};
+use crate::errorlog::ErrorLogKind;
+use PresetLine::{ErrorLog, Line, W3c};
 use Syntax::{Apache, Nginx};
 
 /// All presets, in the order autodetection prefers them on a tie.
@@ -145,6 +148,16 @@ pub const PRESETS: &[Preset] = &[
         ),
         about: "HAProxy HTTP log without the syslog prefix (logging to stdout in a container)",
     },
+    Preset {
+        name: "nginx_error",
+        line: ErrorLog(ErrorLogKind::Nginx),
+        about: "nginx error.log (every level, multi-line messages): events joined to the requests",
+    },
+    Preset {
+        name: "apache_error",
+        line: ErrorLog(ErrorLogKind::Apache),
+        about: "Apache httpd error_log (2.4's default ErrorLogFormat, and 2.2's): events joined to the requests",
+    },
 ];
 
 impl Preset {
@@ -152,6 +165,7 @@ impl Preset {
         match self.line {
             Line(syntax, line) => compile(self.name, line, syntax),
             W3c(fields) => w3c::compile_fields(self.name, fields),
+            ErrorLog(kind) => Ok(Format::for_error_log(kind)),
         }
     }
 
@@ -159,6 +173,7 @@ impl Preset {
     pub fn source(&self) -> &'static str {
         match self.line {
             Line(_, l) | W3c(l) => l,
+            ErrorLog(kind) => kind.name(),
         }
     }
 }

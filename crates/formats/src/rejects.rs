@@ -21,10 +21,13 @@ pub enum RejectReason {
     BadNumber,
     /// A JSON log line that is not a JSON object.
     BadJson,
+    /// An error-log line that is no event's first line and follows none (a file read from the
+    /// middle of an event).
+    NoEvent,
 }
 
 impl RejectReason {
-    pub const ALL: [RejectReason; 9] = [
+    pub const ALL: [RejectReason; 10] = [
         RejectReason::Truncated,
         RejectReason::NotThisFormat,
         RejectReason::WrongFieldCount,
@@ -34,6 +37,7 @@ impl RejectReason {
         RejectReason::BadStatus,
         RejectReason::BadNumber,
         RejectReason::BadJson,
+        RejectReason::NoEvent,
     ];
 
     /// Stable snake_case name used in JSON output.
@@ -48,6 +52,7 @@ impl RejectReason {
             RejectReason::BadStatus => "bad_status",
             RejectReason::BadNumber => "bad_number",
             RejectReason::BadJson => "bad_json",
+            RejectReason::NoEvent => "no_event",
         }
     }
 
@@ -68,6 +73,7 @@ impl fmt::Display for RejectReason {
             RejectReason::BadStatus => "bad status",
             RejectReason::BadNumber => "bad number",
             RejectReason::BadJson => "not a JSON object",
+            RejectReason::NoEvent => "an error-log line that follows no event",
         })
     }
 }
@@ -112,6 +118,8 @@ pub struct LineStats {
     pub blank: u64,
     /// Directive or comment lines (W3C `#Fields:` ...).
     pub comments: u64,
+    /// Error logs: lines after an event's first line that belong to it.
+    pub continuation: u64,
     rejected: [u64; RejectReason::ALL.len()],
     pub samples: Vec<RejectSample>,
     /// Every rejected line of the chunk, whole, when they are kept (`--rejects FILE`); the
@@ -122,7 +130,7 @@ pub struct LineStats {
 impl LineStats {
     /// All lines seen.
     pub fn lines(&self) -> u64 {
-        self.requests + self.blank + self.comments + self.rejected_total()
+        self.requests + self.blank + self.comments + self.continuation + self.rejected_total()
     }
 
     pub fn rejected_total(&self) -> u64 {
@@ -174,6 +182,7 @@ impl LineStats {
         self.fallback += later.fallback;
         self.blank += later.blank;
         self.comments += later.comments;
+        self.continuation += later.continuation;
         for s in later.samples {
             let kept = self.samples.iter().filter(|k| k.reason == s.reason).count();
             if kept < SAMPLES_PER_REASON {

@@ -122,6 +122,8 @@ pub enum Layout {
     /// A JSON object per line; each entry maps a dotted key path (`request.headers.User-Agent`)
     /// to a field. Arrays yield their first element.
     Json { keys: Vec<(String, FieldSpec)> },
+    /// A server's error log: events, not requests (`crate::errorlog`).
+    ErrorLog(crate::errorlog::ErrorLogKind),
 }
 
 /// Which W3C dialect: IIS (space separated, `+` for spaces, time-taken in ms) or CloudFront
@@ -136,7 +138,24 @@ impl Format {
     pub fn is_w3c(&self) -> Option<W3cDialect> {
         match &self.layout {
             Layout::Positional { w3c, .. } => *w3c,
-            Layout::Json { .. } => None,
+            Layout::Json { .. } | Layout::ErrorLog(_) => None,
+        }
+    }
+
+    /// The kind of error log, when this format reads one (its batches have the event schema).
+    pub fn error_log(&self) -> Option<crate::errorlog::ErrorLogKind> {
+        match &self.layout {
+            Layout::ErrorLog(k) => Some(*k),
+            _ => None,
+        }
+    }
+
+    /// The error-log format of `kind`.
+    pub fn for_error_log(kind: crate::errorlog::ErrorLogKind) -> Format {
+        Format {
+            name: kind.name().to_owned(),
+            source: kind.name().to_owned(),
+            layout: Layout::ErrorLog(kind),
         }
     }
 
@@ -156,6 +175,7 @@ impl Format {
                 })
                 .collect(),
             Layout::Json { keys } => keys.iter().map(|(_, f)| f.kind).collect(),
+            Layout::ErrorLog(_) => Vec::new(),
         }
     }
 }

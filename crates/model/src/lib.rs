@@ -11,12 +11,14 @@
 mod client_key;
 pub mod dataset;
 pub mod error;
+pub mod event;
 pub mod field;
 mod schema;
 mod time;
 
 pub use client_key::{ClientKeyer, Secret};
 pub use dataset::dataset_schema;
+pub use event::event_schema;
 pub use error::{Error, Result};
 pub use schema::hit_schema;
 pub use time::{

@@ -77,6 +77,8 @@ impl TrafficAggregator {
         }
         let top = self.cfg.top;
         let funnels = std::mem::take(&mut self.funnels);
+        // The diary is told before the funnels: incidents need the first funnel's estimate.
+        let diary = std::mem::take(&mut self.diary);
         let goals = std::mem::take(&mut self.goals);
         let errors = std::mem::take(&mut self.errors);
         let (site_hosts, hosts_from) = self.site_hosts();
@@ -90,6 +92,18 @@ impl TrafficAggregator {
             site_ids: site_ids.clone(),
         };
         let money = &self.cfg.money;
+        let first = funnels.iter().find(|f| f.is_session_mode());
+        let lost = |a: i64, b: i64| first.map_or(0.0, |f| f.lost_between(a, b));
+        let path_name = |id: u32| self.paths.get(id).to_owned();
+        let steps = first.map(|f| f.step_names()).unwrap_or_default();
+        let told = diary.finish(&crate::diary::Context {
+            site_host_ids: &site_ids,
+            path: &path_name,
+            lost_between: first.is_some().then_some(&lost as &dyn Fn(i64, i64) -> f64),
+            funnel_steps: &steps,
+            average_order_value: money.average_order_value,
+            zone_flag: self.cfg.error_log_tz,
+        });
         let funnel_reports: Vec<FunnelReport> = funnels
             .into_iter()
             .map(|f| f.finish(&resolver, money, top))
@@ -98,7 +112,9 @@ impl TrafficAggregator {
             .into_iter()
             .map(|g| g.finish(&resolver, top))
             .collect();
-        let error_report = errors.finish(&resolver, &self.status_human, &self.status_bot, top);
+        let mut error_report =
+            errors.finish(&resolver, &self.status_human, &self.status_bot, top);
+        error_report.causes = told.causes;
         let paths = &self.paths;
         let path_rows = |m: &FxHashMap<u32, u64>| {
             ranked(m.iter().map(|(&k, &v)| (paths.get(k).to_owned(), v)), top)
@@ -248,6 +264,10 @@ impl TrafficAggregator {
         };
 
         TrafficReport {
+            restarts: told.restarts,
+            reloads: told.reloads,
+            incidents: told.incidents,
+            error_log: told.error_log,
             settings: Settings {
                 session_timeout_s: self.cfg.session_timeout_s,
                 split_at_midnight: self.cfg.split_at_midnight,

@@ -17,6 +17,7 @@ use crate::agent::Agents;
 use crate::bots::BotFamily;
 use crate::channel::{Utm, campaign_params, referrer_host};
 use crate::config::{TrafficConfig, VisitorKey};
+use crate::diary::{Diary, Seen};
 use crate::errors::ErrorStats;
 use crate::funnel::{FunnelStats, GoalStats};
 use crate::histogram::SecondsHistogram;
@@ -120,6 +121,10 @@ pub struct TrafficAggregator {
     errors: ErrorStats,
     /// Some batches came from a format without user agents.
     user_agents_missing: bool,
+    /// The error log joined to the requests, the per-minute series, incidents.
+    diary: Diary,
+    /// The first session-mode funnel: (bit of its first step, steps).
+    first_funnel: Option<(usize, usize)>,
 }
 
 fn local_seconds(ts: i64, tz: Option<i16>) -> i64 {
@@ -134,6 +139,16 @@ impl TrafficAggregator {
             funnels.push(FunnelStats::new(f.clone(), matchers.len()));
             matchers.extend(f.steps.iter().map(|(_, m)| m.clone()));
         }
+        let first_funnel = cfg
+            .funnels
+            .iter()
+            .scan(0usize, |bit, f| {
+                let at = *bit;
+                *bit += f.steps.len();
+                Some((at, f))
+            })
+            .find(|(_, f)| f.mode == crate::funnel_config::FunnelMode::Session)
+            .map(|(at, f)| (at, f.steps.len()));
         let mut goals = Vec::new();
         for g in &cfg.goals {
             goals.push(GoalStats::new(g.clone(), matchers.len()));
@@ -194,6 +209,8 @@ impl TrafficAggregator {
             goals,
             errors: ErrorStats::default(),
             user_agents_missing: false,
+            diary: Diary::default(),
+            first_funnel,
             rules: SessionRules {
                 timeout_s: cfg.session_timeout_s,
                 split_at_midnight: cfg.split_at_midnight,
@@ -251,6 +268,12 @@ impl TrafficAggregator {
         }
     }
 
+    /// Indexes a batch of error-log events (the event schema). Error logs are read before the
+    /// access logs whose responses they explain.
+    pub fn add_events(&mut self, batch: &RecordBatch) {
+        self.diary.add_events(batch);
+    }
+
     /// Folds one batch (hit schema, in input order) into the report. `user_agents_logged` is
     /// false for batches read with a format that has no user-agent field (NCSA common): their
     /// requests count as humans and a visitor is an address.
@@ -272,6 +295,8 @@ impl TrafficAggregator {
             ua,
             duration,
             country: countries,
+            file_id: file_ids,
+            line: lines,
         } = Hits::of(batch);
         if countries.is_some_and(|c| c.null_count() < c.len()) {
             self.has_countries = true;
@@ -321,7 +346,32 @@ impl TrafficAggregator {
                     agent_id = self.agents.robots_txt_fetcher();
                 }
             }
-            if self.agents.get(agent_id).bot.is_some() {
+            let is_bot = self.agents.get(agent_id).bot.is_some();
+            let seen_path = match st {
+                Some(code) if code >= 400 => p.map_or(0, |p| self.paths.intern(p)),
+                _ => 0,
+            };
+            let referrer_host = if !is_bot && st == Some(404) {
+                self.referrer_host_id(opt(referrer, r))
+            } else {
+                0
+            };
+            let cause = self.diary.request(&Seen {
+                ts: t,
+                tz: tzr,
+                client: client.value(r),
+                status: st,
+                duration_us: duration.is_valid(r).then(|| duration.value(r)),
+                method: opt(method, r),
+                path: p,
+                query: opt(query, r),
+                path_id: seen_path,
+                human: !is_bot,
+                referrer_host,
+                file_id: file_ids.value(r),
+                line: lines.value(r),
+            });
+            if is_bot {
                 self.bot_requests += 1;
                 self.status_bot[st_index] += 1;
                 let path_id = p.map_or(0, |p| self.paths.intern(p));
@@ -398,6 +448,7 @@ impl TrafficAggregator {
                 };
                 let mut span = Span::start(&arrival);
                 span.campaign = u64::from(landing.utm);
+                self.diary.session_started(t);
                 self.active.insert(
                     visitor,
                     Session {
@@ -458,7 +509,15 @@ impl TrafficAggregator {
                     path_matches,
                     duration_us: duration.is_valid(r).then(|| duration.value(r)),
                     referrer,
+                    cause,
                 });
+                if let Some((bit0, steps)) = self.first_funnel {
+                    for k in 0..steps {
+                        if matches & (1 << (bit0 + k)) != 0 {
+                            self.diary.funnel_step(t, k, steps, k + 1 == steps);
+                        }
+                    }
+                }
                 if is_page {
                     self.pageviews += 1;
                     *self.pageviews_by_path.entry(path_id).or_default() += 1;
@@ -491,6 +550,12 @@ impl TrafficAggregator {
 
     fn close(&mut self, mut s: Session) {
         self.sessions += 1;
+        {
+            use std::hash::{Hash, Hasher};
+            let mut h = rustc_hash::FxHasher::default();
+            s.visitor.hash(&mut h);
+            self.diary.session_closed(s.span.first, s.span.last, h.finish());
+        }
         if s.returning {
             self.sessions_returning += 1;
         }

@@ -1,0 +1,512 @@
+//! The whole diary: the error log joined to the access log's requests (`explain.rs`), the
+//! per-minute series of the whole log (`incidents/series.rs`), restarts (`restarts.rs`) and the
+//! incidents built from them, with what each cost (docs/errors.md).
+//!
+//! The traffic aggregator feeds it every request as it streams by (error logs are read first, so
+//! their events are indexed when the responses they explain arrive), and asks it for the report's
+//! causes, restarts and incidents at the end.
+
+use std::collections::BTreeMap;
+
+use arrow_array::RecordBatch;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::explain::{self, CauseId, Explainer};
+use crate::incidents::{self, Evidence, MINUTE, Series};
+use crate::numbers::round2;
+use crate::report::{
+    Before, CauseRow, ErrorLogReport, FirstLines, IncidentRow, LineRef, ReloadRow, RestartRow,
+    Row,
+};
+use crate::restarts::{self, Restart};
+
+const MICROS: i64 = 1_000_000;
+/// Seconds without any request that may be a stop of the server, if requests were coming.
+const SILENCE_S: i64 = 3;
+/// How unlikely a silence must be to be a stop: P < e^-20.
+const SILENCE_SURPRISE: f64 = 20.0;
+/// First error responses kept per minute (an incident shows its first lines).
+const FIRST_PER_MINUTE: usize = 3;
+/// Lines of each log an incident shows.
+const FIRST_LINES: usize = 5;
+
+/// One request, as the diary needs it.
+pub(crate) struct Seen<'a> {
+    pub ts: i64,
+    pub tz: Option<i16>,
+    pub client: u64,
+    pub status: Option<u16>,
+    pub duration_us: Option<u64>,
+    pub method: Option<&'a str>,
+    pub path: Option<&'a str>,
+    pub query: Option<&'a str>,
+    pub path_id: u32,
+    pub human: bool,
+    /// Interned referrer host of a 404 (0: none).
+    pub referrer_host: u32,
+    pub file_id: u32,
+    pub line: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct Diary {
+    pub explainer: Explainer,
+    pub series: Series,
+    causes: FxHashMap<(u16, CauseId), u64>,
+    /// Human 404s by (minute, referrer host).
+    not_found_from: FxHashMap<(i64, u32), u64>,
+    /// Error responses by (minute, path, status).
+    error_paths: FxHashMap<(i64, u32, u16), u64>,
+    /// Sessions: (first minute, last minute, visitor).
+    spans: Vec<(i64, i64, u64)>,
+    /// The access log's zones (minutes east) and how many lines printed each.
+    zones: FxHashMap<i16, u64>,
+    last_second: Option<i64>,
+    silences: Vec<(i64, i64)>,
+    events_before_requests: bool,
+    requests_seen: bool,
+}
+
+/// What the report needs from the rest of the aggregation to tell an incident.
+pub(crate) struct Context<'a> {
+    pub site_host_ids: &'a [u32],
+    pub path: &'a dyn Fn(u32) -> String,
+    /// Lost conversions between two times (the first funnel's estimate), if there is a funnel.
+    pub lost_between: Option<&'a dyn Fn(i64, i64) -> f64>,
+    pub funnel_steps: &'a [String],
+    pub average_order_value: Option<f64>,
+    /// `--error-log-tz`, minutes east.
+    pub zone_flag: Option<i16>,
+}
+
+/// What the diary adds to the report.
+pub(crate) struct Told {
+    pub causes: Vec<CauseRow>,
+    pub restarts: Vec<RestartRow>,
+    pub reloads: Vec<ReloadRow>,
+    pub incidents: Vec<IncidentRow>,
+    pub error_log: Option<ErrorLogReport>,
+}
+
+fn rfc3339(ts: i64) -> String {
+    let mut s = String::new();
+    clickpath_model::format_rfc3339_micros(ts, &mut s);
+    s
+}
+
+fn zone_text(min: i16) -> String {
+    let (sign, m) = if min < 0 { ('-', -min) } else { ('+', min) };
+    format!("{sign}{:02}:{:02}", m / 60, m % 60)
+}
+
+impl Diary {
+    pub fn add_events(&mut self, batch: &RecordBatch) {
+        if !self.requests_seen {
+            self.events_before_requests = true;
+        }
+        self.explainer.add(batch);
+    }
+
+    /// A request streams by; returns its cause (for error responses).
+    pub fn request(&mut self, r: &Seen<'_>) -> CauseId {
+        self.requests_seen = true;
+        if let Some(tz) = r.tz {
+            *self.zones.entry(tz).or_default() += 1;
+        }
+        let sec = r.ts.div_euclid(MICROS);
+        let new_second = self.last_second.is_none_or(|last| sec > last);
+        if let Some(last) = self.last_second
+            && sec > last + SILENCE_S
+        {
+            self.silences.push(((last + 1) * MICROS, sec * MICROS));
+        }
+        if new_second {
+            self.last_second = Some(sec);
+            self.series.at(r.ts).active_seconds += 1;
+        }
+        let minute = r.ts.div_euclid(MINUTE);
+        let m = self.series.at(r.ts);
+        m.requests += 1;
+        if r.human {
+            m.human_requests += 1;
+        }
+        let Some(status) = r.status.filter(|s| *s >= 400) else {
+            return explain::NONE;
+        };
+        m.errors += 1;
+        if m.first_errors.len() < FIRST_PER_MINUTE {
+            m.first_errors.push((r.file_id, r.line));
+        }
+        if status == 429 {
+            m.rate_limited += 1;
+        }
+        if r.human && status >= 500 {
+            m.human_5xx += 1;
+        }
+        if r.human && status == 404 && r.referrer_host != 0 {
+            *self.not_found_from.entry((minute, r.referrer_host)).or_default() += 1;
+        }
+        *self.error_paths.entry((minute, r.path_id, status)).or_default() += 1;
+        let local = r.ts + i64::from(r.tz.unwrap_or(0)) * 60 * MICROS;
+        let cause = self.explainer.explain(
+            r.client,
+            local,
+            status,
+            r.duration_us,
+            r.method,
+            r.path,
+            r.query,
+        );
+        if cause == explain::NONE && status >= 502 && std::env::var_os("CP_DEBUG").is_some() {
+            eprintln!("unexplained {status} line {} local {}", r.line, local);
+        }
+        *self.causes.entry((status, cause)).or_default() += 1;
+        self.series.cause(r.ts, status, cause);
+        cause
+    }
+
+    pub fn session_started(&mut self, ts: i64) {
+        self.series.at(ts).arrivals += 1;
+    }
+
+    pub fn session_closed(&mut self, first: i64, last: i64, visitor: u64) {
+        self.spans
+            .push((first.div_euclid(MINUTE), last.div_euclid(MINUTE), visitor));
+    }
+
+    /// A human request that reached funnel step `step` (of `steps`) of the first funnel.
+    pub fn funnel_step(&mut self, ts: i64, step: usize, steps: usize, last: bool) {
+        let m = self.series.at(ts);
+        if m.steps.len() < steps {
+            m.steps.resize(steps, 0);
+        }
+        m.steps[step] += 1;
+        if last {
+            m.conversions += 1;
+        }
+    }
+
+    /// The zone of the error log's local times: the flag's, else the one most access lines
+    /// print, else UTC.
+    fn zone(&self, flag: Option<i16>) -> (i16, &'static str) {
+        if let Some(z) = flag {
+            return (z, "flag");
+        }
+        match self.zones.iter().max_by_key(|&(z, n)| (n, std::cmp::Reverse(*z))) {
+            Some((&z, _)) => (z, "access log"),
+            None => (0, "assumed"),
+        }
+    }
+
+    pub fn finish(mut self, cx: &Context<'_>) -> Told {
+        let (zone, zone_from) = self.zone(cx.zone_flag);
+        let to_utc = |local: i64| local - i64::from(zone) * 60 * MICROS;
+        // Human 404s from the site's own pages, now that its hosts are known.
+        for (&(minute, host), &n) in &self.not_found_from {
+            if cx.site_host_ids.contains(&host) {
+                self.series.at(minute * MINUTE).human_404_internal += n;
+            }
+        }
+        let (mut restarts, reloads) = restarts::find(&self.explainer.events);
+        for r in &mut restarts {
+            r.start = to_utc(r.start);
+            r.end = to_utc(r.end);
+        }
+        let silences: Vec<(i64, i64)> = self
+            .silences
+            .iter()
+            .copied()
+            .filter(|&(a, b)| self.surprise(a, b) >= SILENCE_SURPRISE)
+            .collect();
+        // A silence no restart line tells of is a stop of the server, inferred.
+        for &(a, b) in &silences {
+            if !restarts.iter().any(|r| r.kind == restarts::RestartKind::Server && a <= r.end && b >= r.start) {
+                restarts.push(Restart {
+                    kind: restarts::RestartKind::Server,
+                    how: "silence",
+                    start: a,
+                    end: b,
+                    events: Vec::new(),
+                });
+            }
+        }
+        restarts.sort_by_key(|r| r.start);
+        let windows = incidents::detect(&Evidence {
+            series: &self.series,
+            restarts: &restarts,
+        });
+        let incidents: Vec<IncidentRow> = windows
+            .iter()
+            .map(|w| self.incident(w, &restarts, cx, &to_utc))
+            .collect();
+        let mut causes: Vec<CauseRow> = self
+            .causes
+            .iter()
+            .map(|(&(status, cause), &n)| CauseRow {
+                status,
+                cause: explain::cause_name(cause).to_owned(),
+                requests: n,
+            })
+            .collect();
+        causes.sort_by(|a, b| {
+            a.status
+                .cmp(&b.status)
+                .then(b.requests.cmp(&a.requests))
+                .then(a.cause.cmp(&b.cause))
+        });
+        let error_log = (!self.explainer.events.is_empty()).then(|| {
+            let mut by_level: BTreeMap<&str, u64> = BTreeMap::new();
+            let mut by_cause: BTreeMap<&str, u64> = BTreeMap::new();
+            for e in &self.explainer.events {
+                *by_level.entry(&e.level).or_default() += 1;
+                *by_cause.entry(explain::cause_name(e.cause)).or_default() += 1;
+            }
+            let rows = |m: BTreeMap<&str, u64>| {
+                let mut v: Vec<Row> = m
+                    .into_iter()
+                    .map(|(k, n)| Row {
+                        value: k.to_owned(),
+                        count: n,
+                    })
+                    .collect();
+                v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+                v
+            };
+            let notice = by_level.contains_key("notice");
+            let mut notes = Vec::new();
+            if !notice {
+                notes.push("No [notice] lines: the error log's level (nginx `error_log ... error`, Debian's default) hides stop and start lines; restarts are inferred from silences of the access log and [alert] worker exits only. `error_log /var/log/nginx/error.log notice;` (Apache: `LogLevel warn core:info`) shows them.".to_owned());
+            }
+            if !self.events_before_requests {
+                notes.push("Error logs were read after access lines: responses before them could not be explained.".to_owned());
+            }
+            ErrorLogReport {
+                events: self.explainer.events.len() as u64,
+                explaining: self.explainer.events.iter().filter(|e| e.explained).count() as u64,
+                by_level: rows(by_level),
+                by_cause: rows(by_cause),
+                zone: zone_text(zone),
+                zone_from: zone_from.to_owned(),
+                notes,
+            }
+        });
+        Told {
+            causes,
+            restarts: restarts
+                .iter()
+                .map(|r| RestartRow {
+                    kind: r.kind.as_str().to_owned(),
+                    how: r.how.to_owned(),
+                    start: rfc3339(r.start),
+                    end: rfc3339(r.end),
+                })
+                .collect(),
+            reloads: reloads
+                .iter()
+                .map(|r| ReloadRow {
+                    at: rfc3339(to_utc(r.at)),
+                    what: r.what.to_owned(),
+                })
+                .collect(),
+            incidents,
+            error_log,
+        }
+    }
+
+    /// How surprising a silence `[a, b)` is, as -ln P: with a share p of seconds that have a
+    /// request (the lower of the five whole minutes before and after it: requests come in
+    /// bursts, so seconds count, not requests), L empty seconds in a row have P = (1 - p)^L.
+    /// Zero at the log's edges, where traffic may still be ramping up.
+    fn surprise(&self, a: i64, b: i64) -> f64 {
+        let s = &self.series;
+        let (ia, ib) = (s.index(a), s.index(b));
+        if ia < 6 || ib + 6 >= s.minutes.len() as i64 {
+            return 0.0;
+        }
+        let share = |from: i64, to: i64| {
+            (from..to)
+                .map(|i| s.minutes[i as usize].active_seconds as f64)
+                .sum::<f64>()
+                / ((to - from) as f64 * 60.0)
+        };
+        let p = share(ia - 5, ia).min(share(ib + 1, ib + 6)).min(0.999);
+        -((b - a) as f64 / MICROS as f64) * (1.0 - p).ln()
+    }
+
+    fn incident(
+        &self,
+        w: &incidents::Window,
+        restarts: &[Restart],
+        cx: &Context<'_>,
+        to_utc: &dyn Fn(i64) -> i64,
+    ) -> IncidentRow {
+        let s = &self.series;
+        let (a, b) = (s.index(w.start).max(0), s.index(w.end).max(0));
+        let range = || (a as usize..(b as usize).min(s.minutes.len())).map(|i| &s.minutes[i]);
+        let sum = |f: &dyn Fn(&incidents::Minute) -> u64| range().map(f).sum::<u64>();
+        let mut causes: BTreeMap<String, u64> = BTreeMap::new();
+        for m in range() {
+            for (c, &n) in m.causes.iter().enumerate() {
+                if n > 0 {
+                    *causes.entry(explain::cause_name(c as u8).to_owned()).or_default() += u64::from(n);
+                }
+            }
+        }
+        let len = b - a;
+        let before = |f: &dyn Fn(&incidents::Minute) -> u64| {
+            ((a - len).max(0) as usize..a as usize)
+                .map(|i| f(&s.minutes[i]))
+                .sum::<u64>()
+        };
+        let human_requests = sum(&|m| m.human_requests);
+        let requests = if w.kind == incidents::Kind::TrafficDrop {
+            human_requests
+        } else {
+            sum(&|m| m.errors)
+        };
+        let (ma, mb) = (w.start.div_euclid(MINUTE), w.end.div_euclid(MINUTE));
+        let visitors: FxHashSet<u64> = self
+            .spans
+            .iter()
+            .filter(|(f, l, _)| *f < mb && *l >= ma)
+            .map(|(_, _, v)| *v)
+            .collect();
+        let has_funnel = !cx.funnel_steps.is_empty();
+        let conversions = has_funnel.then(|| sum(&|m| m.conversions));
+        let conversions_lost = cx.lost_between.map(|f| round2(f(w.start, w.end)));
+        let money_lost = conversions_lost
+            .zip(cx.average_order_value)
+            .map(|(l, v)| round2(l * v));
+        let funnel_steps = cx
+            .funnel_steps
+            .iter()
+            .enumerate()
+            .map(|(k, name)| Row {
+                value: name.clone(),
+                count: range().map(|m| u64::from(m.steps.get(k).copied().unwrap_or(0))).sum(),
+            })
+            .collect();
+        let mut paths: FxHashMap<(u32, u16), u64> = FxHashMap::default();
+        for (&(minute, path, status), &n) in &self.error_paths {
+            if minute >= ma && minute < mb {
+                *paths.entry((path, status)).or_default() += n;
+            }
+        }
+        let mut top: Vec<Row> = paths
+            .into_iter()
+            .map(|((p, st), n)| Row {
+                value: format!("{st} {}", (cx.path)(p)),
+                count: n,
+            })
+            .collect();
+        top.sort_by(|x, y| y.count.cmp(&x.count).then(x.value.cmp(&y.value)));
+        top.truncate(5);
+        let mut first = FirstLines::default();
+        for m in range() {
+            for &(f, l) in &m.first_errors {
+                if first.access.len() < FIRST_LINES {
+                    first.access.push(LineRef {
+                        file_id: f,
+                        line: l,
+                        text: None,
+                    });
+                }
+            }
+        }
+        let mut events: Vec<&explain::EventInfo> = self
+            .explainer
+            .events
+            .iter()
+            .filter(|e| {
+                let t = to_utc(e.local);
+                t >= w.start && t < w.end && e.cause != explain::NONE && explain::cause_name(e.cause) != "tls"
+            })
+            .collect();
+        events.sort_by_key(|e| e.local);
+        first.error = events
+            .iter()
+            .take(FIRST_LINES)
+            .map(|e| LineRef {
+                file_id: e.file_id,
+                line: e.line,
+                text: Some(e.message.to_string()),
+            })
+            .collect();
+        let inside: Vec<&Restart> = restarts
+            .iter()
+            .filter(|r| r.start < w.end && r.end >= w.start)
+            .collect();
+        let row = IncidentRow {
+            kind: w.kind.as_str().to_owned(),
+            start: rfc3339(w.start),
+            end: rfc3339(w.end),
+            duration_s: (w.end - w.start) / MICROS,
+            causes,
+            requests,
+            human_requests,
+            sessions_started: sum(&|m| m.arrivals),
+            human_visitors: visitors.len() as u64,
+            conversions,
+            conversions_lost,
+            money_lost,
+            funnel_steps,
+            top_urls: top,
+            first_lines: first,
+            before: Before {
+                requests: before(&|m| m.requests),
+                human_5xx: before(&|m| m.human_5xx),
+                sessions_started: before(&|m| m.arrivals),
+            },
+            story: String::new(),
+        };
+        let story = story(&row, &inside);
+        IncidentRow { story, ..row }
+    }
+}
+
+/// The incident in one paragraph, for people.
+fn story(r: &IncidentRow, restarts: &[&Restart]) -> String {
+    let what = match r.kind.as_str() {
+        "server_restart" => {
+            let how = restarts.first().map_or("stopped (nothing was logged)", |x| match x.how {
+                "crash" => "lost a worker process (it crashed and was restarted)",
+                _ => "was stopped and started again",
+            });
+            format!("The web server {how}")
+        }
+        "upstream_outage" => "The application behind the web server refused connections (it was down or restarting)".to_owned(),
+        "rate_limit_storm" => "A flood of requests was held back by the rate limit (429)".to_owned(),
+        "not_found_storm" => "Pages of the site linked to something missing (404)".to_owned(),
+        "error_burst" => "Server errors (5xx) ran far above their usual share".to_owned(),
+        "traffic_drop" => "Fewer new visitors arrived than before and after".to_owned(),
+        other => other.to_owned(),
+    };
+    let mut s = format!(
+        "{what}, {} to {} ({} min).",
+        &r.start[11..16],
+        &r.end[11..16],
+        r.duration_s / 60
+    );
+    let mut causes: Vec<(&String, &u64)> = r.causes.iter().filter(|(c, _)| *c != "none").collect();
+    causes.sort_by(|a, b| b.1.cmp(a.1));
+    if r.kind != "traffic_drop" {
+        s.push_str(&format!(" {} error responses", r.requests));
+        if !causes.is_empty() {
+            let list: Vec<String> = causes.iter().take(3).map(|(c, n)| format!("{n} {c}")).collect();
+            s.push_str(&format!(" ({})", list.join(", ")));
+        }
+        s.push('.');
+    }
+    s.push_str(&format!(" {} sessions started", r.sessions_started));
+    if let Some(c) = r.conversions {
+        s.push_str(&format!(", {c} conversions"));
+    }
+    if let Some(l) = r.conversions_lost.filter(|l| *l > 0.0) {
+        s.push_str(&format!("; about {l} conversions lost"));
+        if let Some(m) = r.money_lost {
+            s.push_str(&format!(" ({m})"));
+        }
+    }
+    s.push('.');
+    s
+}

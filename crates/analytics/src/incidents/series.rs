@@ -1,0 +1,84 @@
+//! Counts per UTC minute over the whole log: what the detectors read, and what an incident's
+//! window sums (sessions started, conversions, errors by cause...).
+
+use crate::explain::CauseId;
+
+pub const MINUTE: i64 = 60_000_000;
+
+/// One minute of the log.
+#[derive(Clone, Debug, Default)]
+pub struct Minute {
+    pub requests: u64,
+    /// Seconds of the minute with at least one request.
+    pub active_seconds: u64,
+    pub human_requests: u64,
+    pub human_5xx: u64,
+    /// Human 404s whose referrer is one of the site's pages (filled in at the end, when the
+    /// site's hosts are known).
+    pub human_404_internal: u64,
+    /// 429 answers (rate limits), humans and bots.
+    pub rate_limited: u64,
+    /// Human sessions whose first request is in this minute.
+    pub arrivals: u64,
+    /// Human requests that reach the first funnel's last step.
+    pub conversions: u64,
+    /// 5xx, 404, 403 and 429 responses by cause (index: `explain::CauseId`).
+    pub causes: [u32; 13],
+    /// Error responses (status >= 400), humans and bots.
+    pub errors: u64,
+    /// Requests per step of the first funnel.
+    pub steps: Vec<u32>,
+    /// The first error responses of the minute: (file id, line).
+    pub first_errors: Vec<(u32, u64)>,
+}
+
+/// Minutes from the first seen, UTC.
+#[derive(Clone, Debug, Default)]
+pub struct Series {
+    /// Minute number (UTC micros / 60 s) of `minutes[0]`.
+    pub first: i64,
+    pub minutes: Vec<Minute>,
+}
+
+impl Series {
+    /// The minute of `ts` (UTC micros), created as needed.
+    pub fn at(&mut self, ts: i64) -> &mut Minute {
+        let m = ts.div_euclid(MINUTE);
+        if self.minutes.is_empty() {
+            self.first = m;
+        }
+        if m < self.first {
+            let pad = (self.first - m) as usize;
+            self.minutes
+                .splice(0..0, std::iter::repeat_with(Minute::default).take(pad));
+            self.first = m;
+        }
+        let i = (m - self.first) as usize;
+        if i >= self.minutes.len() {
+            self.minutes.resize_with(i + 1, Minute::default);
+        }
+        &mut self.minutes[i]
+    }
+
+    /// Index of the minute that holds `ts` (may be out of range).
+    pub fn index(&self, ts: i64) -> i64 {
+        ts.div_euclid(MINUTE) - self.first
+    }
+
+    /// UTC micros of the start of minute `i`.
+    pub fn start_of(&self, i: usize) -> i64 {
+        (self.first + i as i64) * MINUTE
+    }
+
+    /// One value per minute.
+    pub fn values(&self, f: impl Fn(&Minute) -> u64) -> Vec<f64> {
+        self.minutes.iter().map(|m| f(m) as f64).collect()
+    }
+
+    /// Records an error response's cause.
+    pub fn cause(&mut self, ts: i64, status: u16, cause: CauseId) {
+        if status >= 500 || matches!(status, 404 | 403 | 429) {
+            self.at(ts).causes[usize::from(cause)] += 1;
+        }
+    }
+}
