@@ -36,6 +36,7 @@ impl Inputs {
             raw_ip,
             client_from_forwarded_for: args.client_from_forwarded_for,
             keyer: ClientKeyer::new(secret),
+            error_log_tz: args.error_log_tz,
         });
         options.threads = args.threads;
         if let Some(f) = &args.format {

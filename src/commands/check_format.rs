@@ -114,15 +114,27 @@ fn print_file(f: &FileSummary) {
         f.format,
         f.compression.as_str()
     );
-    println!(
-        "  {} lines: {} requests, {} rejected ({:.2}% parsed), {} blank, {} directives",
-        f.stats.lines(),
-        f.stats.requests,
-        f.stats.rejected_total(),
-        rate(f),
-        f.stats.blank,
-        f.stats.comments
-    );
+    if f.format.ends_with("_error") {
+        println!(
+            "  {} lines: {} events ({} continuation lines), {} rejected ({:.2}% parsed), {} blank",
+            f.stats.lines(),
+            f.stats.requests,
+            f.stats.continuation,
+            f.stats.rejected_total(),
+            rate(f),
+            f.stats.blank,
+        );
+    } else {
+        println!(
+            "  {} lines: {} requests, {} rejected ({:.2}% parsed), {} blank, {} directives",
+            f.stats.lines(),
+            f.stats.requests,
+            f.stats.rejected_total(),
+            rate(f),
+            f.stats.blank,
+            f.stats.comments
+        );
+    }
     if f.stats.fallback > 0 {
         println!(
             "  {} lines did not fit {} and were read with another preset (runs of {} or more lines: the format changed mid-file)",

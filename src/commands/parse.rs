@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clickpath_formats::pipeline::{self, SinkError};
-use clickpath_store::{ParquetSink, TextOptions, csv_header, encode_csv, encode_ndjson};
+use clickpath_store::{
+    ParquetSink, TextOptions, csv_header, encode_csv, encode_events_ndjson, encode_ndjson,
+};
 
 use crate::args::{OutputFormat, ParseArgs};
 use crate::inputs::{Inputs, exit_status, report_skipped, totals_line};
@@ -15,16 +17,27 @@ pub fn run_to<W: Write + Send>(args: &ParseArgs, inputs: &Inputs, out: W) -> Res
     let text = TextOptions {
         raw_ip: args.raw_ip,
     };
+    // Error logs' events are another record: NDJSON holds both, a table one kind.
+    let errors = |format: &clickpath_formats::Format| -> Result<(), SinkError> {
+        match format.error_log() {
+            Some(_) if args.to != OutputFormat::Ndjson => Err(format!(
+                "error-log events are another record than requests: write them with --to ndjson, \
+                 or ingest them and query the `events` table (clickpath sql)"
+            )
+            .into()),
+            _ => Ok(()),
+        }
+    };
     let summary = match args.to {
         OutputFormat::Parquet => {
             let (mut sink, encoder) = ParquetSink::create(out)?;
             let summary = pipeline::run(
                 &inputs.sources,
                 &inputs.options,
-                |_, batch| encoder.encode(&batch),
+                |format, batch| errors(format).map(|()| encoder.encode(&batch)),
                 |encoded| -> Result<(), SinkError> {
                     inputs.progress.tick();
-                    sink.append(encoded?)?;
+                    sink.append(encoded??)?;
                     Ok(())
                 },
             )?;
@@ -40,16 +53,19 @@ pub fn run_to<W: Write + Send>(args: &ParseArgs, inputs: &Inputs, out: W) -> Res
             let summary = pipeline::run(
                 &inputs.sources,
                 &inputs.options,
-                |_, batch| {
-                    if csv {
+                |format, batch| {
+                    errors(format)?;
+                    Ok(if format.error_log().is_some() {
+                        encode_events_ndjson(&batch, text)
+                    } else if csv {
                         encode_csv(&batch, text)
                     } else {
                         encode_ndjson(&batch, text)
-                    }
+                    })
                 },
-                |bytes| -> Result<(), SinkError> {
+                |bytes: Result<Vec<u8>, SinkError>| -> Result<(), SinkError> {
                     inputs.progress.tick();
-                    out.write_all(&bytes)?;
+                    out.write_all(&bytes?)?;
                     Ok(())
                 },
             )?;

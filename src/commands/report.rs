@@ -323,13 +323,58 @@ struct Document<'a> {
 }
 
 pub fn document(summary: &Summary, report: &TrafficReport) -> serde_json::Value {
-    serde_json::to_value(Document {
+    let mut doc = serde_json::to_value(Document {
         version: REPORT_VERSION,
         generator: format!("clickpath {}", env!("CARGO_PKG_VERSION")),
         input: input_json(summary),
         report,
     })
-    .expect("the report serialises")
+    .expect("the report serialises");
+    first_lines(&mut doc, summary);
+    doc
+}
+
+/// The files and texts of the incidents' first lines, read back from the logs where they are.
+fn first_lines(doc: &mut serde_json::Value, summary: &Summary) {
+    use std::collections::{BTreeMap, BTreeSet};
+    let Some(incidents) = doc["incidents"].as_array_mut() else {
+        return;
+    };
+    let refs = |inc: &serde_json::Value| -> Vec<(u32, u64)> {
+        ["access", "error"]
+            .iter()
+            .flat_map(|k| inc["first_lines"][k].as_array().cloned().unwrap_or_default())
+            .filter_map(|r| Some((r["file_id"].as_u64()? as u32, r["line"].as_u64()?)))
+            .collect()
+    };
+    let mut wanted: BTreeMap<u32, BTreeSet<u64>> = BTreeMap::new();
+    for inc in incidents.iter() {
+        for (f, l) in refs(inc) {
+            wanted.entry(f).or_default().insert(l);
+        }
+    }
+    let texts: BTreeMap<u32, BTreeMap<u64, String>> = wanted
+        .iter()
+        .filter_map(|(&f, lines)| {
+            let source = &summary.files.get(f as usize)?.source;
+            Some((f, input::read_lines(source, lines)))
+        })
+        .collect();
+    for inc in incidents.iter_mut() {
+        for k in ["access", "error"] {
+            for r in inc["first_lines"][k].as_array_mut().into_iter().flatten() {
+                let (Some(f), Some(l)) = (r["file_id"].as_u64(), r["line"].as_u64()) else {
+                    continue;
+                };
+                if let Some(file) = summary.files.get(f as usize) {
+                    r["file"] = file.source.name.clone().into();
+                }
+                if let Some(t) = texts.get(&(f as u32)).and_then(|m| m.get(&l)) {
+                    r["text"] = t.clone().into();
+                }
+            }
+        }
+    }
 }
 
 fn write_csv(dir: &Path, summary: &Summary, r: &TrafficReport) -> Result<()> {

@@ -66,6 +66,102 @@ fn duration(s: f64) -> String {
     }
 }
 
+/// Word-wrapped text, indented.
+fn paragraph(out: &mut String, indent: &str, text: &str) {
+    let mut line = String::from(indent);
+    for word in safe(text).split(' ') {
+        if line.len() > indent.len() && line.len() + 1 + word.len() > WIDTH {
+            let _ = writeln!(out, "{line}");
+            line = String::from(indent);
+        }
+        if line.len() > indent.len() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    let _ = writeln!(out, "{line}");
+}
+
+/// Incidents first (what went wrong, why, what it cost), then restarts and the causes of the
+/// error responses, when an error log was read.
+fn diary(o: &mut String, r: &TrafficReport) {
+    if let Some(e) = &r.error_log {
+        let _ = writeln!(
+            o,
+            "error log: {} events, {} explain a response; times read in UTC{} ({})",
+            thousands(e.events),
+            thousands(e.explaining),
+            e.zone,
+            e.zone_from
+        );
+        for n in &e.notes {
+            paragraph(o, "note: ", n);
+        }
+    }
+    if !r.incidents.is_empty() {
+        let _ = writeln!(o, "\nIncidents");
+        for (k, i) in r.incidents.iter().enumerate() {
+            let _ = writeln!(
+                o,
+                "  {}. {} {} .. {}",
+                k + 1,
+                i.kind,
+                &i.start[..16],
+                &i.end[11..16]
+            );
+            paragraph(o, "     ", &i.story);
+            if !i.top_urls.is_empty() {
+                let urls: Vec<String> = i
+                    .top_urls
+                    .iter()
+                    .take(3)
+                    .map(|u| format!("{} ({})", fit(&u.value, 40), thousands(u.count)))
+                    .collect();
+                paragraph(o, "     top: ", &urls.join(", "));
+            }
+        }
+    }
+    if !r.restarts.is_empty() || !r.reloads.is_empty() {
+        let _ = writeln!(o, "\nRestarts (UTC)");
+        for x in &r.restarts {
+            let _ = writeln!(
+                o,
+                "  {:<9} {:<8} {} .. {}",
+                x.kind,
+                x.how,
+                &x.start[..19],
+                &x.end[11..19]
+            );
+        }
+        if !r.reloads.is_empty() {
+            let _ = writeln!(
+                o,
+                "  {} reload(s) and log rotation(s): the server kept answering",
+                r.reloads.len()
+            );
+        }
+    }
+    if r.error_log.is_some() && !r.errors.causes.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n{:<60}{:>NUM$}",
+            "Error responses by cause (status, error-log cause)", "requests"
+        );
+        for c in r.errors.causes.iter().filter(|c| c.status >= 403) {
+            let _ = writeln!(
+                o,
+                "  {:<58}{:>NUM$}",
+                format!("{} {}", c.status, c.cause),
+                thousands(c.requests)
+            );
+        }
+        let _ = writeln!(
+            o,
+            "  (`none`: the error log says nothing of it; an application's own 500 leaves no line there)"
+        );
+    }
+}
+
 fn table(out: &mut String, title: &str, counted: &str, rows: &[Row], total: u64) {
     if rows.is_empty() {
         return;
@@ -115,6 +211,7 @@ pub fn render(summary: &Summary, r: &TrafficReport) -> String {
             fit(&r.site.hosts.join(", "), 70)
         );
     }
+    diary(&mut o, r);
     let kv = |o: &mut String, k: &str, v: String| {
         let _ = writeln!(o, "  {k:<22}{v}");
     };

@@ -19,6 +19,7 @@ use crate::report::{
     Row,
 };
 use crate::restarts::{self, Restart};
+use crate::session::ErrorKind;
 
 const MICROS: i64 = 1_000_000;
 /// Seconds without any request that may be a stop of the server, if requests were coming.
@@ -71,12 +72,14 @@ pub(crate) struct Diary {
 pub(crate) struct Context<'a> {
     pub site_host_ids: &'a [u32],
     pub path: &'a dyn Fn(u32) -> String,
-    /// Lost conversions between two times (the first funnel's estimate), if there is a funnel.
-    pub lost_between: Option<&'a dyn Fn(i64, i64) -> f64>,
+    /// Lost conversions between two times over errors of some kinds (`ErrorKind` bits: the
+    /// first funnel's estimate), if there is a funnel.
+    pub lost_between: Option<&'a dyn Fn(i64, i64, u8) -> f64>,
     pub funnel_steps: &'a [String],
     pub average_order_value: Option<f64>,
     /// `--error-log-tz`, minutes east.
     pub zone_flag: Option<i16>,
+    pub currency: Option<&'a str>,
 }
 
 /// What the diary adds to the report.
@@ -134,8 +137,11 @@ impl Diary {
             return explain::NONE;
         };
         m.errors += 1;
-        if m.first_errors.len() < FIRST_PER_MINUTE {
-            m.first_errors.push((r.file_id, r.line));
+        if let Some(class) = incidents::Class::of(status) {
+            let first = &mut m.first_errors[class as usize];
+            if first.len() < FIRST_PER_MINUTE {
+                first.push((r.file_id, r.line));
+            }
         }
         if status == 429 {
             m.rate_limited += 1;
@@ -344,11 +350,20 @@ impl Diary {
         let (a, b) = (s.index(w.start).max(0), s.index(w.end).max(0));
         let range = || (a as usize..(b as usize).min(s.minutes.len())).map(|i| &s.minutes[i]);
         let sum = |f: &dyn Fn(&incidents::Minute) -> u64| range().map(f).sum::<u64>();
+        // Every error class by cause (the JSON), and the incident's own class (the story).
         let mut causes: BTreeMap<String, u64> = BTreeMap::new();
+        let mut own: BTreeMap<String, u64> = BTreeMap::new();
+        let class = w.kind.class();
         for m in range() {
-            for (c, &n) in m.causes.iter().enumerate() {
-                if n > 0 {
-                    *causes.entry(explain::cause_name(c as u8).to_owned()).or_default() += u64::from(n);
+            for (k, per) in m.causes.iter().enumerate() {
+                for (c, &n) in per.iter().enumerate() {
+                    if n > 0 {
+                        let name = explain::cause_name(c as u8).to_owned();
+                        if class.is_some_and(|cl| cl as usize == k) {
+                            *own.entry(name.clone()).or_default() += u64::from(n);
+                        }
+                        *causes.entry(name).or_default() += u64::from(n);
+                    }
                 }
             }
         }
@@ -359,10 +374,9 @@ impl Diary {
                 .sum::<u64>()
         };
         let human_requests = sum(&|m| m.human_requests);
-        let requests = if w.kind == incidents::Kind::TrafficDrop {
-            human_requests
-        } else {
-            sum(&|m| m.errors)
+        let requests = match class {
+            None => human_requests,
+            Some(_) => own.values().sum(),
         };
         let (ma, mb) = (w.start.div_euclid(MINUTE), w.end.div_euclid(MINUTE));
         let visitors: FxHashSet<u64> = self
@@ -373,7 +387,16 @@ impl Diary {
             .collect();
         let has_funnel = !cx.funnel_steps.is_empty();
         let conversions = has_funnel.then(|| sum(&|m| m.conversions));
-        let conversions_lost = cx.lost_between.map(|f| round2(f(w.start, w.end)));
+        // Over the errors the incident is about (any error for a traffic drop).
+        let kinds = match class {
+            Some(incidents::Class::ServerError) => ErrorKind::Server.bit(),
+            Some(incidents::Class::NotFound) => ErrorKind::NotFound.bit(),
+            Some(incidents::Class::Forbidden | incidents::Class::RateLimited) => {
+                ErrorKind::Rejected.bit()
+            }
+            None => u8::MAX,
+        };
+        let conversions_lost = cx.lost_between.map(|f| round2(f(w.start, w.end, kinds)));
         let money_lost = conversions_lost
             .zip(cx.average_order_value)
             .map(|(l, v)| round2(l * v));
@@ -388,7 +411,8 @@ impl Diary {
             .collect();
         let mut paths: FxHashMap<(u32, u16), u64> = FxHashMap::default();
         for (&(minute, path, status), &n) in &self.error_paths {
-            if minute >= ma && minute < mb {
+            let ours = class.is_none_or(|cl| incidents::Class::of(status) == Some(cl));
+            if minute >= ma && minute < mb && ours {
                 *paths.entry((path, status)).or_default() += n;
             }
         }
@@ -403,9 +427,14 @@ impl Diary {
         top.truncate(5);
         let mut first = FirstLines::default();
         for m in range() {
-            for &(f, l) in &m.first_errors {
+            let lines = match class {
+                Some(cl) => m.first_errors[cl as usize].clone(),
+                None => m.first_errors.concat(),
+            };
+            for (f, l) in lines {
                 if first.access.len() < FIRST_LINES {
                     first.access.push(LineRef {
+                        file: None,
                         file_id: f,
                         line: l,
                         text: None,
@@ -427,6 +456,7 @@ impl Diary {
             .iter()
             .take(FIRST_LINES)
             .map(|e| LineRef {
+                file: None,
                 file_id: e.file_id,
                 line: e.line,
                 text: Some(e.message.to_string()),
@@ -459,17 +489,23 @@ impl Diary {
             },
             story: String::new(),
         };
-        let story = story(&row, &inside);
+        let story = story(&row, &own, &inside, cx.currency);
         IncidentRow { story, ..row }
     }
 }
 
 /// The incident in one paragraph, for people.
-fn story(r: &IncidentRow, restarts: &[&Restart]) -> String {
+fn story(
+    r: &IncidentRow,
+    own: &BTreeMap<String, u64>,
+    restarts: &[&Restart],
+    currency: Option<&str>,
+) -> String {
     let what = match r.kind.as_str() {
         "server_restart" => {
-            let how = restarts.first().map_or("stopped (nothing was logged)", |x| match x.how {
+            let how = restarts.first().map_or("stopped", |x| match x.how {
                 "crash" => "lost a worker process (it crashed and was restarted)",
+                "silence" => "logged nothing while requests were coming (stopped? no line says why)",
                 _ => "was stopped and started again",
             });
             format!("The web server {how}")
@@ -487,12 +523,28 @@ fn story(r: &IncidentRow, restarts: &[&Restart]) -> String {
         &r.end[11..16],
         r.duration_s / 60
     );
-    let mut causes: Vec<(&String, &u64)> = r.causes.iter().filter(|(c, _)| *c != "none").collect();
+    let mut causes: Vec<(&String, &u64)> = own.iter().collect();
     causes.sort_by(|a, b| b.1.cmp(a.1));
-    if r.kind != "traffic_drop" {
-        s.push_str(&format!(" {} error responses", r.requests));
+    let what = match r.kind.as_str() {
+        "not_found_storm" => "404 responses",
+        "rate_limit_storm" => "429 responses",
+        "traffic_drop" => "",
+        _ => "5xx responses",
+    };
+    if !what.is_empty() {
+        s.push_str(&format!(" {} {what}", r.requests));
         if !causes.is_empty() {
-            let list: Vec<String> = causes.iter().take(3).map(|(c, n)| format!("{n} {c}")).collect();
+            let list: Vec<String> = causes
+                .iter()
+                .take(3)
+                .map(|(c, n)| {
+                    if c.as_str() == "none" {
+                        format!("{n} with no error-log line")
+                    } else {
+                        format!("{n} {c}")
+                    }
+                })
+                .collect();
             s.push_str(&format!(" ({})", list.join(", ")));
         }
         s.push('.');
@@ -504,7 +556,7 @@ fn story(r: &IncidentRow, restarts: &[&Restart]) -> String {
     if let Some(l) = r.conversions_lost.filter(|l| *l > 0.0) {
         s.push_str(&format!("; about {l} conversions lost"));
         if let Some(m) = r.money_lost {
-            s.push_str(&format!(" ({m})"));
+            s.push_str(&format!(" ({m} {})", currency.unwrap_or("")).replace(" )", ")"));
         }
     }
     s.push('.');

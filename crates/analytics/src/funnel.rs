@@ -60,9 +60,10 @@ pub(crate) struct FunnelStats {
     clean_converted: Vec<u64>,
     /// Sessions that met an error at a step, per step and cause.
     errored_by_cause: Vec<FxHashMap<crate::explain::CauseId, u64>>,
-    /// Sessions that met an error at a step and left: (time of their first error there, step),
-    /// for the lost conversions of an incident's window.
-    errored_left_at: Vec<(i64, usize)>,
+    /// Sessions that met an error at a step and left: (time of their first error there, step,
+    /// the kinds of errors there as `ErrorKind` bits), for the lost conversions of an
+    /// incident's window.
+    errored_left_at: Vec<(i64, usize, u8)>,
     by_landing: FxHashMap<Landing, Vec<u64>>,
     by_agent: FxHashMap<u32, Vec<u64>>,
     by_entry: FxHashMap<u32, Vec<u64>>,
@@ -209,6 +210,7 @@ impl FunnelStats {
         let mut kinds = 0u8;
         let mut errored_at = 0u64;
         let mut first_error_at = vec![i64::MAX; n];
+        let mut kinds_at = vec![0u8; n];
         let mut causes_at: Vec<Vec<crate::explain::CauseId>> = vec![Vec::new(); n];
         let mut pairs: Vec<(u16, u32)> = Vec::new();
         for e in s
@@ -223,6 +225,7 @@ impl FunnelStats {
             let at_step = reached_at.iter().filter(|&&t| t <= e.ts).count().max(1) - 1;
             errored_at |= 1 << at_step;
             first_error_at[at_step] = first_error_at[at_step].min(e.ts);
+            kinds_at[at_step] |= kind.bit();
             if !causes_at[at_step].contains(&e.cause) {
                 causes_at[at_step].push(e.cause);
             }
@@ -258,7 +261,7 @@ impl FunnelStats {
                     *self.errored_by_cause[j].entry(c).or_default() += 1;
                 }
                 if !converted {
-                    self.errored_left_at.push((first_error_at[j], j));
+                    self.errored_left_at.push((first_error_at[j], j, kinds_at[j]));
                 }
             }
         }
@@ -325,12 +328,13 @@ impl FunnelStats {
     }
 
     /// The lost-conversion estimate over the sessions whose error at a step came in
-    /// `[start, end)` (the same estimate as the whole funnel's, within a window).
-    pub fn lost_between(&self, start: i64, end: i64) -> f64 {
+    /// `[start, end)` (the same estimate as the whole funnel's, within a window), counting
+    /// only errors of the kinds in `kinds` (`ErrorKind` bits).
+    pub fn lost_between(&self, start: i64, end: i64, kinds: u8) -> f64 {
         self.errored_left_at
             .iter()
-            .filter(|(t, _)| *t >= start && *t < end)
-            .map(|&(_, j)| share(self.clean_converted[j], self.clean_reached[j]))
+            .filter(|(t, _, k)| *t >= start && *t < end && k & kinds != 0)
+            .map(|&(_, j, _)| share(self.clean_converted[j], self.clean_reached[j]))
             .sum()
     }
 

@@ -475,8 +475,12 @@ pub struct FirstLines {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct LineRef {
+    /// The file's name (filled in by whoever knows the inputs; the index until then).
+    pub file: Option<String>,
     pub file_id: u32,
     pub line: u64,
+    /// The line as the log holds it, read back from the file (null when it is gone); for an
+    /// error-log event until then, its message.
     pub text: Option<String>,
 }
 

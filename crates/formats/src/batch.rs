@@ -90,6 +90,9 @@ pub struct RowOptions {
     /// behind a proxy or load balancer that logs its own address as the client).
     pub client_from_forwarded_for: bool,
     pub keyer: ClientKeyer,
+    /// The zone of error logs' local times (minutes east), when known: events then get their
+    /// UTC `ts` as they are read.
+    pub error_log_tz: Option<i16>,
 }
 
 /// Typed column builders for the hit schema.

@@ -171,7 +171,7 @@ fn parse_events(
     keep_rejects: bool,
 ) -> (RecordBatch, LineStats) {
     let data = &chunk.data;
-    let mut builder = EventBuilder::new(rows.raw_ip, rows.keyer);
+    let mut builder = EventBuilder::new(rows.raw_ip, rows.keyer, rows.error_log_tz);
     let mut stats = LineStats::default();
     // The open event: its line number, first line and continuation lines.
     let mut open: Option<(u64, &[u8], Vec<&[u8]>)> = None;
@@ -193,7 +193,7 @@ fn parse_events(
         match kind.parse(text) {
             Some(e) => {
                 builder.push(&e, more.len() as u32, chunk.file_id, no);
-                stats.requests += 1;
+                stats.events += 1;
             }
             None => stats.reject(
                 Reject::at(RejectReason::BadTimestamp, 0),

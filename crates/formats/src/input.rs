@@ -376,3 +376,35 @@ pub fn error_logs_first(sources: Vec<Source>) -> Vec<Source> {
         .partition(|s| sniff_error_log(s).is_some());
     errors.into_iter().chain(access).collect()
 }
+
+/// The text of the given lines (1-based) of a file, read again (at most 8 KiB each; lossy
+/// UTF-8). Lines past the end, or a file that cannot be read, give nothing.
+pub fn read_lines(
+    source: &Source,
+    lines: &std::collections::BTreeSet<u64>,
+) -> std::collections::BTreeMap<u64, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let Some(&last) = lines.last() else {
+        return out;
+    };
+    let Ok((r, _)) = open(source, None) else {
+        return out;
+    };
+    let mut r = BufReader::new(r);
+    let mut buf = Vec::new();
+    let mut n = 0u64;
+    while n < last {
+        buf.clear();
+        match r.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => n += 1,
+        }
+        if lines.contains(&n) {
+            let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let text = String::from_utf8_lossy(&line[..line.len().min(8 << 10)]).into_owned();
+            out.insert(n, text);
+        }
+    }
+    out
+}

@@ -118,6 +118,8 @@ pub struct LineStats {
     pub blank: u64,
     /// Directive or comment lines (W3C `#Fields:` ...).
     pub comments: u64,
+    /// Error logs: events read (their first lines).
+    pub events: u64,
     /// Error logs: lines after an event's first line that belong to it.
     pub continuation: u64,
     rejected: [u64; RejectReason::ALL.len()],
@@ -130,7 +132,12 @@ pub struct LineStats {
 impl LineStats {
     /// All lines seen.
     pub fn lines(&self) -> u64 {
-        self.requests + self.blank + self.comments + self.continuation + self.rejected_total()
+        self.requests
+            + self.events
+            + self.blank
+            + self.comments
+            + self.continuation
+            + self.rejected_total()
     }
 
     pub fn rejected_total(&self) -> u64 {
@@ -183,6 +190,7 @@ impl LineStats {
         self.blank += later.blank;
         self.comments += later.comments;
         self.continuation += later.continuation;
+        self.events += later.events;
         for s in later.samples {
             let kept = self.samples.iter().filter(|k| k.reason == s.reason).count();
             if kept < SAMPLES_PER_REASON {

@@ -78,6 +78,7 @@ fn rows() -> RowOptions {
         raw_ip: false,
         client_from_forwarded_for: false,
         keyer: ClientKeyer::new(Secret::from_bytes([0; 16])),
+        error_log_tz: None,
     }
 }
 

@@ -12,7 +12,7 @@ mod parquet_file;
 
 pub use csv::{csv_header, encode_csv};
 pub use error::{Error, Result};
-pub use ndjson::encode_ndjson;
+pub use ndjson::{encode_events_ndjson, encode_ndjson};
 pub use parquet_file::{EncodedRowGroup, ParquetEncoder, ParquetSink};
 
 /// Which columns a text export shows: `ip` only when raw addresses were asked for.

@@ -141,3 +141,66 @@ mod tests {
         );
     }
 }
+
+/// Encodes every row of an error-log event batch (`clickpath_model::event`) as an NDJSON line:
+/// every column, times in RFC 3339, the client key in hex, `ip` only with raw IPs.
+pub fn encode_events_ndjson(batch: &RecordBatch, opts: TextOptions) -> Vec<u8> {
+    use arrow_array::types::{Int32Type, TimestampMicrosecondType as Ts};
+    use arrow_schema::DataType;
+    use clickpath_model::event;
+    let schema = batch.schema();
+    let mut out = Vec::with_capacity(batch.num_rows() * 300);
+    let mut t = String::with_capacity(32);
+    for r in 0..batch.num_rows() {
+        out.push(b'{');
+        let mut first = true;
+        for (i, f) in schema.fields().iter().enumerate() {
+            let name = f.name().as_str();
+            if name == event::IP && !opts.raw_ip {
+                continue;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            json_string(&mut out, name);
+            out.push(b':');
+            let c = batch.column(i);
+            if c.is_null(r) {
+                out.extend_from_slice(b"null");
+                continue;
+            }
+            match c.data_type() {
+                DataType::Utf8 => json_string(&mut out, c.as_string::<i32>().value(r)),
+                DataType::Timestamp(_, _) => {
+                    t.clear();
+                    let v = c.as_primitive::<Ts>().value(r);
+                    format_rfc3339_micros(v, &mut t);
+                    if name == event::LOCAL_TIME {
+                        // Local time as printed: no zone.
+                        t.pop();
+                    }
+                    json_string(&mut out, &t);
+                }
+                DataType::UInt64 if name == event::CLIENT => {
+                    let _ = write!(out, "\"{:016x}\"", c.as_primitive::<UInt64Type>().value(r));
+                }
+                DataType::UInt64 => {
+                    let _ = write!(out, "{}", c.as_primitive::<UInt64Type>().value(r));
+                }
+                DataType::UInt32 => {
+                    let _ = write!(out, "{}", c.as_primitive::<UInt32Type>().value(r));
+                }
+                DataType::Int32 => {
+                    let _ = write!(out, "{}", c.as_primitive::<Int32Type>().value(r));
+                }
+                DataType::Int16 => {
+                    let _ = write!(out, "{}", c.as_primitive::<Int16Type>().value(r));
+                }
+                _ => out.extend_from_slice(b"null"),
+            }
+        }
+        out.extend_from_slice(b"}\n");
+    }
+    out
+}

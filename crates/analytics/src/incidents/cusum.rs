@@ -107,8 +107,8 @@ mod tests {
         assert!(segments(&noisy, &vec![1.17; 10_000], 4.0, 12.0, 5.0).is_empty());
         // Two bursts an hour apart with rare events between them stay two.
         let mut counts = vec![0.0; 200];
-        for c in counts[20..30].iter_mut().chain(&mut counts[120..130]) {
-            *c = 5.0;
+        for i in (20..30).chain(120..130) {
+            counts[i] = 5.0;
         }
         counts[70] = 1.0;
         assert_eq!(

@@ -15,7 +15,7 @@ mod server_restart;
 mod traffic_drop;
 mod upstream_outage;
 
-pub use series::{MINUTE, Minute, Series};
+pub use series::{Class, MINUTE, Minute, Series};
 
 use crate::restarts::Restart;
 
@@ -37,6 +37,18 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The responses the incident is about (none for a traffic drop: its human requests).
+    pub fn class(self) -> Option<Class> {
+        match self {
+            Kind::ServerRestart | Kind::UpstreamOutage | Kind::ErrorBurst => {
+                Some(Class::ServerError)
+            }
+            Kind::NotFoundStorm => Some(Class::NotFound),
+            Kind::RateLimitStorm => Some(Class::RateLimited),
+            Kind::TrafficDrop => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::ServerRestart => "server_restart",

@@ -22,14 +22,36 @@ pub struct Minute {
     pub arrivals: u64,
     /// Human requests that reach the first funnel's last step.
     pub conversions: u64,
-    /// 5xx, 404, 403 and 429 responses by cause (index: `explain::CauseId`).
-    pub causes: [u32; 13],
+    /// 5xx, 404, 403 and 429 responses (classes, in that order) by cause (index:
+    /// `explain::CauseId`).
+    pub causes: [[u32; 13]; 4],
     /// Error responses (status >= 400), humans and bots.
     pub errors: u64,
     /// Requests per step of the first funnel.
     pub steps: Vec<u32>,
-    /// The first error responses of the minute: (file id, line).
-    pub first_errors: Vec<(u32, u64)>,
+    /// The first error responses of the minute per class (as `causes`): (file id, line).
+    pub first_errors: [Vec<(u32, u64)>; 4],
+}
+
+/// The responses an incident may be about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    ServerError = 0,
+    NotFound = 1,
+    Forbidden = 2,
+    RateLimited = 3,
+}
+
+impl Class {
+    pub fn of(status: u16) -> Option<Class> {
+        match status {
+            500..=599 => Some(Class::ServerError),
+            404 => Some(Class::NotFound),
+            403 => Some(Class::Forbidden),
+            429 => Some(Class::RateLimited),
+            _ => None,
+        }
+    }
 }
 
 /// Minutes from the first seen, UTC.
@@ -77,8 +99,8 @@ impl Series {
 
     /// Records an error response's cause.
     pub fn cause(&mut self, ts: i64, status: u16, cause: CauseId) {
-        if status >= 500 || matches!(status, 404 | 403 | 429) {
-            self.at(ts).causes[usize::from(cause)] += 1;
+        if let Some(class) = Class::of(status) {
+            self.at(ts).causes[class as usize][usize::from(cause)] += 1;
         }
     }
 }

@@ -93,16 +93,19 @@ impl TrafficAggregator {
         };
         let money = &self.cfg.money;
         let first = funnels.iter().find(|f| f.is_session_mode());
-        let lost = |a: i64, b: i64| first.map_or(0.0, |f| f.lost_between(a, b));
+        let lost = |a: i64, b: i64, kinds: u8| first.map_or(0.0, |f| f.lost_between(a, b, kinds));
         let path_name = |id: u32| self.paths.get(id).to_owned();
         let steps = first.map(|f| f.step_names()).unwrap_or_default();
         let told = diary.finish(&crate::diary::Context {
             site_host_ids: &site_ids,
             path: &path_name,
-            lost_between: first.is_some().then_some(&lost as &dyn Fn(i64, i64) -> f64),
+            lost_between: first
+                .is_some()
+                .then_some(&lost as &dyn Fn(i64, i64, u8) -> f64),
             funnel_steps: &steps,
             average_order_value: money.average_order_value,
             zone_flag: self.cfg.error_log_tz,
+            currency: money.currency.as_deref(),
         });
         let funnel_reports: Vec<FunnelReport> = funnels
             .into_iter()

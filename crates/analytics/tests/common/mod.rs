@@ -14,6 +14,7 @@ pub fn report_of(format: Format, text: &str, cfg: TrafficConfig) -> TrafficRepor
         raw_ip: false,
         client_from_forwarded_for: false,
         keyer: ClientKeyer::new(Secret::from_bytes([3; 16])),
+        error_log_tz: None,
     };
     let (batch, stats) = parse_bytes(&Arc::new(format), text.as_bytes(), rows);
     assert_eq!(stats.rejected_total(), 0, "{:?}", stats.samples);

@@ -25,6 +25,7 @@ fn put(b: &mut StringBuilder, v: Option<&[u8]>) {
 
 pub struct EventBuilder {
     raw_ip: bool,
+    zone: Option<i16>,
     keyer: ClientKeyer,
     local: TimestampMicrosecondBuilder,
     ts: TimestampMicrosecondBuilder,
@@ -54,9 +55,10 @@ pub struct EventBuilder {
 }
 
 impl EventBuilder {
-    pub fn new(raw_ip: bool, keyer: ClientKeyer) -> Self {
+    pub fn new(raw_ip: bool, keyer: ClientKeyer, zone: Option<i16>) -> Self {
         Self {
             raw_ip,
+            zone,
             keyer,
             local: TimestampMicrosecondBuilder::new(),
             ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
@@ -88,8 +90,9 @@ impl EventBuilder {
 
     pub(crate) fn push(&mut self, e: &EventSlots<'_>, continuation: u32, file_id: u32, line: u64) {
         self.local.append_value(e.local);
-        self.ts.append_null();
-        self.tz.append_null();
+        self.ts
+            .append_option(self.zone.map(|z| e.local - i64::from(z) * 60_000_000));
+        self.tz.append_option(self.zone);
         put(&mut self.level, Some(e.level));
         put(&mut self.module, e.module);
         self.pid.append_option(e.pid);

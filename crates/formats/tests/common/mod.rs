@@ -18,6 +18,7 @@ pub fn rows_opts() -> RowOptions {
         raw_ip: true,
         client_from_forwarded_for: false,
         keyer: ClientKeyer::new(Secret::from_bytes([7; 16])),
+        error_log_tz: None,
     }
 }
 
