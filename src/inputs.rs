@@ -128,6 +128,12 @@ pub fn totals_line(summary: &Summary) -> String {
     if !reasons.is_empty() {
         s.push_str(&format!(" ({})", reasons.join(", ")));
     }
+    if t.events > 0 {
+        s.push_str(&format!(
+            ", {} error-log events ({} continuation lines)",
+            t.events, t.continuation
+        ));
+    }
     if t.blank + t.comments > 0 {
         s.push_str(&format!(
             ", {} blank, {} directive lines",

@@ -35,6 +35,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
             "total": {
                 "lines": t.lines(),
                 "requests": t.requests,
+                "events": t.events,
                 "rejected": t.rejected_total(),
             },
         });
@@ -59,7 +60,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
 }
 
 fn rate(f: &FileSummary) -> f64 {
-    let parseable = f.stats.requests + f.stats.rejected_total();
+    let parseable = f.stats.requests + f.stats.events + f.stats.rejected_total();
     if parseable == 0 {
         100.0
     } else {
@@ -93,6 +94,7 @@ fn file_json(f: &FileSummary) -> serde_json::Value {
         "compression": f.compression.as_str(),
         "lines": f.stats.lines(),
         "requests": f.stats.requests,
+        "events": f.stats.events,
         "read_with_another_preset": f.stats.fallback,
         "rejected": f.stats.rejected_total(),
         "blank": f.stats.blank,
@@ -118,7 +120,7 @@ fn print_file(f: &FileSummary) {
         println!(
             "  {} lines: {} events ({} continuation lines), {} rejected ({:.2}% parsed), {} blank",
             f.stats.lines(),
-            f.stats.requests,
+            f.stats.events,
             f.stats.continuation,
             f.stats.rejected_total(),
             rate(f),

@@ -280,6 +280,7 @@ pub fn input_json(summary: &Summary) -> serde_json::Value {
                 "compression": f.compression.as_str(),
                 "lines": f.stats.lines(),
                 "requests": f.stats.requests,
+                "events": f.stats.events,
                 "rejected": f.stats.rejected_total(),
                 "read_with_another_format": f.stats.fallback,
             })
@@ -304,6 +305,8 @@ pub fn input_json(summary: &Summary) -> serde_json::Value {
         "files": files,
         "lines": t.lines(),
         "requests": t.requests,
+        "events": t.events,
+        "continuation_lines": t.continuation,
         "rejected": t.rejected_total(),
         "rejected_by_reason": reasons,
         "blank": t.blank,
