@@ -64,7 +64,7 @@ fn rate(f: &FileSummary) -> f64 {
     if parseable == 0 {
         100.0
     } else {
-        100.0 * f.stats.requests as f64 / parseable as f64
+        100.0 * (f.stats.requests + f.stats.events) as f64 / parseable as f64
     }
 }
 
