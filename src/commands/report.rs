@@ -187,6 +187,10 @@ pub fn from_dataset(
             }
         }
     }
+    // The error logs' events first: they explain the responses read after them.
+    for events in dataset::read_events(dir, m)? {
+        agg.add_events(&events);
+    }
     let mut per_source = vec![0u64; m.sources.len()];
     for batch in OrderedReader::new(dir, files, &columns) {
         let mut batch = batch?;
@@ -374,6 +378,10 @@ fn first_lines(doc: &mut serde_json::Value, summary: &Summary) {
                 }
                 if let Some(t) = texts.get(&(f as u32)).and_then(|m| m.get(&l)) {
                     r["text"] = t.clone().into();
+                }
+                // The index is the command's (or the dataset's): the name says it for both.
+                if let Some(o) = r.as_object_mut() {
+                    o.remove("file_id");
                 }
             }
         }

@@ -475,7 +475,7 @@ pub struct FirstLines {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct LineRef {
-    /// The file's name (filled in by whoever knows the inputs; the index until then).
+    /// The file's name (filled in by whoever knows the inputs, who then drops `file_id`).
     pub file: Option<String>,
     pub file_id: u32,
     pub line: u64,

@@ -198,12 +198,17 @@ pub fn ingest(
         read_any: false,
         rows_added: 0,
         commits: 0,
+        events: Vec::new(),
+        events_added: 0,
     };
     let mut failure: Option<Error> = None;
     let run = pipeline::run_with_positions(
         &to_read,
         &options,
         |format, batch| {
+            if format.error_log().is_some() {
+                return Ok(Parsed::Events(batch, format.name.clone()));
+            }
             let mut d = derivers
                 .lock()
                 .ok()
@@ -213,13 +218,16 @@ pub fn ingest(
             if let Ok(mut v) = derivers.lock() {
                 v.push(d);
             }
-            out
+            out.map(|p| Parsed::Requests(Box::new(p)))
         },
         |prepared, at| {
             tick();
-            let r = prepared
-                .map_err(Error::from)
-                .and_then(|p| ingest.add(p, at));
+            let r = prepared.map_err(Error::from).and_then(|p| match p {
+                Parsed::Requests(p) => ingest.add(*p, at),
+                Parsed::Events(batch, format) => {
+                    ingest.add_events(events_with_file_ids(batch, &source_ids)?, format, at)
+                }
+            });
             r.map_err(|e| {
                 let message = e.to_string();
                 failure = Some(e);
@@ -234,8 +242,13 @@ pub fn ingest(
     if !ingest.pending.is_empty() || ingest.read_any {
         ingest.commit()?;
     }
+    let events = if ingest.events_added > 0 {
+        format!(" and {} error-log events", ingest.events_added)
+    } else {
+        String::new()
+    };
     let added = format!(
-        "added {} requests to {} in {} commit(s); it holds {} requests in {} file(s), {} open session(s) carried over",
+        "added {} requests{events} to {} in {} commit(s); it holds {} requests in {} file(s), {} open session(s) carried over",
         ingest.rows_added,
         dir.display(),
         ingest.commits,
@@ -251,6 +264,28 @@ pub fn ingest(
         passed_over,
         added,
     })
+}
+
+/// What a parser thread hands over.
+enum Parsed {
+    Requests(Box<Prepared>),
+    /// Error-log events, and the format's name.
+    Events(RecordBatch, String),
+}
+
+/// `file_id` of events: the source's id in the manifest.
+fn events_with_file_ids(batch: RecordBatch, source_ids: &[u32]) -> Result<RecordBatch> {
+    let i = batch
+        .schema()
+        .index_of(clickpath_model::event::FILE_ID)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let ids: UInt32Array = batch
+        .column(i)
+        .as_primitive::<arrow_array::types::UInt32Type>()
+        .unary(|f| source_ids[f as usize]);
+    let mut columns = batch.columns().to_vec();
+    columns[i] = Arc::new(ids);
+    RecordBatch::try_new(batch.schema(), columns).map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// Bytes of the first file the site hosts are inferred from.
@@ -301,6 +336,8 @@ struct DayPart {
 struct Prepared {
     format: String,
     format_line: String,
+    /// The access lines' printed zones and how many printed each.
+    zones: Vec<(i16, u64)>,
     rows: Vec<SessionInput>,
     ua_bot_family: Vec<Option<&'static str>>,
     ua_bot_name: Vec<Option<Arc<str>>>,
@@ -395,7 +432,18 @@ fn prepare(
         chunks.encode(&columns.iter().map(|(i, a)| (*i, a)).collect::<Vec<_>>())?;
         parts.push(DayPart { date, rows, chunks });
     }
+    let mut zones: Vec<(i16, u64)> = Vec::new();
+    if let Some(tz) = batch.column_by_name(field::TZ_OFFSET_MIN) {
+        let tz = tz.as_primitive::<arrow_array::types::Int16Type>();
+        for v in tz.iter().flatten() {
+            match zones.iter_mut().find(|(z, _)| *z == v) {
+                Some((_, n)) => *n += 1,
+                None => zones.push((v, 1)),
+            }
+        }
+    }
     Ok(Prepared {
+        zones,
         format: format.name.clone(),
         format_line: format.source.clone(),
         rows: derived.rows,
@@ -420,6 +468,9 @@ struct Ingest<'a> {
     read_any: bool,
     rows_added: u64,
     commits: u64,
+    /// Error-log events since the last commit.
+    events: Vec<RecordBatch>,
+    events_added: u64,
 }
 
 impl Ingest<'_> {
@@ -479,12 +530,27 @@ impl Ingest<'_> {
         for (id, count) in p.per_source {
             self.manifest.sources[id as usize].requests += count;
         }
+        for (zone, n) in p.zones {
+            *self.manifest.zones.entry(zone).or_default() += n;
+        }
         self.manifest.next_seq += n as u64;
         self.rows_added += n as u64;
+        self.advance(at, p.format, p.format_line)
+    }
+
+    /// A batch of error-log events: kept for the next commit's events file.
+    fn add_events(&mut self, batch: RecordBatch, format: String, at: Position) -> Result<()> {
+        self.events_added += batch.num_rows() as u64;
+        self.events.push(batch);
+        self.advance(at, format.clone(), format)
+    }
+
+    /// The source read up to `at`; commits every `commit_every` bytes.
+    fn advance(&mut self, at: Position, format: String, format_line: String) -> Result<()> {
         // Bytes since the last checkpoint.
         let source = &mut self.manifest.sources[self.source_ids[at.source] as usize];
-        source.format = p.format;
-        source.format_line = p.format_line;
+        source.format = format;
+        source.format_line = format_line;
         self.bytes_since_commit += at.offset.saturating_sub(source.offset);
         source.offset = at.offset;
         source.lines = at.lines;
@@ -500,6 +566,10 @@ impl Ingest<'_> {
         let pending = std::mem::replace(&mut self.pending, PendingCommit::new(self.dir, next + 1));
         let files = pending.finish()?;
         self.manifest.files.extend(files);
+        let events = std::mem::take(&mut self.events);
+        if let Some(f) = dataset::write_events(self.dir, next, &events)? {
+            self.manifest.events.push(f);
+        }
         self.manifest.commit = next;
         let state = serde_json::to_vec(&self.sessions.state())
             .map_err(|e| Error::Internal(format!("session state: {e}")))?;

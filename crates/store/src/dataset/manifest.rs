@@ -34,6 +34,25 @@ pub struct Manifest {
     /// earlier manifest until `delete_after` (docs/dataset.md, "Maintenance under readers").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retired: Vec<RetiredFile>,
+    /// Files of the `events` table (error-log events), one per commit that had any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventFile>,
+    /// The UTC offsets (minutes east) the ingested access lines printed, and how many did:
+    /// error logs print none, and take the most common one.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub zones: std::collections::BTreeMap<i16, u64>,
+}
+
+/// One Parquet file of the `events` table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventFile {
+    pub path: String,
+    pub rows: u64,
+    pub bytes: u64,
+    /// Local times (as printed, microseconds) of its first and last events.
+    pub min_local: i64,
+    pub max_local: i64,
 }
 
 /// A file no longer part of the dataset, deleted by the first commit after `delete_after`.
@@ -139,5 +158,13 @@ impl Manifest {
 
     pub fn rows(&self) -> u64 {
         self.files.iter().map(|f| f.rows).sum()
+    }
+
+    /// The zone most ingested access lines printed (minutes east).
+    pub fn zone(&self) -> Option<i16> {
+        self.zones
+            .iter()
+            .max_by_key(|&(z, n)| (*n, std::cmp::Reverse(*z)))
+            .map(|(z, _)| *z)
     }
 }

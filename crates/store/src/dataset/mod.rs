@@ -17,9 +17,9 @@ mod writer;
 
 pub use encode::ColumnChunks;
 pub use maintenance::{Changed, KEEP_REPLACED_S, compact, prune};
-pub use manifest::{DataFile, MANIFEST, Manifest, RetiredFile, SourceEntry};
-pub use reader::OrderedReader;
-pub use writer::{DatasetLock, PendingCommit, commit};
+pub use manifest::{DataFile, EventFile, MANIFEST, Manifest, RetiredFile, SourceEntry};
+pub use reader::{OrderedReader, read_events};
+pub use writer::{DatasetLock, PendingCommit, commit, write_events};
 
 use std::path::Path;
 

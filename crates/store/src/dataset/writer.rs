@@ -22,6 +22,7 @@ use crate::{Error, Result};
 pub const LOCK: &str = ".lock";
 pub const REQUESTS: &str = "requests";
 pub const STATE: &str = "state";
+pub const EVENTS: &str = "events";
 
 /// Holds the dataset's write lock until dropped.
 pub struct DatasetLock {
@@ -96,12 +97,13 @@ pub(crate) fn remove_unlisted(dir: &Path, m: &Manifest) -> Result<usize> {
         .iter()
         .map(|f| dir.join(&f.path))
         .chain(m.retired.iter().map(|f| dir.join(&f.path)))
+        .chain(m.events.iter().map(|f| dir.join(&f.path)))
         .collect();
     if let Some(s) = &m.session_state {
         keep.insert(dir.join(s));
     }
     let mut removed = 0;
-    let mut dirs = vec![dir.join(REQUESTS), dir.join(STATE)];
+    let mut dirs = vec![dir.join(REQUESTS), dir.join(STATE), dir.join(EVENTS)];
     while let Some(d) = dirs.pop() {
         let Ok(entries) = std::fs::read_dir(&d) else {
             continue;
@@ -227,6 +229,63 @@ impl PendingCommit {
         }
         Ok(out)
     }
+}
+
+/// Writes the events of one commit as `events/part-<commit>.parquet` (durably, under its final
+/// name); the caller lists the entry in the manifest it then commits.
+pub fn write_events(
+    dir: &Path,
+    commit: u64,
+    batches: &[arrow_array::RecordBatch],
+) -> Result<Option<super::manifest::EventFile>> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::TimestampMicrosecondType;
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    if rows == 0 {
+        return Ok(None);
+    }
+    let rel = format!("{EVENTS}/part-{commit:08}.parquet");
+    let path = dir.join(&rel);
+    std::fs::create_dir_all(dir.join(EVENTS)).map_err(|e| Error::write(&path, e))?;
+    let tmp = path.with_extension("parquet.tmp");
+    let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::ZSTD(
+            parquet::basic::ZstdLevel::try_new(1).expect("valid level"),
+        ))
+        .build();
+    let mut w = ArrowWriter::try_new(
+        BufWriter::with_capacity(1 << 20, file),
+        clickpath_model::event_schema(),
+        Some(props),
+    )?;
+    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+    for b in batches {
+        let local = b
+            .column_by_name(clickpath_model::event::LOCAL_TIME)
+            .ok_or_else(|| Error::Internal("an event batch without local_time".into()))?
+            .as_primitive::<TimestampMicrosecondType>();
+        for v in local.values() {
+            lo = lo.min(*v);
+            hi = hi.max(*v);
+        }
+        w.write(b)?;
+    }
+    let file = w
+        .into_inner()?
+        .into_inner()
+        .map_err(|e| Error::write(&tmp, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::write(&tmp, e))?;
+    let bytes = file.metadata().map_err(|e| Error::write(&tmp, e))?.len();
+    std::fs::rename(&tmp, &path).map_err(|e| Error::write(&path, e))?;
+    sync_dir(&dir.join(EVENTS))?;
+    Ok(Some(super::manifest::EventFile {
+        path: rel,
+        rows: rows as u64,
+        bytes,
+        min_local: lo,
+        max_local: hi,
+    }))
 }
 
 /// Publishes `m` (whose `commit` is the new number) with its session state.
