@@ -363,7 +363,10 @@ pub fn parse_zone(s: &str) -> Result<i16, String> {
     if digits.len() != 4 || !digits.bytes().all(|c| c.is_ascii_digit()) {
         return Err(bad());
     }
-    let (h, m): (i16, i16) = (digits[..2].parse().map_err(|_| bad())?, digits[2..].parse().map_err(|_| bad())?);
+    let (h, m): (i16, i16) = (
+        digits[..2].parse().map_err(|_| bad())?,
+        digits[2..].parse().map_err(|_| bad())?,
+    );
     if h > 14 || m > 59 {
         return Err(bad());
     }

@@ -20,11 +20,11 @@ pub fn run_to<W: Write + Send>(args: &ParseArgs, inputs: &Inputs, out: W) -> Res
     // Error logs' events are another record: NDJSON holds both, a table one kind.
     let errors = |format: &clickpath_formats::Format| -> Result<(), SinkError> {
         match format.error_log() {
-            Some(_) if args.to != OutputFormat::Ndjson => Err(format!(
+            Some(_) if args.to != OutputFormat::Ndjson => Err(
                 "error-log events are another record than requests: write them with --to ndjson, \
                  or ingest them and query the `events` table (clickpath sql)"
-            )
-            .into()),
+                    .into(),
+            ),
             _ => Ok(()),
         }
     };

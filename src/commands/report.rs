@@ -6,21 +6,19 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use std::sync::Arc;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::UInt32Type;
+use arrow_array::RecordBatch;
 use clickpath_analytics::funnel_config::funnel_shorthand;
 use clickpath_analytics::geo::GeoDb;
 use clickpath_analytics::report::Row;
 use clickpath_analytics::{FileConfig, Money, TrafficAggregator, TrafficConfig, TrafficReport};
-use arrow_array::RecordBatch;
 use clickpath_formats::Format;
 use clickpath_formats::input::{self, Compression, Source};
 use clickpath_formats::pipeline::{self, FileSummary, Summary};
 use clickpath_formats::rejects::LineStats;
 use clickpath_formats::spec::FieldKind;
 use clickpath_ingest::DatasetSettings;
-use clickpath_model::{dataset as dataset_columns, field, parse_date};
-use clickpath_store::dataset::{self, OrderedReader};
+use clickpath_model::parse_date;
+use clickpath_store::dataset;
 use serde::Serialize;
 use serde_json::json;
 
@@ -144,22 +142,28 @@ fn aggregate(args: &ReportArgs, agg: &mut TrafficAggregator, geo: bool) -> Resul
     let mut inputs = Inputs::new(&args.input, geo)?;
     // Error logs first: their events explain the responses read after them.
     inputs.sources = input::error_logs_first(std::mem::take(&mut inputs.sources));
-    let summary = pipeline::run(
-        &inputs.sources,
-        &inputs.options,
-        |format, batch| Parsed::of(format, batch),
-        |parsed| {
-            inputs.progress.tick();
-            match parsed {
-                Parsed::Requests(batch, user_agents_logged) => agg.add(&batch, user_agents_logged),
-                Parsed::Events(batch) => agg.add_events(&batch),
-            }
-            Ok(())
-        },
-    )?;
+    let summary = pipeline::run(&inputs.sources, &inputs.options, Parsed::of, |parsed| {
+        inputs.progress.tick();
+        match parsed {
+            Parsed::Requests(batch, user_agents_logged) => agg.add(&batch, user_agents_logged),
+            Parsed::Events(batch) => agg.add_events(&batch),
+        }
+        Ok(())
+    })?;
     inputs.finish()?;
     report_skipped(&summary);
     Ok(summary)
+}
+
+/// A filter's mask of a batch.
+fn s_mask(
+    selection: &Option<Selection>,
+    b: &RecordBatch,
+) -> std::result::Result<arrow_array::BooleanArray, String> {
+    match selection {
+        Some(s) => s.mask(b).map_err(|e| format!("{e:#}")),
+        None => Ok(arrow_array::BooleanArray::from(vec![true; b.num_rows()])),
+    }
 }
 
 /// The dataset's rows, in ingest order, as the aggregator reads log batches; only the
@@ -177,57 +181,18 @@ pub fn from_dataset(
         Some(f) => Selection::new(dir, &files, f)?,
         None => None,
     };
-    let mut columns: Vec<&str> = field::ALL.to_vec();
-    columns.push(dataset_columns::COUNTRY);
-    columns.push(dataset_columns::USER_AGENT_LOGGED);
-    if selection.is_some() {
-        for c in selection::COLUMNS {
-            if !columns.contains(&c) {
-                columns.push(c);
-            }
-        }
-    }
-    // The error logs' events first: they explain the responses read after them.
-    for events in dataset::read_events(dir, m)? {
-        agg.add_events(&events);
-    }
-    let mut per_source = vec![0u64; m.sources.len()];
-    for batch in OrderedReader::new(dir, files, &columns) {
-        let mut batch = batch?;
-        if let Some(s) = &selection {
-            batch = arrow_select::filter::filter_record_batch(&batch, &s.mask(&batch)?)?;
-        }
-        // The hit columns and the countries looked up at ingest.
-        let schema = batch.schema();
-        let hit_columns = field::ALL
-            .iter()
-            .chain([&dataset_columns::COUNTRY])
-            .map(|c| schema.index_of(c))
-            .collect::<Result<Vec<_>, _>>()?;
-        let hit = batch.project(&hit_columns)?;
-        let logged = batch
-            .column_by_name(dataset_columns::USER_AGENT_LOGGED)
-            .context("user_agent_logged column")?
-            .as_boolean();
-        // Runs of rows read with and without user agents.
-        let mut start = 0;
-        while start < hit.num_rows() {
-            let v = logged.value(start);
-            let len = (start..hit.num_rows())
-                .take_while(|&r| logged.value(r) == v)
-                .count();
-            agg.add(&hit.slice(start, len), v);
-            start += len;
-        }
-        let ids = hit
-            .column_by_name(field::FILE_ID)
-            .context("file_id column")?;
-        for id in ids.as_primitive::<UInt32Type>().values() {
-            if let Some(n) = per_source.get_mut(*id as usize) {
-                *n += 1;
-            }
-        }
-    }
+    let mask = |b: &RecordBatch| s_mask(&selection, b);
+    let per_source = clickpath_ingest::replay::replay(
+        dir,
+        m,
+        from,
+        to,
+        agg,
+        selection.is_some().then_some((
+            &mask as clickpath_ingest::replay::Mask<'_>,
+            &selection::COLUMNS[..],
+        )),
+    )?;
     let mut summary = Summary::default();
     for (s, n) in m.sources.iter().zip(per_source) {
         summary.files.push(FileSummary {
@@ -350,7 +315,12 @@ fn first_lines(doc: &mut serde_json::Value, summary: &Summary) {
     let refs = |inc: &serde_json::Value| -> Vec<(u32, u64)> {
         ["access", "error"]
             .iter()
-            .flat_map(|k| inc["first_lines"][k].as_array().cloned().unwrap_or_default())
+            .flat_map(|k| {
+                inc["first_lines"][k]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
             .filter_map(|r| Some((r["file_id"].as_u64()? as u32, r["line"].as_u64()?)))
             .collect()
     };

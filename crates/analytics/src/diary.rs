@@ -15,8 +15,7 @@ use crate::explain::{self, CauseId, Explainer};
 use crate::incidents::{self, Evidence, MINUTE, Series};
 use crate::numbers::round2;
 use crate::report::{
-    Before, CauseRow, ErrorLogReport, FirstLines, IncidentRow, LineRef, ReloadRow, RestartRow,
-    Row,
+    Before, CauseRow, ErrorLogReport, FirstLines, IncidentRow, LineRef, ReloadRow, RestartRow, Row,
 };
 use crate::restarts::{self, Restart};
 use crate::session::ErrorKind;
@@ -150,19 +149,25 @@ impl Diary {
             m.human_5xx += 1;
         }
         if r.human && status == 404 && r.referrer_host != 0 {
-            *self.not_found_from.entry((minute, r.referrer_host)).or_default() += 1;
+            *self
+                .not_found_from
+                .entry((minute, r.referrer_host))
+                .or_default() += 1;
         }
-        *self.error_paths.entry((minute, r.path_id, status)).or_default() += 1;
+        *self
+            .error_paths
+            .entry((minute, r.path_id, status))
+            .or_default() += 1;
         let local = r.ts + i64::from(r.tz.unwrap_or(0)) * 60 * MICROS;
-        let cause = self.explainer.explain(
-            r.client,
+        let cause = self.explainer.explain(&explain::Response {
+            client: r.client,
             local,
             status,
-            r.duration_us,
-            r.method,
-            r.path,
-            r.query,
-        );
+            duration_us: r.duration_us,
+            method: r.method,
+            path: r.path,
+            query: r.query,
+        });
         if cause == explain::NONE && status >= 502 && std::env::var_os("CP_DEBUG").is_some() {
             eprintln!("unexplained {status} line {} local {}", r.line, local);
         }
@@ -198,7 +203,11 @@ impl Diary {
         if let Some(z) = flag {
             return (z, "flag");
         }
-        match self.zones.iter().max_by_key(|&(z, n)| (n, std::cmp::Reverse(*z))) {
+        match self
+            .zones
+            .iter()
+            .max_by_key(|&(z, n)| (n, std::cmp::Reverse(*z)))
+        {
             Some((&z, _)) => (z, "access log"),
             None => (0, "assumed"),
         }
@@ -226,7 +235,10 @@ impl Diary {
             .collect();
         // A silence no restart line tells of is a stop of the server, inferred.
         for &(a, b) in &silences {
-            if !restarts.iter().any(|r| r.kind == restarts::RestartKind::Server && a <= r.end && b >= r.start) {
+            if !restarts
+                .iter()
+                .any(|r| r.kind == restarts::RestartKind::Server && a <= r.end && b >= r.start)
+            {
                 restarts.push(Restart {
                     kind: restarts::RestartKind::Server,
                     how: "silence",
@@ -406,7 +418,9 @@ impl Diary {
             .enumerate()
             .map(|(k, name)| Row {
                 value: name.clone(),
-                count: range().map(|m| u64::from(m.steps.get(k).copied().unwrap_or(0))).sum(),
+                count: range()
+                    .map(|m| u64::from(m.steps.get(k).copied().unwrap_or(0)))
+                    .sum(),
             })
             .collect();
         let mut paths: FxHashMap<(u32, u16), u64> = FxHashMap::default();
@@ -448,7 +462,10 @@ impl Diary {
             .iter()
             .filter(|e| {
                 let t = to_utc(e.local);
-                t >= w.start && t < w.end && e.cause != explain::NONE && explain::cause_name(e.cause) != "tls"
+                t >= w.start
+                    && t < w.end
+                    && e.cause != explain::NONE
+                    && explain::cause_name(e.cause) != "tls"
             })
             .collect();
         events.sort_by_key(|e| e.local);
@@ -505,13 +522,20 @@ fn story(
         "server_restart" => {
             let how = restarts.first().map_or("stopped", |x| match x.how {
                 "crash" => "lost a worker process (it crashed and was restarted)",
-                "silence" => "logged nothing while requests were coming (stopped? no line says why)",
+                "silence" => {
+                    "logged nothing while requests were coming (stopped? no line says why)"
+                }
                 _ => "was stopped and started again",
             });
             format!("The web server {how}")
         }
-        "upstream_outage" => "The application behind the web server refused connections (it was down or restarting)".to_owned(),
-        "rate_limit_storm" => "A flood of requests was held back by the rate limit (429)".to_owned(),
+        "upstream_outage" => {
+            "The application behind the web server refused connections (it was down or restarting)"
+                .to_owned()
+        }
+        "rate_limit_storm" => {
+            "A flood of requests was held back by the rate limit (429)".to_owned()
+        }
         "not_found_storm" => "Pages of the site linked to something missing (404)".to_owned(),
         "error_burst" => "Server errors (5xx) ran far above their usual share".to_owned(),
         "traffic_drop" => "Fewer new visitors arrived than before and after".to_owned(),

@@ -144,6 +144,19 @@ struct Group {
     client: Option<u64>,
 }
 
+/// An error response of the access log, as the join needs it.
+#[derive(Clone, Copy, Debug)]
+pub struct Response<'a> {
+    pub client: u64,
+    /// Local time, microseconds as the access log printed it (UTC + its offset).
+    pub local: i64,
+    pub status: u16,
+    pub duration_us: Option<u64>,
+    pub method: Option<&'a str>,
+    pub path: Option<&'a str>,
+    pub query: Option<&'a str>,
+}
+
 /// Hash of a request target as both logs name it.
 pub fn target_hash(method: Option<&str>, path: Option<&str>, query: Option<&str>) -> u64 {
     let mut h = FxHasher::default();
@@ -262,8 +275,10 @@ impl Explainer {
                 }
             }
             self.events.push(info);
-            let explains =
-                c != NONE && [500, 502, 404, 403, 429].iter().any(|&st| can_explain(c, st));
+            let explains = c != NONE
+                && [500, 502, 404, 403, 429]
+                    .iter()
+                    .any(|&st| can_explain(c, st));
             if !explains {
                 self.placed.push(None);
                 continue;
@@ -353,18 +368,17 @@ impl Explainer {
         self.sorted = true;
     }
 
-    /// The cause of a response: its client, local time (microseconds as printed), status,
-    /// duration when logged, and request. Marks the event used.
-    pub fn explain(
-        &mut self,
-        client: u64,
-        local: i64,
-        status: u16,
-        duration_us: Option<u64>,
-        method: Option<&str>,
-        path: Option<&str>,
-        query: Option<&str>,
-    ) -> CauseId {
+    /// The cause of a response. Marks the event used.
+    pub fn explain(&mut self, r: &Response<'_>) -> CauseId {
+        let Response {
+            client,
+            local,
+            status,
+            duration_us,
+            method,
+            path,
+            query,
+        } = *r;
         if self.events.is_empty() {
             return NONE;
         }
@@ -407,7 +421,12 @@ impl Explainer {
                     }
                     Target::None => 1,
                 };
-                let key = (names, affinity(c.cause, status), seconds_apart(c.local, local), i);
+                let key = (
+                    names,
+                    affinity(c.cause, status),
+                    seconds_apart(c.local, local),
+                    i,
+                );
                 if found.is_none_or(|f| key < f) {
                     found = Some(key);
                 }
@@ -416,12 +435,21 @@ impl Explainer {
         // Events that name no client (the same seconds, a cause that gives this status) weigh
         // as events that name no request.
         let mut best: Option<(u8, u8, i64, i64, usize)> = None;
-        for (&sec, v) in self.clientless.range(lo.div_euclid(MICROS)..=hi.div_euclid(MICROS)) {
+        for (&sec, v) in self
+            .clientless
+            .range(lo.div_euclid(MICROS)..=hi.div_euclid(MICROS))
+        {
             for (i, c) in v.iter().enumerate() {
                 if c.used || !can_explain(c.cause, status) {
                     continue;
                 }
-                let key = (1, affinity(c.cause, status), seconds_apart(c.local, local), sec, i);
+                let key = (
+                    1,
+                    affinity(c.cause, status),
+                    seconds_apart(c.local, local),
+                    sec,
+                    i,
+                );
                 if best.is_none_or(|b| key < b) {
                     best = Some(key);
                 }

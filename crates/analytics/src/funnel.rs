@@ -261,7 +261,8 @@ impl FunnelStats {
                     *self.errored_by_cause[j].entry(c).or_default() += 1;
                 }
                 if !converted {
-                    self.errored_left_at.push((first_error_at[j], j, kinds_at[j]));
+                    self.errored_left_at
+                        .push((first_error_at[j], j, kinds_at[j]));
                 }
             }
         }

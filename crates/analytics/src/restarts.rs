@@ -126,7 +126,10 @@ pub fn find(events: &[EventInfo]) -> (Vec<Restart>, Vec<Reload>) {
             || has(m, "SIGHUP received.  Attempting to restart")
         {
             reload_at = Some(t);
-            reloads.push(Reload { at: t, what: "reload" });
+            reloads.push(Reload {
+                at: t,
+                what: "reload",
+            });
             continue;
         }
         if has(m, "(SIGUSR1) received") && has(m, "reopening logs") {
@@ -227,26 +230,78 @@ mod tests {
     #[test]
     fn stops_crashes_reloads_and_upstream_outages() {
         let events = vec![
-            ev(10, "restart", "signal 15 (SIGTERM) received from 1, exiting"),
+            ev(
+                10,
+                "restart",
+                "signal 15 (SIGTERM) received from 1, exiting",
+            ),
             ev(10, "restart", "exiting"),
             ev(25, "restart", "start worker processes"),
-            ev(40, "restart", "signal 1 (SIGHUP) received from 1, reconfiguring"),
+            ev(
+                40,
+                "restart",
+                "signal 1 (SIGHUP) received from 1, reconfiguring",
+            ),
             ev(41, "restart", "start worker processes"),
             ev(60, "crash", "worker process 11926 exited on signal 11"),
             ev(60, "restart", "start worker process 11999"),
-            ev(70, "restart", "signal 10 (SIGUSR1) received from 27063, reopening logs"),
-            ev(99, "upstream_closed", "upstream prematurely closed connection"),
-            ev(100, "upstream_refused", "connect() failed (111: Connection refused)"),
-            ev(105, "upstream_refused", "connect() failed (111: Connection refused)"),
-            ev(118, "upstream_refused", "connect() failed (111: Connection refused)"),
+            ev(
+                70,
+                "restart",
+                "signal 10 (SIGUSR1) received from 27063, reopening logs",
+            ),
+            ev(
+                99,
+                "upstream_closed",
+                "upstream prematurely closed connection",
+            ),
+            ev(
+                100,
+                "upstream_refused",
+                "connect() failed (111: Connection refused)",
+            ),
+            ev(
+                105,
+                "upstream_refused",
+                "connect() failed (111: Connection refused)",
+            ),
+            ev(
+                118,
+                "upstream_refused",
+                "connect() failed (111: Connection refused)",
+            ),
             ev(125, "no_live_upstreams", "no live upstreams"),
             // A lone refusal later is no outage.
-            ev(400, "upstream_refused", "connect() failed (111: Connection refused)"),
-            ev(500, "restart", "AH00492: caught SIGWINCH, shutting down gracefully"),
-            ev(513, "restart", "AH00489: Apache/2.4.57 (Debian) configured -- resuming normal operations"),
-            ev(600, "restart", "AH00493: SIGUSR1 received.  Doing graceful restart"),
-            ev(601, "restart", "AH00489: Apache/2.4.57 (Debian) configured -- resuming normal operations"),
-            ev(700, "crash", "AH00052: child pid 29425 exit signal Segmentation fault (11)"),
+            ev(
+                400,
+                "upstream_refused",
+                "connect() failed (111: Connection refused)",
+            ),
+            ev(
+                500,
+                "restart",
+                "AH00492: caught SIGWINCH, shutting down gracefully",
+            ),
+            ev(
+                513,
+                "restart",
+                "AH00489: Apache/2.4.57 (Debian) configured -- resuming normal operations",
+            ),
+            ev(
+                600,
+                "restart",
+                "AH00493: SIGUSR1 received.  Doing graceful restart",
+            ),
+            ev(
+                601,
+                "restart",
+                "AH00489: Apache/2.4.57 (Debian) configured -- resuming normal operations",
+            ),
+            ev(
+                700,
+                "crash",
+                "AH00052: child pid 29425 exit signal Segmentation fault (11)",
+            ),
         ];
         let (restarts, reloads) = find(&events);
         let got: Vec<_> = restarts

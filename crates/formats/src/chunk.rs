@@ -12,9 +12,9 @@
 use arrow_array::RecordBatch;
 
 use crate::batch::{HitBuilder, RowOptions, Slots};
+use crate::errorlog::{ErrorLogKind, EventBuilder};
 use crate::line::parse_line;
 use crate::pipeline::Chunk;
-use crate::errorlog::{ErrorLogKind, EventBuilder};
 use crate::rejects::{LineStats, Reject, RejectReason};
 use crate::spec::{Format, FormatRef};
 
@@ -162,6 +162,9 @@ impl ChunkParser<'_> {
     }
 }
 
+/// The event being read: its line number, first line and continuation lines.
+type OpenEvent<'a> = (u64, &'a [u8], Vec<&'a [u8]>);
+
 /// Parses one chunk of an error log into a batch of events: a line that starts an event opens
 /// it, the lines after it that do not are its continuation.
 fn parse_events(
@@ -173,11 +176,12 @@ fn parse_events(
     let data = &chunk.data;
     let mut builder = EventBuilder::new(rows.raw_ip, rows.keyer, rows.error_log_tz);
     let mut stats = LineStats::default();
-    // The open event: its line number, first line and continuation lines.
-    let mut open: Option<(u64, &[u8], Vec<&[u8]>)> = None;
+    let mut open: Option<OpenEvent<'_>> = None;
     let mut joined = Vec::new();
-    let mut flush = |open: Option<(u64, &[u8], Vec<&[u8]>)>, stats: &mut LineStats| {
-        let Some((no, first, more)) = open else { return };
+    let mut flush = |open: Option<OpenEvent<'_>>, stats: &mut LineStats| {
+        let Some((no, first, more)) = open else {
+            return;
+        };
         let text: &[u8] = if more.is_empty() {
             first
         } else {

@@ -289,6 +289,64 @@ pub fn fingerprint(source: &Source) -> Result<(Option<String>, Compression)> {
     Ok((None, compression))
 }
 
+/// Whether a file is a server error log, from its first lines (stdin is not looked at: it can
+/// be read once only). Commands read error logs before access logs, so that the events are
+/// there when the responses they explain are read.
+pub fn sniff_error_log(source: &Source) -> Option<crate::errorlog::ErrorLogKind> {
+    source.path.as_ref()?;
+    let (r, _) = open(source, None).ok()?;
+    let mut head = Vec::new();
+    r.take(64 * 1024).read_to_end(&mut head).ok()?;
+    let end = memchr::memrchr(b'\n', &head).map_or(head.len(), |i| i);
+    let lines: Vec<&[u8]> = head[..end]
+        .split(|&c| c == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .take(200)
+        .collect();
+    crate::errorlog::detect(&lines).map(|(k, _)| k)
+}
+
+/// Error logs first, each group in its given order.
+pub fn error_logs_first(sources: Vec<Source>) -> Vec<Source> {
+    let (errors, access): (Vec<Source>, Vec<Source>) = sources
+        .into_iter()
+        .partition(|s| sniff_error_log(s).is_some());
+    errors.into_iter().chain(access).collect()
+}
+
+/// The text of the given lines (1-based) of a file, read again (at most 8 KiB each; lossy
+/// UTF-8). Lines past the end, or a file that cannot be read, give nothing.
+pub fn read_lines(
+    source: &Source,
+    lines: &std::collections::BTreeSet<u64>,
+) -> std::collections::BTreeMap<u64, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let Some(&last) = lines.last() else {
+        return out;
+    };
+    let Ok((r, _)) = open(source, None) else {
+        return out;
+    };
+    let mut r = BufReader::new(r);
+    let mut buf = Vec::new();
+    let mut n = 0u64;
+    while n < last {
+        buf.clear();
+        match r.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => n += 1,
+        }
+        if lines.contains(&n) {
+            let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let text = String::from_utf8_lossy(&line[..line.len().min(8 << 10)]).into_owned();
+            out.insert(n, text);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,62 +407,4 @@ mod tests {
         );
         assert_eq!(Compression::sniff(b"127.0.0.1 - -"), Compression::None);
     }
-}
-
-/// Whether a file is a server error log, from its first lines (stdin is not looked at: it can
-/// be read once only). Commands read error logs before access logs, so that the events are
-/// there when the responses they explain are read.
-pub fn sniff_error_log(source: &Source) -> Option<crate::errorlog::ErrorLogKind> {
-    source.path.as_ref()?;
-    let (r, _) = open(source, None).ok()?;
-    let mut head = Vec::new();
-    r.take(64 * 1024).read_to_end(&mut head).ok()?;
-    let end = memchr::memrchr(b'\n', &head).map_or(head.len(), |i| i);
-    let lines: Vec<&[u8]> = head[..end]
-        .split(|&c| c == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-        .take(200)
-        .collect();
-    crate::errorlog::detect(&lines).map(|(k, _)| k)
-}
-
-/// Error logs first, each group in its given order.
-pub fn error_logs_first(sources: Vec<Source>) -> Vec<Source> {
-    let (errors, access): (Vec<Source>, Vec<Source>) = sources
-        .into_iter()
-        .partition(|s| sniff_error_log(s).is_some());
-    errors.into_iter().chain(access).collect()
-}
-
-/// The text of the given lines (1-based) of a file, read again (at most 8 KiB each; lossy
-/// UTF-8). Lines past the end, or a file that cannot be read, give nothing.
-pub fn read_lines(
-    source: &Source,
-    lines: &std::collections::BTreeSet<u64>,
-) -> std::collections::BTreeMap<u64, String> {
-    let mut out = std::collections::BTreeMap::new();
-    let Some(&last) = lines.last() else {
-        return out;
-    };
-    let Ok((r, _)) = open(source, None) else {
-        return out;
-    };
-    let mut r = BufReader::new(r);
-    let mut buf = Vec::new();
-    let mut n = 0u64;
-    while n < last {
-        buf.clear();
-        match r.read_until(b'\n', &mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => n += 1,
-        }
-        if lines.contains(&n) {
-            let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let text = String::from_utf8_lossy(&line[..line.len().min(8 << 10)]).into_owned();
-            out.insert(n, text);
-        }
-    }
-    out
 }

@@ -10,6 +10,7 @@
 
 mod error;
 mod read_back;
+pub mod replay;
 mod settings;
 
 pub use error::{Error, Result};

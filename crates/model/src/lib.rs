@@ -18,10 +18,10 @@ mod time;
 
 pub use client_key::{ClientKeyer, Secret};
 pub use dataset::dataset_schema;
-pub use event::event_schema;
 pub use error::{Error, Result};
+pub use event::event_schema;
 pub use schema::hit_schema;
 pub use time::{
     civil_from_days, days_from_civil, format_date, format_rfc3339_micros, micros_from_civil,
-    parse_date,
+    parse_date, parse_rfc3339,
 };

@@ -103,8 +103,36 @@ pub fn format_rfc3339_micros(micros: i64, out: &mut String) {
     out.push('Z');
 }
 
+/// UTC micros of `2024-03-01T10:05:03Z` or `...03.123456Z` (what [`format_rfc3339_micros`]
+/// writes).
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let s = s.strip_suffix('Z')?;
+    let (date, time) = s.split_once('T')?;
+    let days = parse_date(date)?;
+    let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
+    let mut parts = hms.split(':').map(|p| p.parse::<i64>().ok());
+    let (h, m, sec) = (parts.next()??, parts.next()??, parts.next()??);
+    if h > 23 || m > 59 || sec > 60 || frac.len() > 6 || !frac.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let micros: i64 = format!("{frac:0<6}").parse().ok()?;
+    Some(((days * 86_400 + h * 3600 + m * 60 + sec) * 1_000_000) + micros)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn rfc3339_times_read_back() {
+        let mut s = String::new();
+        super::format_rfc3339_micros(1_709_288_941_050_688, &mut s);
+        assert_eq!(super::parse_rfc3339(&s), Some(1_709_288_941_050_688));
+        assert_eq!(
+            super::parse_rfc3339("1970-01-01T00:01:00Z"),
+            Some(60_000_000)
+        );
+        assert_eq!(super::parse_rfc3339("1970-01-01T00:01:00"), None);
+    }
+
     #[test]
     fn dates_are_days_of_the_calendar() {
         assert_eq!(super::parse_date("1970-01-02"), Some(1));

@@ -6,6 +6,7 @@
 //! DataFusion SQL; errors are the engine's messages.
 
 pub mod functions;
+mod incidents;
 mod tables;
 
 pub use datafusion;

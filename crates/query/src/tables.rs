@@ -1,4 +1,5 @@
-//! The tables: `requests` (the manifest's Parquet files), `sessions` and `page_views` (views).
+//! The tables: `requests` (the manifest's Parquet files), `sessions` and `page_views` (views),
+//! `events` (the error logs' events) and `incidents` (computed when read).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -69,5 +70,21 @@ pub async fn register(ctx: &SessionContext, dir: &Path, m: &Manifest) -> Result<
     }
     ctx.sql(SESSIONS_SQL).await?;
     ctx.sql(PAGE_VIEWS_SQL).await?;
+    // Error-log events are few next to requests: read into memory, `ts` in the dataset's zone.
+    let events = clickpath_store::dataset::read_events(dir, m)
+        .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+    ctx.register_table(
+        "events",
+        Arc::new(MemTable::try_new(
+            clickpath_model::event_schema(),
+            vec![events],
+        )?),
+    )?;
+    ctx.register_table(
+        "incidents",
+        Arc::new(crate::incidents::IncidentsTable::new(std::path::absolute(
+            dir,
+        )?)),
+    )?;
     Ok(())
 }

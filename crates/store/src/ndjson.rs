@@ -127,21 +127,6 @@ fn opt_num(out: &mut Vec<u8>, v: Option<i64>) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn strings_are_escaped_for_json() {
-        let mut out = Vec::new();
-        json_string(&mut out, "a\"b\\c\n\u{1}é<script>");
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            r#""a\"b\\c\n\u0001é<script>""#
-        );
-    }
-}
-
 /// Encodes every row of an error-log event batch (`clickpath_model::event`) as an NDJSON line:
 /// every column, times in RFC 3339, the client key in hex, `ip` only with raw IPs.
 pub fn encode_events_ndjson(batch: &RecordBatch, opts: TextOptions) -> Vec<u8> {
@@ -203,4 +188,19 @@ pub fn encode_events_ndjson(batch: &RecordBatch, opts: TextOptions) -> Vec<u8> {
         out.extend_from_slice(b"}\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped_for_json() {
+        let mut out = Vec::new();
+        json_string(&mut out, "a\"b\\c\n\u{1}é<script>");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#""a\"b\\c\n\u0001é<script>""#
+        );
+    }
 }

@@ -103,7 +103,12 @@ pub fn detect(ev: &Evidence<'_>) -> Vec<Window> {
         for (start, end) in detector(ev) {
             let (start, end) = whole_minutes(start, end);
             if std::env::var_os("CP_DEBUG").is_some() {
-                eprintln!("{} {} {}", kind.as_str(), start / 60_000_000 % 1440, end / 60_000_000 % 1440);
+                eprintln!(
+                    "{} {} {}",
+                    kind.as_str(),
+                    start / 60_000_000 % 1440,
+                    end / 60_000_000 % 1440
+                );
             }
             all.push(Window {
                 kind: *kind,

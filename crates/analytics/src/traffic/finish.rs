@@ -115,8 +115,7 @@ impl TrafficAggregator {
             .into_iter()
             .map(|g| g.finish(&resolver, top))
             .collect();
-        let mut error_report =
-            errors.finish(&resolver, &self.status_human, &self.status_bot, top);
+        let mut error_report = errors.finish(&resolver, &self.status_human, &self.status_bot, top);
         error_report.causes = told.causes;
         let paths = &self.paths;
         let path_rows = |m: &FxHashMap<u32, u64>| {

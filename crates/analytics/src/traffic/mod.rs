@@ -554,7 +554,8 @@ impl TrafficAggregator {
             use std::hash::{Hash, Hasher};
             let mut h = rustc_hash::FxHasher::default();
             s.visitor.hash(&mut h);
-            self.diary.session_closed(s.span.first, s.span.last, h.finish());
+            self.diary
+                .session_closed(s.span.first, s.span.last, h.finish());
         }
         if s.returning {
             self.sessions_returning += 1;

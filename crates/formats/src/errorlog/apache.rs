@@ -46,7 +46,12 @@ fn time(t: &[u8]) -> Option<(i64, usize)> {
     if c.get(i) == Some(&b'.') {
         let n = c[i + 1..].iter().take_while(|x| x.is_ascii_digit()).count();
         for k in 0..6 {
-            micros = micros * 10 + if k < n { u32::from(c[i + 1 + k] - b'0') } else { 0 };
+            micros = micros * 10
+                + if k < n {
+                    u32::from(c[i + 1 + k] - b'0')
+                } else {
+                    0
+                };
         }
         i += 1 + n;
     }
@@ -166,7 +171,9 @@ pub(crate) fn parse(t: &[u8]) -> Option<EventSlots<'_>> {
             && let Some(colon) = memchr::memmem::find(&rest[c..], b": ")
             && e.errno.is_none()
         {
-            e.errno = std::str::from_utf8(&rest[1..c]).ok().and_then(|s| s.parse().ok());
+            e.errno = std::str::from_utf8(&rest[1..c])
+                .ok()
+                .and_then(|s| s.parse().ok());
             rest = &rest[c + colon + 2..];
         } else if rest.len() > 8
             && rest.starts_with(b"AH")

@@ -111,10 +111,7 @@ impl EventBuilder {
         put(&mut self.server, e.server);
         let req = e.request.and_then(request_line::split);
         put(&mut self.method, req.as_ref().map(|r| r.method));
-        put(
-            &mut self.path,
-            req.as_ref().map(|r| r.path).or(e.path),
-        );
+        put(&mut self.path, req.as_ref().map(|r| r.path).or(e.path));
         put(&mut self.query, req.as_ref().and_then(|r| r.query));
         put(&mut self.protocol, req.as_ref().and_then(|r| r.protocol));
         put(&mut self.upstream, e.upstream);
@@ -123,8 +120,7 @@ impl EventBuilder {
         put(&mut self.code, e.code);
         self.errno.append_option(e.errno);
         put(&mut self.message, Some(e.message));
-        self.cause
-            .append_value(cause::classify(e.body).as_str());
+        self.cause.append_value(cause::classify(e.body).as_str());
         self.continuation.append_value(continuation);
         self.file_id.append_value(file_id);
         self.line.append_value(line);

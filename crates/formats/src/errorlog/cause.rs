@@ -77,8 +77,14 @@ const TABLE: &[(Pattern, Cause)] = &[
     (Has("AH02008"), Tls),
     // The upstream (nginx proxy/fastcgi, Apache mod_proxy).
     (Has("upstream timed out"), UpstreamTimeout),
-    (Has("(70007)The timeout specified has expired"), UpstreamTimeout),
-    (Has("(110: Connection timed out) while reading"), UpstreamTimeout),
+    (
+        Has("(70007)The timeout specified has expired"),
+        UpstreamTimeout,
+    ),
+    (
+        Has("(110: Connection timed out) while reading"),
+        UpstreamTimeout,
+    ),
     (Has("no live upstreams"), NoLiveUpstreams),
     (Has("AH00940"), NoLiveUpstreams),
     (Has("AH00959"), NoLiveUpstreams),
@@ -87,8 +93,14 @@ const TABLE: &[(Pattern, Cause)] = &[
     (Has("AH00957"), UpstreamRefused),
     (Has("AH01114"), UpstreamRefused),
     (Has("while connecting to upstream"), UpstreamRefused),
-    (Has("upstream prematurely closed connection"), UpstreamClosed),
-    (Has("(104: Connection reset by peer) while reading"), UpstreamClosed),
+    (
+        Has("upstream prematurely closed connection"),
+        UpstreamClosed,
+    ),
+    (
+        Has("(104: Connection reset by peer) while reading"),
+        UpstreamClosed,
+    ),
     (Has("upstream sent no valid"), UpstreamClosed),
     (Has("upstream sent invalid"), UpstreamClosed),
     (Has("(70014)End of file found"), UpstreamClosed),
@@ -178,41 +190,125 @@ mod tests {
     #[test]
     fn each_message_has_its_cause() {
         let cases: &[(&str, Cause)] = &[
-            ("connect() failed (111: Connection refused) while connecting to upstream", UpstreamRefused),
-            ("connect() failed (113: No route to host) while connecting to upstream", UpstreamRefused),
-            ("(111)Connection refused: AH00957: http: attempt to connect to 127.0.0.1:8080 (127.0.0.1:8080) failed", UpstreamRefused),
-            ("AH01114: HTTP: failed to make connection to backend: 127.0.0.1", UpstreamRefused),
-            ("upstream prematurely closed connection while reading response header from upstream", UpstreamClosed),
-            ("recv() failed (104: Connection reset by peer) while reading response header from upstream", UpstreamClosed),
-            ("(70014)End of file found: AH01102: error reading status line from remote server 127.0.0.1:8080", UpstreamClosed),
-            ("AH00898: Error reading from remote server returned by /checkout/payment", UpstreamClosed),
-            ("upstream timed out (110: Connection timed out) while reading response header from upstream", UpstreamTimeout),
-            ("(70007)The timeout specified has expired: AH01102: error reading status line from remote server 127.0.0.1:8080", UpstreamTimeout),
-            ("no live upstreams while connecting to upstream", NoLiveUpstreams),
-            ("AH00940: http: disabled connection for (127.0.0.1:8080)", NoLiveUpstreams),
-            ("open() \"/var/www/shop/static/img/a.webp\" failed (2: No such file or directory)", FileNotFound),
-            ("AH00128: File does not exist: /var/www/shop/static/img/a.webp", FileNotFound),
+            (
+                "connect() failed (111: Connection refused) while connecting to upstream",
+                UpstreamRefused,
+            ),
+            (
+                "connect() failed (113: No route to host) while connecting to upstream",
+                UpstreamRefused,
+            ),
+            (
+                "(111)Connection refused: AH00957: http: attempt to connect to 127.0.0.1:8080 (127.0.0.1:8080) failed",
+                UpstreamRefused,
+            ),
+            (
+                "AH01114: HTTP: failed to make connection to backend: 127.0.0.1",
+                UpstreamRefused,
+            ),
+            (
+                "upstream prematurely closed connection while reading response header from upstream",
+                UpstreamClosed,
+            ),
+            (
+                "recv() failed (104: Connection reset by peer) while reading response header from upstream",
+                UpstreamClosed,
+            ),
+            (
+                "(70014)End of file found: AH01102: error reading status line from remote server 127.0.0.1:8080",
+                UpstreamClosed,
+            ),
+            (
+                "AH00898: Error reading from remote server returned by /checkout/payment",
+                UpstreamClosed,
+            ),
+            (
+                "upstream timed out (110: Connection timed out) while reading response header from upstream",
+                UpstreamTimeout,
+            ),
+            (
+                "(70007)The timeout specified has expired: AH01102: error reading status line from remote server 127.0.0.1:8080",
+                UpstreamTimeout,
+            ),
+            (
+                "no live upstreams while connecting to upstream",
+                NoLiveUpstreams,
+            ),
+            (
+                "AH00940: http: disabled connection for (127.0.0.1:8080)",
+                NoLiveUpstreams,
+            ),
+            (
+                "open() \"/var/www/shop/static/img/a.webp\" failed (2: No such file or directory)",
+                FileNotFound,
+            ),
+            (
+                "AH00128: File does not exist: /var/www/shop/static/img/a.webp",
+                FileNotFound,
+            ),
             ("access forbidden by rule", Forbidden),
-            ("AH01630: client denied by server configuration: proxy:http://127.0.0.1:8080/admin/", Forbidden),
-            ("directory index of \"/var/www/html/\" is forbidden", Forbidden),
-            ("limiting requests, excess: 20.488 by zone \"perip\"", RateLimited),
+            (
+                "AH01630: client denied by server configuration: proxy:http://127.0.0.1:8080/admin/",
+                Forbidden,
+            ),
+            (
+                "directory index of \"/var/www/html/\" is forbidden",
+                Forbidden,
+            ),
+            (
+                "limiting requests, excess: 20.488 by zone \"perip\"",
+                RateLimited,
+            ),
             ("worker process 11926 exited on signal 11", Crash),
-            ("worker process 11926 exited on signal 11 (core dumped)", Crash),
-            ("AH00052: child pid 29425 exit signal Segmentation fault (11)", Crash),
+            (
+                "worker process 11926 exited on signal 11 (core dumped)",
+                Crash,
+            ),
+            (
+                "AH00052: child pid 29425 exit signal Segmentation fault (11)",
+                Crash,
+            ),
             ("signal 15 (SIGTERM) received from 1, exiting", Restart),
-            ("signal 10 (SIGUSR1) received from 27063, reopening logs", Restart),
+            (
+                "signal 10 (SIGUSR1) received from 27063, reopening logs",
+                Restart,
+            ),
             ("signal 1 (SIGHUP) received from 1, reconfiguring", Restart),
             ("start worker processes", Restart),
             ("exiting", Restart),
             ("exit", Restart),
-            ("AH00492: caught SIGWINCH, shutting down gracefully", Restart),
-            ("AH00489: Apache/2.4.57 (Debian) configured -- resuming normal operations", Restart),
-            ("AH00493: SIGUSR1 received.  Doing graceful restart", Restart),
-            ("unknown directive \"proxy_passs\" in /etc/nginx/sites-enabled/shop:12", Config),
-            ("AH00526: Syntax error on line 3 of /etc/apache2/sites-enabled/shop.conf:", Config),
-            ("SSL_do_handshake() failed (SSL: error:0A00006C:SSL routines::bad key share) while SSL handshaking", Tls),
-            ("an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/2/31/0000005312 while reading upstream", Other),
-            ("FastCGI sent in stderr: \"PHP message: PHP Warning: Undefined variable $x\"", Other),
+            (
+                "AH00492: caught SIGWINCH, shutting down gracefully",
+                Restart,
+            ),
+            (
+                "AH00489: Apache/2.4.57 (Debian) configured -- resuming normal operations",
+                Restart,
+            ),
+            (
+                "AH00493: SIGUSR1 received.  Doing graceful restart",
+                Restart,
+            ),
+            (
+                "unknown directive \"proxy_passs\" in /etc/nginx/sites-enabled/shop:12",
+                Config,
+            ),
+            (
+                "AH00526: Syntax error on line 3 of /etc/apache2/sites-enabled/shop.conf:",
+                Config,
+            ),
+            (
+                "SSL_do_handshake() failed (SSL: error:0A00006C:SSL routines::bad key share) while SSL handshaking",
+                Tls,
+            ),
+            (
+                "an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/2/31/0000005312 while reading upstream",
+                Other,
+            ),
+            (
+                "FastCGI sent in stderr: \"PHP message: PHP Warning: Undefined variable $x\"",
+                Other,
+            ),
             ("exit later", Other),
         ];
         for (message, want) in cases {

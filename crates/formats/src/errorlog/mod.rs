@@ -66,7 +66,8 @@ pub(crate) fn last_event_start(kind: ErrorLogKind, data: &[u8]) -> usize {
     // Lines from the end: the start of the last line that starts an event.
     while end > 0 {
         let line_end = end;
-        let start = memchr::memrchr(b'\n', &data[..line_end.saturating_sub(1)]).map_or(0, |i| i + 1);
+        let start =
+            memchr::memrchr(b'\n', &data[..line_end.saturating_sub(1)]).map_or(0, |i| i + 1);
         if start == 0 {
             return data.len();
         }
@@ -109,7 +110,10 @@ pub(crate) fn errno_in(message: &[u8]) -> Option<i32> {
     let mut from = 0;
     while let Some(i) = memchr::memchr(b'(', &message[from..]) {
         let at = from + i + 1;
-        let n = message[at..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let n = message[at..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         if (1..=6).contains(&n) && matches!(message.get(at + n), Some(b':' | b')')) {
             return std::str::from_utf8(&message[at..at + n]).ok()?.parse().ok();
         }

@@ -63,7 +63,10 @@ pub(crate) fn parse(t: &[u8]) -> Option<EventSlots<'_>> {
     let local = micros_from_civil(i64::from(y), mo, da, h, mi, s.min(59), 0, 0);
     let close = memchr::memchr(b']', &t[21..])? + 21;
     let level = &t[21..close];
-    let mut rest = t.get(close + 1..)?.strip_prefix(b" ").unwrap_or(&t[close + 1..]);
+    let mut rest = t
+        .get(close + 1..)?
+        .strip_prefix(b" ")
+        .unwrap_or(&t[close + 1..]);
     let mut e = EventSlots {
         local,
         level,
@@ -76,7 +79,9 @@ pub(crate) fn parse(t: &[u8]) -> Option<EventSlots<'_>> {
     {
         e.pid = u32::try_from(pid).ok();
         e.tid = Some(tid);
-        rest = rest[colon + 1..].strip_prefix(b" ").unwrap_or(&rest[colon + 1..]);
+        rest = rest[colon + 1..]
+            .strip_prefix(b" ")
+            .unwrap_or(&rest[colon + 1..]);
     }
     // *CONN
     if let Some(r) = rest.strip_prefix(b"*") {

@@ -35,7 +35,10 @@ fn nginx_lines_with_every_field() {
         ErrorLogKind::Nginx,
         "2024/03/01 10:10:00 [notice] 1369#1369: signal 15 (SIGTERM) received from 1, exiting",
     );
-    assert_eq!((e.connection, e.client, e.level), (None, None, &b"notice"[..]));
+    assert_eq!(
+        (e.connection, e.client, e.level),
+        (None, None, &b"notice"[..])
+    );
     assert_eq!(classify(e.body), Cause::Restart);
     // A quote inside the request line, and a TLS line whose server is an address.
     let e = one(
@@ -48,7 +51,10 @@ fn nginx_lines_with_every_field() {
         ErrorLogKind::Nginx,
         "2024/03/01 10:27:29 [crit] 11926#11926: *13186 SSL_do_handshake() failed (SSL: error:0A00006C:SSL routines::bad key share) while SSL handshaking, client: 185.116.4.198, server: 0.0.0.0:443",
     );
-    assert_eq!((s(e.server), classify(e.body)), (Some("0.0.0.0:443"), Cause::Tls));
+    assert_eq!(
+        (s(e.server), classify(e.body)),
+        (Some("0.0.0.0:443"), Cause::Tls)
+    );
 }
 
 #[test]
@@ -67,7 +73,10 @@ fn apache_24_and_22_lines() {
             Some(140293937084096)
         )
     );
-    assert_eq!((s(e.client), s(e.code)), (Some("176.212.117.160"), Some("AH01114")));
+    assert_eq!(
+        (s(e.client), s(e.code)),
+        (Some("176.212.117.160"), Some("AH01114"))
+    );
     assert_eq!(s(e.referrer), Some("https://shop.example.com/product/4734"));
     assert_eq!(classify(e.body), Cause::UpstreamRefused);
     assert_eq!(e.local, 1_709_288_941_050_688);
@@ -89,16 +98,25 @@ fn apache_24_and_22_lines() {
         k,
         "[Fri Mar 01 10:00:38.417429 2024] [authz_core:error] [pid 1370:tid 1] [client 45.92.18.197:48798] AH01630: client denied by server configuration: proxy:http://127.0.0.1:8080/admin/",
     );
-    assert_eq!((s(e.path), classify(e.body)), (Some("/admin/"), Cause::Forbidden));
+    assert_eq!(
+        (s(e.path), classify(e.body)),
+        (Some("/admin/"), Cause::Forbidden)
+    );
     // 2.2: no pid, no port.
     let e = one(
         k,
         "[Wed Oct 11 14:32:52 2000] [error] [client 127.0.0.1] client denied by server configuration: /export/home/live/ap/htdocs/test",
     );
-    assert_eq!((s(e.client), e.module, e.pid), (Some("127.0.0.1"), None, None));
+    assert_eq!(
+        (s(e.client), e.module, e.pid),
+        (Some("127.0.0.1"), None, None)
+    );
     assert_eq!(s(e.path), Some("/export/home/live/ap/htdocs/test"));
     // A level nobody lists and a module-less level (`[:error]`, mod_php).
-    let e = one(k, "[Tue Mar 05 01:02:03.000001 2024] [:trace8] [pid 1] something");
+    let e = one(
+        k,
+        "[Tue Mar 05 01:02:03.000001 2024] [:trace8] [pid 1] something",
+    );
     assert_eq!((e.module, e.level), (None, &b"trace8"[..]));
 }
 
@@ -108,12 +126,18 @@ fn detection_and_event_boundaries() {
         2024/03/01 10:00:01 [error] 1#1: *2 FastCGI sent in stderr: \"PHP message: boom\n\
         #0 /var/www/index.php(3): f()\n\
         #1 {main}\" while reading response header from upstream, client: 1.2.3.4, server: s\n";
-    let lines: Vec<&[u8]> = nginx.split(|&c| c == b'\n').filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&[u8]> = nginx
+        .split(|&c| c == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
     assert_eq!(detect(&lines), Some((ErrorLogKind::Nginx, 2)));
     // A chunk may end only before an event's first line.
     let cut = last_event_start(ErrorLogKind::Nginx, nginx);
     assert!(nginx[cut..].starts_with(b"2024/03/01 10:00:01"));
-    assert_eq!(last_event_start(ErrorLogKind::Nginx, &nginx[..cut]), cut - (cut - nginx.iter().position(|&c| c == b'\n').unwrap() - 1));
+    assert_eq!(
+        last_event_start(ErrorLogKind::Nginx, &nginx[..cut]),
+        cut - (cut - nginx.iter().position(|&c| c == b'\n').unwrap() - 1)
+    );
     let access = b"192.0.2.1 - - [01/Mar/2024:00:00:01 +0000] \"GET / HTTP/1.1\" 200 1\n";
     let lines: Vec<&[u8]> = vec![&access[..access.len() - 1]];
     assert_eq!(detect(&lines), None);
@@ -121,7 +145,10 @@ fn detection_and_event_boundaries() {
 
 #[test]
 fn errno_is_the_first_number_in_parentheses() {
-    assert_eq!(errno_in(b"connect() failed (111: Connection refused)"), Some(111));
+    assert_eq!(
+        errno_in(b"connect() failed (111: Connection refused)"),
+        Some(111)
+    );
     assert_eq!(errno_in(b"(70007)The timeout"), Some(70007));
     assert_eq!(errno_in(b"open() (x) failed (2: No such file)"), Some(2));
     assert_eq!(errno_in(b"nothing (here)"), None);

@@ -199,6 +199,56 @@ impl Iterator for OrderedReader {
     }
 }
 
+/// Every event of the dataset's `events` table, in commit order; `ts` filled in with the
+/// dataset's zone (the one most access lines print) where ingest could not yet.
+pub fn read_events(dir: &Path, m: &super::Manifest) -> Result<Vec<RecordBatch>> {
+    use arrow_array::types::{Int16Type, TimestampMicrosecondType};
+    use arrow_array::{Array, Int16Array, TimestampMicrosecondArray};
+    use clickpath_model::event;
+    let zone = m.zone();
+    let schema = clickpath_model::event_schema();
+    let mut out = Vec::new();
+    for f in &m.events {
+        let path = dir.join(&f.path);
+        let file = File::open(&path).map_err(|e| Error::read(&path, e))?;
+        for batch in ParquetRecordBatchReaderBuilder::try_new(file)?.build()? {
+            let batch = batch?;
+            let Some(zone) = zone else {
+                out.push(batch);
+                continue;
+            };
+            let ts_i = schema.index_of(event::TS)?;
+            let tz_i = schema.index_of(event::TZ_OFFSET_MIN)?;
+            let local = batch
+                .column_by_name(event::LOCAL_TIME)
+                .ok_or_else(|| Error::Internal("events without local_time".into()))?
+                .as_primitive::<TimestampMicrosecondType>();
+            let ts = batch
+                .column(ts_i)
+                .as_primitive::<TimestampMicrosecondType>();
+            let tz = batch.column(tz_i).as_primitive::<Int16Type>();
+            let filled_ts: TimestampMicrosecondArray = (0..batch.num_rows())
+                .map(|r| {
+                    Some(if ts.is_valid(r) {
+                        ts.value(r)
+                    } else {
+                        local.value(r) - i64::from(zone) * 60_000_000
+                    })
+                })
+                .collect::<TimestampMicrosecondArray>()
+                .with_timezone("UTC");
+            let filled_tz: Int16Array = (0..batch.num_rows())
+                .map(|r| Some(if tz.is_valid(r) { tz.value(r) } else { zone }))
+                .collect();
+            let mut columns = batch.columns().to_vec();
+            columns[ts_i] = Arc::new(filled_ts);
+            columns[tz_i] = Arc::new(filled_tz);
+            out.push(RecordBatch::try_new(schema.clone(), columns)?);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,52 +315,4 @@ mod tests {
             .to_string();
         assert!(err.contains("old.parquet has no column is_bot"), "{err}");
     }
-}
-
-/// Every event of the dataset's `events` table, in commit order; `ts` filled in with the
-/// dataset's zone (the one most access lines print) where ingest could not yet.
-pub fn read_events(dir: &Path, m: &super::Manifest) -> Result<Vec<RecordBatch>> {
-    use arrow_array::types::{Int16Type, TimestampMicrosecondType};
-    use arrow_array::{Array, Int16Array, TimestampMicrosecondArray};
-    use clickpath_model::event;
-    let zone = m.zone();
-    let schema = clickpath_model::event_schema();
-    let mut out = Vec::new();
-    for f in &m.events {
-        let path = dir.join(&f.path);
-        let file = File::open(&path).map_err(|e| Error::read(&path, e))?;
-        for batch in ParquetRecordBatchReaderBuilder::try_new(file)?.build()? {
-            let batch = batch?;
-            let Some(zone) = zone else {
-                out.push(batch);
-                continue;
-            };
-            let ts_i = schema.index_of(event::TS)?;
-            let tz_i = schema.index_of(event::TZ_OFFSET_MIN)?;
-            let local = batch
-                .column_by_name(event::LOCAL_TIME)
-                .ok_or_else(|| Error::Internal("events without local_time".into()))?
-                .as_primitive::<TimestampMicrosecondType>();
-            let ts = batch.column(ts_i).as_primitive::<TimestampMicrosecondType>();
-            let tz = batch.column(tz_i).as_primitive::<Int16Type>();
-            let filled_ts: TimestampMicrosecondArray = (0..batch.num_rows())
-                .map(|r| {
-                    Some(if ts.is_valid(r) {
-                        ts.value(r)
-                    } else {
-                        local.value(r) - i64::from(zone) * 60_000_000
-                    })
-                })
-                .collect::<TimestampMicrosecondArray>()
-                .with_timezone("UTC");
-            let filled_tz: Int16Array = (0..batch.num_rows())
-                .map(|r| Some(if tz.is_valid(r) { tz.value(r) } else { zone }))
-                .collect();
-            let mut columns = batch.columns().to_vec();
-            columns[ts_i] = Arc::new(filled_ts);
-            columns[tz_i] = Arc::new(filled_tz);
-            out.push(RecordBatch::try_new(schema.clone(), columns)?);
-        }
-    }
-    Ok(out)
 }
