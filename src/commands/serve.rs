@@ -5,6 +5,7 @@
 //! `--data` dataset is served as it is, and refreshed when its manifest changes. Every figure
 //! is the report's own aggregation (`report --data`), over the rows the filter selects.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{TimestampMicrosecondType, UInt16Type, UInt32Type, UInt64Type};
 use arrow_array::{Array, RecordBatch, StringArray};
 use clickpath_analytics::TrafficAggregator;
+use clickpath_formats::input::Source;
 use clickpath_ingest::{RequestKey, read_back};
 use clickpath_model::{dataset as col, field, format_rfc3339_micros};
 use clickpath_server::{
@@ -94,6 +96,10 @@ impl Backend for DatasetBackend {
         }
     }
 
+    fn error_lines(&self, drill: &Drill) -> Result<Value, BackendError> {
+        self.events_of(drill).map_err(failed)
+    }
+
     fn requests(&self, filter: &Filter, drill: &Drill) -> Result<Value, BackendError> {
         self.check_country(filter)?;
         match self.drill(filter, drill) {
@@ -112,6 +118,85 @@ struct Found {
 }
 
 impl DatasetBackend {
+    /// The error-log events of a window, with their raw lines.
+    fn events_of(&self, drill: &Drill) -> Result<Value> {
+        use clickpath_model::event;
+        let m = dataset::open_for_read(&self.dir)?;
+        let mut total = 0u64;
+        let mut found: Vec<(u32, u64, Value)> = Vec::new();
+        for batch in dataset::read_events(&self.dir, &m)? {
+            let ts = batch
+                .column_by_name(event::TS)
+                .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
+                .context("ts column")?;
+            let text = |name: &str, r: usize| {
+                batch
+                    .column_by_name(name)
+                    .and_then(|c| c.as_string_opt::<i32>())
+                    .and_then(|a| a.is_valid(r).then(|| a.value(r).to_owned()))
+            };
+            let file_id = primitive::<UInt32Type>(&batch, event::FILE_ID)?;
+            let line = primitive::<UInt64Type>(&batch, event::LINE)?;
+            for r in 0..batch.num_rows() {
+                let t = ts.is_valid(r).then(|| ts.value(r));
+                let inside = t.is_some_and(|t| {
+                    drill.start.is_none_or(|s| t >= s) && drill.end.is_none_or(|e| t < e)
+                });
+                if !inside {
+                    continue;
+                }
+                total += 1;
+                if found.len() < drill.limit {
+                    let mut time = String::new();
+                    format_rfc3339_micros(t.unwrap_or_default(), &mut time);
+                    let (f, l) = (file_id.value(r), line.value(r));
+                    let file = m
+                        .sources
+                        .get(f as usize)
+                        .map_or_else(|| format!("#{f}"), |s| s.name.clone());
+                    found.push((
+                        f,
+                        l,
+                        json!({
+                            "file": file,
+                            "line": l,
+                            "time": time,
+                            "level": text(event::LEVEL, r),
+                            "cause": text(event::CAUSE, r),
+                            "message": text(event::MESSAGE, r),
+                        }),
+                    ));
+                }
+            }
+        }
+        let mut wanted: BTreeMap<u32, BTreeSet<u64>> = BTreeMap::new();
+        for (f, l, _) in &found {
+            wanted.entry(*f).or_default().insert(*l);
+        }
+        let raw: BTreeMap<u32, BTreeMap<u64, String>> = wanted
+            .into_iter()
+            .filter_map(|(f, lines)| {
+                let s = m.sources.get(f as usize)?;
+                let path = s.path.clone().unwrap_or_else(|| s.name.clone());
+                Some((
+                    f,
+                    clickpath_formats::input::read_lines(&Source::file(path), &lines),
+                ))
+            })
+            .collect();
+        let events: Vec<Value> = found
+            .into_iter()
+            .map(|(f, l, mut v)| {
+                v["raw"] = raw
+                    .get(&f)
+                    .and_then(|m| m.get(&l))
+                    .map_or(Value::Null, |t| Value::String(t.clone()));
+                v
+            })
+            .collect();
+        Ok(json!({ "total": total, "events": events }))
+    }
+
     /// A country filter needs a dataset ingested with `--geoip`.
     fn check_country(&self, filter: &Filter) -> Result<(), BackendError> {
         if filter.country.is_none() {
@@ -161,6 +246,10 @@ impl DatasetBackend {
             };
             let (path, bot) = (text(field::PATH)?, text(col::BOT_NAME)?);
             let status = primitive::<UInt16Type>(&batch, field::STATUS)?;
+            let ts = batch
+                .column_by_name(field::TS)
+                .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
+                .context("ts column")?;
             for r in 0..batch.num_rows() {
                 let s = |a| text_at(a, r);
                 let selected = keep.as_ref().is_none_or(|k| k.value(r))
@@ -168,7 +257,12 @@ impl DatasetBackend {
                     && drill.bot.as_deref().is_none_or(|b| s(bot) == Some(b))
                     && drill
                         .status
-                        .is_none_or(|c| status.is_valid(r) && status.value(r) == c);
+                        .is_none_or(|c| status.is_valid(r) && status.value(r) == c)
+                    && drill
+                        .class
+                        .is_none_or(|c| status.is_valid(r) && status.value(r) / 100 == c)
+                    && drill.start.is_none_or(|t| ts.value(r) >= t)
+                    && drill.end.is_none_or(|t| ts.value(r) < t);
                 if !selected {
                     continue;
                 }

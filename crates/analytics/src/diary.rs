@@ -88,6 +88,7 @@ pub(crate) struct Told {
     pub reloads: Vec<ReloadRow>,
     pub incidents: Vec<IncidentRow>,
     pub error_log: Option<ErrorLogReport>,
+    pub timeline: Vec<crate::report::TimelineBucket>,
 }
 
 fn rfc3339(ts: i64) -> String {
@@ -308,7 +309,9 @@ impl Diary {
                 notes,
             }
         });
+        let timeline = self.timeline();
         Told {
+            timeline,
             causes,
             restarts: restarts
                 .iter()
@@ -329,6 +332,29 @@ impl Diary {
             incidents,
             error_log,
         }
+    }
+
+    /// The series in at most 240 buckets of whole minutes.
+    fn timeline(&self) -> Vec<crate::report::TimelineBucket> {
+        let s = &self.series;
+        let n = s.minutes.len();
+        let per = n.div_ceil(240).max(1);
+        (0..n)
+            .step_by(per)
+            .map(|i| {
+                let ms = &s.minutes[i..(i + per).min(n)];
+                let sum = |f: &dyn Fn(&incidents::Minute) -> u64| ms.iter().map(f).sum::<u64>();
+                crate::report::TimelineBucket {
+                    at: rfc3339(s.start_of(i)),
+                    minutes: ms.len() as u32,
+                    requests: sum(&|m| m.requests),
+                    human_requests: sum(&|m| m.human_requests),
+                    human_5xx: sum(&|m| m.human_5xx),
+                    errors: sum(&|m| m.errors),
+                    sessions_started: sum(&|m| m.arrivals),
+                }
+            })
+            .collect()
     }
 
     /// How surprising a silence `[a, b)` is, as -ln P: with a share p of seconds that have a

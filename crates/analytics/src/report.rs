@@ -214,6 +214,21 @@ pub struct Time {
     pub by_day: Vec<TimeBucket>,
     /// Per local hour of day, 0..23.
     pub by_hour: Vec<TimeBucket>,
+    /// The whole period in at most 240 buckets of whole minutes (UTC): the timeline incidents
+    /// are marked on.
+    pub timeline: Vec<TimelineBucket>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineBucket {
+    /// RFC 3339, UTC: the bucket's start.
+    pub at: String,
+    pub minutes: u32,
+    pub requests: u64,
+    pub human_requests: u64,
+    pub human_5xx: u64,
+    pub errors: u64,
+    pub sessions_started: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -85,13 +85,19 @@ pub struct Drill {
     pub path: Option<String>,
     pub status: Option<u16>,
     pub bot: Option<String>,
+    /// Requests in `[start, end)`, UTC micros (an incident's window).
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+    /// Status class: `5xx`, `4xx`, or one code's class from `status`.
+    pub class: Option<u16>,
     pub limit: usize,
 }
 
 const FILTER_KEYS: [&str; 7] = [
     "from", "to", "channel", "campaign", "device", "country", "audience",
 ];
-const DRILL_KEYS: [&str; 4] = ["path", "status", "bot", "limit"];
+const DRILL_KEYS: [&str; 7] = ["path", "status", "bot", "start", "end", "class", "limit"];
+const LINES_KEYS: [&str; 3] = ["start", "end", "limit"];
 /// Most requests one drill-down returns.
 pub const MAX_DRILL: usize = 1000;
 
@@ -156,10 +162,28 @@ impl Drill {
                 .map_err(|_| format!("`limit={s}` is not a number"))?
                 .min(MAX_DRILL),
         };
+        let time = |k: &str| -> Result<Option<i64>, String> {
+            get(k)
+                .map(|t| {
+                    clickpath_model::parse_rfc3339(&t)
+                        .ok_or_else(|| format!("`{k}={t}` is not a time like 2026-11-29T10:00:00Z"))
+                })
+                .transpose()
+        };
+        let class = match get("class").as_deref() {
+            None => None,
+            Some(c @ ("1xx" | "2xx" | "3xx" | "4xx" | "5xx")) => {
+                Some(u16::from(c.as_bytes()[0] - b'0'))
+            }
+            Some(other) => return Err(format!("`class={other}`: use 2xx, 3xx, 4xx or 5xx")),
+        };
         Ok(Drill {
             path: get("path"),
             status,
             bot: get("bot"),
+            start: time("start")?,
+            end: time("end")?,
+            class,
             limit,
         })
     }
@@ -182,6 +206,9 @@ pub trait Backend: Send + Sync + 'static {
     fn report(&self, filter: &Filter) -> Result<(u64, serde_json::Value), BackendError>;
     /// `{"total": n, "requests": [{"file", "line", "raw", ...}]}`: the requests behind a figure.
     fn requests(&self, filter: &Filter, drill: &Drill) -> Result<serde_json::Value, BackendError>;
+    /// `{"total": n, "events": [{"file", "line", "raw", ...}]}`: the error-log events of a
+    /// window (`drill.start`, `drill.end`).
+    fn error_lines(&self, drill: &Drill) -> Result<serde_json::Value, BackendError>;
 }
 
 /// Tells open dashboards that the data changed (they refetch).

@@ -296,6 +296,7 @@ pub fn router(state: State) -> Router {
         .route("/assets/app.css", get(app_css))
         .route("/api/report", get(api_report))
         .route("/api/requests", get(api_requests))
+        .route("/api/error-lines", get(api_error_lines))
         .route("/api/events", get(api_events))
         .fallback(|| async { json_error(StatusCode::NOT_FOUND, "no such page") })
         .layer(middleware::from_fn_with_state(state.clone(), guard))
@@ -523,6 +524,34 @@ async fn api_requests(
     };
     let backend = s.0.backend.clone();
     match blocking(move || backend.requests(&filter, &drill)).await {
+        Ok(r) => axum::Json(r).into_response(),
+        Err(e) => backend_error(e),
+    }
+}
+
+async fn api_error_lines(
+    Extract(s): Extract<State>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(refusal) = s.refuse_read(&headers) {
+        return refusal;
+    }
+    if let Some(k) = q.keys().find(|k| !crate::LINES_KEYS.contains(&k.as_str())) {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "unknown parameter `{k}`; use {}",
+                crate::LINES_KEYS.join(", ")
+            ),
+        );
+    }
+    let drill = match Drill::from_query(&q) {
+        Ok(d) => d,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
+    };
+    let backend = s.0.backend.clone();
+    match blocking(move || backend.error_lines(&drill)).await {
         Ok(r) => axum::Json(r).into_response(),
         Err(e) => backend_error(e),
     }

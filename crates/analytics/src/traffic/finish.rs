@@ -386,6 +386,7 @@ impl TrafficAggregator {
             time: Time {
                 by_day: day_rows,
                 by_hour: hour_rows,
+                timeline: told.timeline,
             },
             funnels: funnel_reports,
             goals: goal_reports,
