@@ -4,6 +4,7 @@ mod browser;
 mod corpus;
 mod dashboard;
 mod dataset;
+mod error_log;
 mod goaccess;
 mod http;
 mod mmdb;

@@ -234,9 +234,10 @@ fn bad_invocations_get_clear_errors() {
         run(clickpath(dir.path()).args(["parse", "notes.txt", "--format", "%h %Z"]));
     assert_eq!(code, 2);
     assert!(err.contains("unknown Apache directive %Z"), "{err}");
-    let (code, _, err) = run(clickpath(dir.path()).args(["parse", "."]));
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    let (code, _, err) = run(clickpath(dir.path()).args(["parse", "empty"]));
     assert_eq!(code, 2);
-    assert!(err.contains("is a directory"), "{err}");
+    assert!(err.contains("empty: the directory has no files"), "{err}");
 }
 
 #[test]

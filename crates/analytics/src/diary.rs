@@ -301,7 +301,7 @@ impl Diary {
             }
             ErrorLogReport {
                 events: self.explainer.events.len() as u64,
-                explaining: self.explainer.events.iter().filter(|e| e.explained).count() as u64,
+                explaining: self.explainer.explaining(),
                 by_level: rows(by_level),
                 by_cause: rows(by_cause),
                 zone: zone_text(zone),

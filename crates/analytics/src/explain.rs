@@ -131,8 +131,22 @@ pub struct EventInfo {
     pub line: u64,
     pub message: Box<str>,
     pub pid: Option<u32>,
-    /// Explains an access-log response.
+    /// Explains an access-log response (set on the first line of a group).
     pub explained: bool,
+    /// The first event of its request's lines (Apache writes two or three per request): itself
+    /// for most.
+    pub first: u32,
+}
+
+impl Explainer {
+    /// Events that explain an access-log response, every line of a request's group counted.
+    pub fn explaining(&self) -> u64 {
+        let events = &self.events;
+        events
+            .iter()
+            .filter(|e| events[e.first as usize].explained)
+            .count() as u64
+    }
 }
 
 struct Group {
@@ -223,6 +237,7 @@ impl Explainer {
                 message: message.value(r).into(),
                 pid: pid.is_valid(r).then(|| pid.value(r)),
                 explained: false,
+                first: idx,
             };
             let target = match (text_at(&method, r), text_at(&path, r)) {
                 (Some(m), p) => Target::Request(target_hash(Some(m), p, text_at(&query, r))),
@@ -259,7 +274,7 @@ impl Explainer {
                             g.codes.push(this_code.into());
                             g.has_path |= has_path;
                             g.client = g.client.or(who);
-                            self.events.push(info);
+                            self.events.push(EventInfo { first, ..info });
                             self.placed.push(None);
                             continue;
                         }

@@ -10,10 +10,22 @@ pub(crate) fn share(a: u64, b: u64) -> f64 {
     round4(ratio(a, b))
 }
 
+/// Rounded to 2 decimals; `-0` (an empty `f64` sum starts at `-0.0`) becomes 0.
 pub(crate) fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+    (x * 100.0).round() / 100.0 + 0.0
 }
 
 pub(crate) fn round4(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
+    (x * 10_000.0).round() / 10_000.0 + 0.0
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_empty_sum_rounds_to_plus_zero() {
+        let empty: f64 = std::iter::empty::<f64>().sum();
+        assert_eq!(super::round2(empty).to_string(), "0");
+        assert_eq!(super::round4(-0.00001).to_string(), "0");
+        assert_eq!(super::round2(1.005_1), 1.01);
+    }
 }

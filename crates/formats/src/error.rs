@@ -23,6 +23,8 @@ pub enum Error {
     },
     #[error("{path}: is a directory; pass the files in it, e.g. '{path}/*.log'")]
     IsDirectory { path: PathBuf },
+    #[error("{path}: the directory has no files to read")]
+    EmptyDirectory { path: PathBuf },
     #[error("{pattern}: no file matches")]
     NoMatch { pattern: String },
     #[error("bad format line `{format}`: {reason}")]

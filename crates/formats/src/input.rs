@@ -132,8 +132,9 @@ pub fn open(
     Ok((reader, compression))
 }
 
-/// Expands command-line arguments: `-` is stdin, globs are expanded, rotated sets are put in
-/// age order (oldest first).
+/// Expands command-line arguments: `-` is stdin, globs are expanded, a directory stands for the
+/// files in it (not hidden ones, not its subdirectories: `/var/log/nginx`), rotated sets are put
+/// in age order (oldest first).
 pub fn expand(args: &[String]) -> Result<Vec<Source>> {
     let mut out = Vec::new();
     for arg in args {
@@ -144,9 +145,10 @@ pub fn expand(args: &[String]) -> Result<Vec<Source>> {
         let path = Path::new(arg);
         if path.exists() || !arg.contains(['*', '?', '[']) {
             if path.is_dir() {
-                return Err(Error::IsDirectory { path: path.into() });
+                out.extend(files_in(path)?.into_iter().map(Source::file));
+            } else {
+                out.push(Source::file(path));
             }
-            out.push(Source::file(path));
             continue;
         }
         let mut matched: Vec<PathBuf> = glob_paths(arg)?;
@@ -159,6 +161,25 @@ pub fn expand(args: &[String]) -> Result<Vec<Source>> {
         out.extend(matched.into_iter().map(Source::file));
     }
     Ok(order_rotated(out))
+}
+
+/// The regular, not hidden files of a directory, by name.
+fn files_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::Io {
+        name: dir.display().to_string(),
+        source: e,
+    })?;
+    let mut out: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    out.sort();
+    if out.is_empty() {
+        return Err(Error::EmptyDirectory { path: dir.into() });
+    }
+    Ok(out)
 }
 
 fn glob_paths(pattern: &str) -> Result<Vec<PathBuf>> {

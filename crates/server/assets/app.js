@@ -179,6 +179,123 @@
     return c;
   }
 
+  // Incidents on the period's timeline: human requests per bucket (blue), their 5xx (red),
+  // incident windows shaded, restarts as vertical lines.
+  function timeline(r) {
+    const b = r.time.timeline || [];
+    if (!b.length) return null;
+    const H = 120, pad = 28, W = 720;
+    const t0 = Date.parse(b[0].at);
+    const last = b[b.length - 1];
+    const t1 = Date.parse(last.at) + last.minutes * 60000;
+    const x = (t) => pad + ((Date.parse(t) - t0) / Math.max(1, t1 - t0)) * (W - pad);
+    const max = Math.max(1, ...b.map((d) => d.human_requests));
+    const s = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${H + 30}`, width: W, height: H + 30, role: 'img', 'data-chart': 'timeline' });
+    s.append(svg('text', { x: 0, y: 10, class: 'muted' }, num(max)));
+    (r.incidents || []).forEach((i) => {
+      const g = svg('g', { 'data-incident': i.kind });
+      g.append(svg('title', {}, i.kind + ' ' + i.start + ' to ' + i.end));
+      const x0 = x(i.start), x1 = Math.max(x0 + 2, x(i.end));
+      g.append(svg('rect', { class: 'incident', x: x0.toFixed(1), y: 0, width: (x1 - x0).toFixed(1), height: H }));
+      s.append(g);
+    });
+    const bw = (W - pad) / b.length;
+    b.forEach((d, i) => {
+      const g = svg('g', { 'data-label': d.at });
+      g.append(svg('title', {}, `${d.at}: ${num(d.human_requests)} human requests, ${num(d.human_5xx)} of them 5xx`));
+      const bh = (d.human_requests / max) * (H - 14);
+      const eh = (d.human_5xx / max) * (H - 14);
+      g.append(svg('rect', { class: 'bar', x: (pad + i * bw).toFixed(1), y: (H - bh).toFixed(1), width: Math.max(1, bw - 0.5).toFixed(1), height: bh.toFixed(1) }));
+      if (d.human_5xx) g.append(svg('rect', { class: 'err', x: (pad + i * bw).toFixed(1), y: (H - eh).toFixed(1), width: Math.max(1, bw - 0.5).toFixed(1), height: Math.max(1, eh).toFixed(1) }));
+      s.append(g);
+    });
+    (r.restarts || []).forEach((x_) => {
+      const xs = x(x_.start);
+      const g = svg('g', { 'data-restart': x_.how });
+      g.append(svg('title', {}, `${x_.kind} ${x_.how} ${x_.start} to ${x_.end}`));
+      g.append(svg('line', { class: 'restart', x1: xs.toFixed(1), y1: 0, x2: xs.toFixed(1), y2: H }));
+      s.append(g);
+    });
+    s.append(svg('line', { class: 'axis', x1: pad, y1: H, x2: W, y2: H }));
+    s.append(svg('text', { x: pad, y: H + 14, class: 'muted' }, b[0].at));
+    s.append(svg('text', { x: W, y: H + 14, 'text-anchor': 'end', class: 'muted' }, new Date(t1).toISOString().replace('.000', '')));
+    return s;
+  }
+
+  // Which requests an incident is about, for its "lines" button.
+  function incidentDrill(i) {
+    const w = { start: i.start, end: i.end };
+    if (i.kind === 'not_found_storm') return Object.assign(w, { status: 404 });
+    if (i.kind === 'rate_limit_storm') return Object.assign(w, { class: '4xx' });
+    if (i.kind === 'traffic_drop') return w;
+    return Object.assign(w, { class: '5xx' });
+  }
+
+  function incidentDetails(i) {
+    const d = el('details', { 'data-incident': i.kind });
+    d.append(el('summary', {}, `${i.kind.replace(/_/g, ' ')}, ${i.start} (${dur(i.duration_s)})`));
+    d.append(el('p', {}, i.story));
+    const causes = Object.entries(i.causes || {});
+    if (causes.length) {
+      d.append(table([{ t: 'cause' }, { t: 'responses', n: 1 }], causes.sort((a, b) => b[1] - a[1])));
+    }
+    if ((i.top_urls || []).length) {
+      d.append(sub('URLs'));
+      d.append(table([{ t: 'status and path' }, { t: 'responses', n: 1 }], i.top_urls.map((u) => [u.value, u.count])));
+    }
+    const fl = i.first_lines || {};
+    for (const [which, title] of [['access', 'First access-log lines'], ['error', 'First error-log lines']]) {
+      const lines = fl[which] || [];
+      if (!lines.length) continue;
+      d.append(sub(title));
+      const pre = el('pre');
+      lines.forEach((l) => pre.append((l.file || '?') + ':' + l.line + '  ' + (l.text ?? '') + '\n'));
+      d.append(pre);
+    }
+    if (live) {
+      const q = incidentDrill(i);
+      const a = el('button', { class: 'drill', type: 'button' }, 'all requests');
+      a.addEventListener('click', () => showLines(q));
+      const e = el('button', { class: 'drill', type: 'button' }, 'all error-log lines');
+      e.addEventListener('click', () => showLines({ start: i.start, end: i.end }, 'error-lines'));
+      d.append(el('p', {}, a, ' ', e));
+    }
+    return d;
+  }
+
+  function incidentsCard(r) {
+    const e = r.errors;
+    const log = r.error_log;
+    if (!log && !(r.incidents || []).length && !(e.causes || []).length) return null;
+    const c = card('Incidents', true);
+    c.setAttribute('data-card', 'incidents');
+    c.append(timeline(r));
+    c.append(el('p', { class: 'note' }, 'Human requests over the period (UTC); red: server errors; shaded: incidents; lines: restarts and outages.'));
+    const inc = r.incidents || [];
+    c.append(table([{ t: 'incident' }, { t: 'start (UTC)' }, { t: 'duration' }, { t: 'responses', n: 1 }, { t: 'sessions started', n: 1 }, { t: 'conversions lost', n: 1 }],
+      inc.map((i) => [i.kind.replace(/_/g, ' '), i.start, dur(i.duration_s), i.requests, i.sessions_started,
+        i.conversions_lost === null || i.conversions_lost === undefined ? null : Math.round(i.conversions_lost * 10) / 10]),
+      (i) => incidentDrill(inc[i])));
+    inc.forEach((i) => c.append(incidentDetails(i)));
+    if ((r.restarts || []).length || (r.reloads || []).length) {
+      c.append(sub('Restarts and outages'));
+      c.append(table([{ t: 'what' }, { t: 'how' }, { t: 'start (UTC)' }, { t: 'end (UTC)' }],
+        r.restarts.map((x) => [x.kind, x.how, x.start, x.end]).concat((r.reloads || []).map((x) => ['server', x.what.replace(/_/g, ' '), x.at, x.at]))));
+    }
+    if ((e.causes || []).length) {
+      c.append(sub('Why errors happened'));
+      c.append(table([{ t: 'status', n: 1 }, { t: 'cause' }, { t: 'responses', n: 1 }],
+        e.causes.map((x) => [x.status, x.cause.replace(/_/g, ' '), x.requests]),
+        (i) => ({ status: e.causes[i].status })));
+    }
+    if (log) {
+      c.append(el('p', { class: 'note' }, `Error log: ${num(log.events)} events, ${num(log.explaining)} of them explain a response; ` +
+        `times read in ${log.zone} (${log.zone_from}). Levels: ` + log.by_level.map((l) => l.value + ' ' + num(l.count)).join(', ') + '.'));
+      (log.notes || []).forEach((n) => c.append(el('p', { class: 'note' }, n)));
+    }
+    return c;
+  }
+
   function render(r) {
     const t = r.traffic;
     const frag = document.createDocumentFragment();
@@ -206,6 +323,7 @@
     frag.append(k);
 
     const g = el('div', { class: 'grid' });
+    g.append(incidentsCard(r));
     g.append(card('Traffic by day', true,
       vbars(r.time.by_day.map((d) => ({ label: d.at, value: d.sessions })), { name: 'traffic' }),
       el('p', { class: 'note' }, 'Human sessions per day (local time of the log).'),
@@ -352,11 +470,15 @@
       if (mine === latest) showError('The server did not answer: ' + e.message);
     }
   }
-  async function showLines(q) {
+  // The log lines behind a figure: requests (with the dashboard's filters) or error-log events.
+  async function showLines(q, what) {
     const box = document.getElementById('drill');
+    const events = what === 'error-lines';
+    const url = events ? '/api/error-lines?' + new URLSearchParams(Object.assign({ limit: 200 }, q)) :
+      '/api/requests?' + query(Object.assign({ limit: 200 }, q));
     let res, body;
     try {
-      res = await fetch('/api/requests?' + query(Object.assign({ limit: 200 }, q)), { credentials: 'same-origin' });
+      res = await fetch(url, { credentials: 'same-origin' });
       body = await res.json();
     } catch (e) {
       showError('The server did not answer: ' + e.message);
@@ -366,13 +488,14 @@
     const desc = Object.entries(q).map(([k, v]) => k + ' = ' + v).join(', ');
     const close = el('button', { type: 'button' }, 'close');
     close.addEventListener('click', () => { box.hidden = true; });
-    list.append(el('h2', {}, 'Log lines: ' + desc), close);
+    list.append(el('h2', {}, (events ? 'Error-log lines: ' : 'Log lines: ') + desc), close);
     if (!res.ok) {
       list.append(el('p', { class: 'error' }, body.error || res.statusText));
     } else {
-      list.append(el('p', { class: 'note' }, `${num(body.total)} requests; the first ${num(body.requests.length)}:`));
+      const rows = events ? body.events : body.requests;
+      list.append(el('p', { class: 'note' }, `${num(body.total)} ${events ? 'error-log events' : 'requests'}; the first ${num(rows.length)}:`));
       const pre = el('pre');
-      body.requests.forEach((r) => pre.append(r.file + ':' + r.line + '  ' + (r.raw ?? r.summary) + '\n'));
+      rows.forEach((r) => pre.append(r.file + ':' + r.line + '  ' + (r.raw ?? r.summary ?? r.message) + '\n'));
       list.append(pre);
     }
     box.replaceChildren(list);

@@ -1,0 +1,338 @@
+//! The error log joined to the access log, against loggen's truth (`--error-log`): the cause of
+//! every 4xx/5xx response, the server's restarts and crashes, and the incidents loggen injected,
+//! for three seeds, both servers' formats and two time zones.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::{clickpath, loggen, run};
+
+fn example_config() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/clickpath.toml")
+}
+
+/// Seconds since the epoch of an RFC 3339 time (`2024-03-01T10:00:00Z`, `...+01:00`).
+fn secs(t: &Value) -> i64 {
+    let t = t.as_str().unwrap();
+    clickpath_model::parse_rfc3339(t).unwrap_or_else(|| panic!("not RFC 3339: {t}")) / 1_000_000
+}
+
+/// The incidents of one run: every kind loggen has, at known offsets from the start.
+const INCIDENTS: [&str; 8] = [
+    "conversion-drop@+1h+20m",
+    "restart@+2h+20m",
+    "outage-5xx@+3h+10m",
+    "404-storm@+4h+15m",
+    "bot-surge@+5h+10m",
+    "traffic-drop@+6h+30m",
+    "server-restart@+7h+1m",
+    "server-restart@+7h30m+1m:1",
+];
+
+/// The incident kind clickpath names each loggen incident with (docs/errors.md).
+fn kind_of(loggen_kind: &str) -> &'static str {
+    match loggen_kind {
+        "restart" => "upstream_outage",
+        "outage-5xx" | "conversion-drop" => "error_burst",
+        "404-storm" => "not_found_storm",
+        "bot-surge" => "rate_limit_storm",
+        "traffic-drop" => "traffic_drop",
+        "server-restart" => "server_restart",
+        other => panic!("unknown loggen incident {other}"),
+    }
+}
+
+/// How close an incident's start and end must be to loggen's window, in seconds (`None`: not
+/// checked). The detectors work on whole minutes, so 60 s is one minute's rounding. The end of a
+/// `restart` (its warm phase: 30 % of the payment requests fail) and the whole of a
+/// `conversion-drop` are made of rare requests (a few payments a minute): their edges are as
+/// uncertain as those requests are rare (docs/errors.md says so).
+fn tolerance(loggen_kind: &str) -> (i64, Option<i64>) {
+    match loggen_kind {
+        "conversion-drop" => (300, None),
+        "restart" => (60, None),
+        "traffic-drop" => (60, Some(120)),
+        _ => (60, Some(60)),
+    }
+}
+
+fn report(dir: &std::path::Path, extra: &[&str]) -> Value {
+    let (code, out, err) = run(clickpath(dir)
+        .args([
+            "report",
+            "--json",
+            "-q",
+            "access.log",
+            "error.log",
+            "--config",
+        ])
+        .arg(example_config())
+        .args(extra));
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+/// The causes by status equal loggen's `explained` (5xx, 404, 403, 429); the other error
+/// statuses (loggen's 400s are TLS junk) have no cause.
+fn assert_causes(r: &Value, truth: &Value, ctx: &str) {
+    let mut ours: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for c in r["errors"]["causes"].as_array().unwrap() {
+        ours.entry(c["status"].to_string()).or_default().insert(
+            c["cause"].as_str().unwrap().to_owned(),
+            c["requests"].as_u64().unwrap(),
+        );
+    }
+    let expected: BTreeMap<String, BTreeMap<String, u64>> =
+        serde_json::from_value(truth["error_log"]["explained"].clone()).unwrap();
+    let (explained, others): (BTreeMap<_, _>, BTreeMap<_, _>) = ours
+        .into_iter()
+        .partition(|(s, _)| expected.contains_key(s));
+    assert_eq!(explained, expected, "{ctx}: causes by status");
+    for (status, causes) in others {
+        assert_eq!(
+            causes.keys().collect::<Vec<_>>(),
+            ["none"],
+            "{ctx}: {status}"
+        );
+    }
+}
+
+fn check(seed: &str, format: &str, tz: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec![
+        "--seed",
+        seed,
+        "--lines",
+        "300000",
+        "--tz",
+        tz,
+        "--error-log",
+        "error.log",
+        "--error-log-format",
+        format,
+    ];
+    for i in INCIDENTS {
+        args.extend(["--incident", i]);
+    }
+    let truth = loggen(dir.path(), &args);
+    let r = report(dir.path(), &[]);
+    let ctx = format!("seed {seed}, {format}, {tz}");
+
+    // Every error response's cause, exactly.
+    let mut ours: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for c in r["errors"]["causes"].as_array().unwrap() {
+        ours.entry(c["status"].to_string()).or_default().insert(
+            c["cause"].as_str().unwrap().to_owned(),
+            c["requests"].as_u64().unwrap(),
+        );
+    }
+    assert_causes(&r, &truth, &ctx);
+
+    // Every event of the error log read, by level.
+    let log = &r["error_log"];
+    assert_eq!(
+        log["events"], truth["error_log"]["total_lines"],
+        "{ctx}: events"
+    );
+    let levels: BTreeMap<String, u64> = log["by_level"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["value"].as_str().unwrap().to_owned(),
+                l["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected: BTreeMap<String, u64> =
+        serde_json::from_value(truth["error_log"]["lines_by_level"].clone()).unwrap();
+    assert_eq!(levels, expected, "{ctx}: events by level");
+    assert_eq!(
+        log["explaining"], truth["error_log"]["explaining_lines"],
+        "{ctx}: events that explain a response"
+    );
+
+    // Restarts: the same ones, within a minute.
+    let restarts = r["restarts"].as_array().unwrap();
+    let expected = truth["error_log"]["restarts"].as_array().unwrap();
+    assert_eq!(
+        restarts.len(),
+        expected.len(),
+        "{ctx}: restarts {restarts:?}"
+    );
+    for t in expected {
+        let found = restarts.iter().any(|o| {
+            o["kind"] == t["kind"]
+                && (t["how"].is_null() || o["how"] == t["how"])
+                && (secs(&o["start"]) - secs(&t["start"])).abs() <= 60
+                && (secs(&o["end"]) - secs(&t["end"])).abs() <= 60
+        });
+        assert!(found, "{ctx}: restart {t} not in {restarts:?}");
+    }
+    // The daily log rotation is a reload or a log reopening, not a restart.
+    for at in truth["error_log"]["log_rotations"].as_array().unwrap() {
+        let found = r["reloads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| (secs(&o["at"]) - secs(at)).abs() <= 60);
+        assert!(found, "{ctx}: rotation at {at} not in {}", r["reloads"]);
+    }
+
+    // Incidents: each injected one found once, with its kind and window; nothing else.
+    let incidents = r["incidents"].as_array().unwrap();
+    let mut matched = vec![false; incidents.len()];
+    for t in truth["incidents"].as_array().unwrap() {
+        let lk = t["kind"].as_str().unwrap();
+        let (ts, te) = (secs(&t["start"]), secs(&t["end"]));
+        let hits: Vec<usize> = (0..incidents.len())
+            .filter(|&k| {
+                let o = &incidents[k];
+                o["kind"] == kind_of(lk) && secs(&o["start"]) < te && secs(&o["end"]) > ts
+            })
+            .collect();
+        assert_eq!(
+            hits.len(),
+            1,
+            "{ctx}: {lk} at {} in {incidents:?}",
+            t["start"]
+        );
+        let o = &incidents[hits[0]];
+        matched[hits[0]] = true;
+        let (start_tol, end_tol) = tolerance(lk);
+        let ds = secs(&o["start"]) - ts;
+        assert!(ds.abs() <= start_tol, "{ctx}: {lk} starts {ds:+} s off");
+        if let Some(tol) = end_tol {
+            let de = secs(&o["end"]) - te;
+            assert!(de.abs() <= tol, "{ctx}: {lk} ends {de:+} s off");
+            // Sessions that started in the window, as a rate: the window may be a minute off.
+            let ours = o["sessions_started"].as_f64().unwrap()
+                / (secs(&o["end"]) - secs(&o["start"])) as f64;
+            let theirs = t["window"]["human_sessions_started"].as_f64().unwrap() / (te - ts) as f64;
+            assert!(
+                (ours - theirs).abs() <= 0.15 * theirs.max(0.01),
+                "{ctx}: {lk} sessions started per second {ours:.3}, loggen {theirs:.3}"
+            );
+        }
+        assert!(
+            !o["story"].as_str().unwrap().is_empty(),
+            "{ctx}: {lk} has no story"
+        );
+    }
+    let extra: Vec<&Value> = (0..incidents.len())
+        .filter(|&k| !matched[k])
+        .map(|k| &incidents[k])
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "{ctx}: incidents loggen did not inject: {extra:?}"
+    );
+}
+
+#[test]
+fn seed_1_matches_loggen() {
+    for (format, tz) in [("nginx", "+0100"), ("apache", "-0500")] {
+        check("1", format, tz);
+    }
+}
+
+#[test]
+fn seed_2_matches_loggen() {
+    for (format, tz) in [("apache", "+0100"), ("nginx", "-0500")] {
+        check("2", format, tz);
+    }
+}
+
+#[test]
+fn seed_3_matches_loggen() {
+    for (format, tz) in [("nginx", "-0500"), ("apache", "+0000")] {
+        check("3", format, tz);
+    }
+}
+
+/// Seven hours of ordinary traffic (the night, the morning rise, sporadic errors, a log rotation):
+/// no incident, no restart.
+#[test]
+fn ordinary_days_have_no_incident() {
+    for (seed, format) in [("4", "nginx"), ("5", "apache"), ("6", "nginx")] {
+        let dir = tempfile::tempdir().unwrap();
+        let truth = loggen(
+            dir.path(),
+            &[
+                "--seed",
+                seed,
+                "--lines",
+                "300000",
+                "--tz",
+                "+0100",
+                "--error-log",
+                "error.log",
+                "--error-log-format",
+                format,
+            ],
+        );
+        assert!(truth["incidents"].as_array().is_none_or(Vec::is_empty));
+        let r = report(dir.path(), &[]);
+        assert_eq!(
+            r["incidents"],
+            serde_json::json!([]),
+            "seed {seed} {format}"
+        );
+        assert_eq!(r["restarts"], serde_json::json!([]), "seed {seed} {format}");
+    }
+}
+
+/// A server's log directory, as logrotate leaves it: `report /var/log/nginx` reads the access
+/// and error logs in it, rotated ones too, and gives the same causes as the files one by one.
+#[test]
+fn a_servers_log_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = loggen(
+        dir.path(),
+        &[
+            "--seed",
+            "7",
+            "--lines",
+            "60000",
+            "--error-log",
+            "error.log",
+            "--incident",
+            "outage-5xx@+1h+10m",
+        ],
+    );
+    // Rotate both logs at the same line count share: the older halves go to `.1` (the error
+    // log compressed, as logrotate's `delaycompress` leaves the second one).
+    let logs = dir.path().join("nginx");
+    std::fs::create_dir(&logs).unwrap();
+    for (name, gz) in [("access.log", false), ("error.log", true)] {
+        let text = std::fs::read_to_string(dir.path().join(name)).unwrap();
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let (old, new) = lines.split_at(lines.len() / 2);
+        std::fs::write(logs.join(name), new.concat()).unwrap();
+        if gz {
+            let f = std::fs::File::create(logs.join(format!("{name}.1.gz"))).unwrap();
+            let mut w = flate2::write::GzEncoder::new(f, flate2::Compression::fast());
+            std::io::Write::write_all(&mut w, old.concat().as_bytes()).unwrap();
+            w.finish().unwrap();
+        } else {
+            std::fs::write(logs.join(format!("{name}.1")), old.concat()).unwrap();
+        }
+    }
+    let (code, out, err) = run(clickpath(dir.path())
+        .args(["report", "--json", "-q", "nginx", "--config"])
+        .arg(example_config()));
+    assert_eq!(code, 0, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["input"]["requests"], truth["valid_requests"]);
+    assert_eq!(r["error_log"]["events"], truth["error_log"]["total_lines"]);
+    assert_causes(&r, &truth, "a log directory");
+    let kinds: Vec<&Value> = r["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["kind"])
+        .collect();
+    assert_eq!(kinds, ["error_burst"]);
+}
