@@ -126,11 +126,14 @@ fn diary(o: &mut String, r: &TrafficReport) {
         for x in &r.restarts {
             let _ = writeln!(
                 o,
-                "  {:<9} {:<8} {} .. {}",
+                "  {:<9} {:<8} {} .. {}{}",
                 x.kind,
                 x.how,
                 &x.start[..19],
-                &x.end[11..19]
+                &x.end[11..19],
+                x.upstream
+                    .as_deref()
+                    .map_or(String::new(), |u| format!("  {u}"))
             );
         }
         if !r.reloads.is_empty() {

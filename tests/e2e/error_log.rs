@@ -336,3 +336,51 @@ fn a_servers_log_directory() {
         .collect();
     assert_eq!(kinds, ["error_burst"]);
 }
+
+/// A daylight-saving change in the middle of the logs (the access log goes from +0100 to +0200,
+/// both logs' local times an hour later): restarts on both sides of it keep their UTC times.
+#[test]
+fn a_daylight_saving_change_is_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = loggen(
+        dir.path(),
+        &[
+            "--seed",
+            "8",
+            "--lines",
+            "200000",
+            "--tz",
+            "+0100",
+            "--error-log",
+            "error.log",
+            "--incident",
+            "server-restart@+1h+1m",
+            "--incident",
+            "server-restart@+4h+1m:1",
+        ],
+    );
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/scripts/dst.py");
+    let ok = std::process::Command::new("python3")
+        .arg(script)
+        .args(["access.log", "error.log", "2024-03-01T02:30:00"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let r = report(dir.path(), &[]);
+    assert_causes(&r, &truth, "across a daylight-saving change");
+    let restarts = r["restarts"].as_array().unwrap();
+    let expected = truth["error_log"]["restarts"].as_array().unwrap();
+    assert_eq!(restarts.len(), expected.len(), "{restarts:?}");
+    for t in expected {
+        assert!(
+            restarts.iter().any(
+                |o| o["how"] == t["how"] && (secs(&o["start"]) - secs(&t["start"])).abs() <= 60
+            ),
+            "{t} not in {restarts:?}"
+        );
+    }
+    let notes = r["error_log"]["notes"].to_string();
+    assert!(notes.contains("+01:00, +02:00"), "{notes}");
+}

@@ -10,6 +10,7 @@ mod http;
 mod mmdb;
 mod openapi;
 mod parse;
+mod real_servers;
 mod report;
 mod sql_docs;
 mod trust;

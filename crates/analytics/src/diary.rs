@@ -61,6 +61,8 @@ pub(crate) struct Diary {
     spans: Vec<(i64, i64, u64)>,
     /// The access log's zones (minutes east) and how many lines printed each.
     zones: FxHashMap<i16, u64>,
+    /// The zone the access log printed in each local hour (a daylight-saving change moves it).
+    zone_by_local_hour: BTreeMap<i64, i16>,
     last_second: Option<i64>,
     silences: Vec<(i64, i64)>,
     events_before_requests: bool,
@@ -115,6 +117,8 @@ impl Diary {
         self.requests_seen = true;
         if let Some(tz) = r.tz {
             *self.zones.entry(tz).or_default() += 1;
+            let local_hour = (r.ts + i64::from(tz) * 60 * MICROS).div_euclid(3600 * MICROS);
+            self.zone_by_local_hour.insert(local_hour, tz);
         }
         let sec = r.ts.div_euclid(MICROS);
         let new_second = self.last_second.is_none_or(|last| sec > last);
@@ -169,9 +173,6 @@ impl Diary {
             path: r.path,
             query: r.query,
         });
-        if cause == explain::NONE && status >= 502 && std::env::var_os("CP_DEBUG").is_some() {
-            eprintln!("unexplained {status} line {} local {}", r.line, local);
-        }
         *self.causes.entry((status, cause)).or_default() += 1;
         self.series.cause(r.ts, status, cause);
         cause
@@ -216,7 +217,31 @@ impl Diary {
 
     pub fn finish(mut self, cx: &Context<'_>) -> Told {
         let (zone, zone_from) = self.zone(cx.zone_flag);
-        let to_utc = |local: i64| local - i64::from(zone) * 60 * MICROS;
+        // Without the flag, each local time in the zone the access log printed at that hour
+        // (the nearest hour it has), so that a daylight-saving change is followed.
+        let by_hour = &self.zone_by_local_hour;
+        let follow = cx.zone_flag.is_none() && self.zones.len() > 1;
+        let to_utc = |local: i64| {
+            let z = if follow {
+                let h = local.div_euclid(3600 * MICROS);
+                let before = by_hour.range(..=h).next_back();
+                let after = by_hour.range(h..).next();
+                match (before, after) {
+                    (Some((&b, &zb)), Some((&a, &za))) => {
+                        if h - b <= a - h {
+                            zb
+                        } else {
+                            za
+                        }
+                    }
+                    (Some((_, &z)), None) | (None, Some((_, &z))) => z,
+                    (None, None) => zone,
+                }
+            } else {
+                zone
+            };
+            local - i64::from(z) * 60 * MICROS
+        };
         // Human 404s from the site's own pages, now that its hosts are known.
         for (&(minute, host), &n) in &self.not_found_from {
             if cx.site_host_ids.contains(&host) {
@@ -245,6 +270,7 @@ impl Diary {
                     how: "silence",
                     start: a,
                     end: b,
+                    upstream: None,
                     events: Vec::new(),
                 });
             }
@@ -296,6 +322,11 @@ impl Diary {
             if !notice {
                 notes.push("No [notice] lines: the error log's level (nginx `error_log ... error`, Debian's default) hides stop and start lines; restarts are inferred from silences of the access log and [alert] worker exits only. `error_log /var/log/nginx/error.log notice;` (Apache: `LogLevel warn core:info`) shows them.".to_owned());
             }
+            if follow {
+                let mut zs: Vec<String> = self.zones.keys().map(|&z| zone_text(z)).collect();
+                zs.sort();
+                notes.push(format!("The access log prints several zones ({}): each error-log time is read in the zone the access log printed at that local hour.", zs.join(", ")));
+            }
             if !self.events_before_requests {
                 notes.push("Error logs were read after access lines: responses before them could not be explained.".to_owned());
             }
@@ -320,6 +351,7 @@ impl Diary {
                     how: r.how.to_owned(),
                     start: rfc3339(r.start),
                     end: rfc3339(r.end),
+                    upstream: r.upstream.as_deref().map(str::to_owned),
                 })
                 .collect(),
             reloads: reloads
@@ -507,7 +539,7 @@ impl Diary {
             .collect();
         let inside: Vec<&Restart> = restarts
             .iter()
-            .filter(|r| r.start < w.end && r.end >= w.start)
+            .filter(|r| r.start < w.end && (r.end > w.start || r.start >= w.start))
             .collect();
         let row = IncidentRow {
             kind: w.kind.as_str().to_owned(),
@@ -537,6 +569,15 @@ impl Diary {
     }
 }
 
+/// `1 session`, `2 sessions`.
+fn plural(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
 /// The incident in one paragraph, for people.
 fn story(
     r: &IncidentRow,
@@ -546,18 +587,38 @@ fn story(
 ) -> String {
     let what = match r.kind.as_str() {
         "server_restart" => {
-            let how = restarts.first().map_or("stopped", |x| match x.how {
-                "crash" => "lost a worker process (it crashed and was restarted)",
-                "silence" => {
-                    "logged nothing while requests were coming (stopped? no line says why)"
+            // Each way it went down, in order: a crash and a restart in one minute are both told.
+            let mut hows: Vec<&str> = Vec::new();
+            for x in restarts
+                .iter()
+                .filter(|x| x.kind == restarts::RestartKind::Server)
+            {
+                let how = match x.how {
+                    "crash" => "lost a worker process (it crashed and was restarted)",
+                    "silence" => {
+                        "logged nothing while requests were coming (stopped? no line says why)"
+                    }
+                    _ => "was stopped and started again",
+                };
+                if !hows.contains(&how) {
+                    hows.push(how);
                 }
-                _ => "was stopped and started again",
-            });
+            }
+            let how = if hows.is_empty() {
+                "stopped".to_owned()
+            } else {
+                hows.join(", then it ")
+            };
             format!("The web server {how}")
         }
         "upstream_outage" => {
-            "The application behind the web server refused connections (it was down or restarting)"
-                .to_owned()
+            let at = restarts
+                .iter()
+                .find_map(|x| x.upstream.as_deref())
+                .map_or(String::new(), |u| format!(" ({u})"));
+            format!(
+                "The application behind the web server{at} refused connections (it was down or restarting)"
+            )
         }
         "rate_limit_storm" => {
             "A flood of requests was held back by the rate limit (429)".to_owned()
@@ -599,9 +660,12 @@ fn story(
         }
         s.push('.');
     }
-    s.push_str(&format!(" {} sessions started", r.sessions_started));
+    s.push_str(&format!(
+        " {} started",
+        plural(r.sessions_started, "session")
+    ));
     if let Some(c) = r.conversions {
-        s.push_str(&format!(", {c} conversions"));
+        s.push_str(&format!(", {}", plural(c, "conversion")));
     }
     if let Some(l) = r.conversions_lost.filter(|l| *l > 0.0) {
         s.push_str(&format!("; about {l} conversions lost"));

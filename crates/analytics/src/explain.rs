@@ -131,6 +131,8 @@ pub struct EventInfo {
     pub line: u64,
     pub message: Box<str>,
     pub pid: Option<u32>,
+    /// The backend it names, `host:port` or a host or an nginx upstream group (`app`).
+    pub upstream: Option<Box<str>>,
     /// Explains an access-log response (set on the first line of a group).
     pub explained: bool,
     /// The first event of its request's lines (Apache writes two or three per request): itself
@@ -197,6 +199,12 @@ pub struct Explainer {
     sorted: bool,
 }
 
+/// `http://127.0.0.1:8080/path` -> `127.0.0.1:8080`.
+fn backend(url: &str) -> Box<str> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest).into()
+}
+
 fn text_at(a: &StringArray, r: usize) -> Option<&str> {
     a.is_valid(r).then(|| a.value(r))
 }
@@ -224,6 +232,7 @@ impl Explainer {
         let client = col(event::CLIENT).as_primitive::<UInt64Type>().clone();
         let file_id = col(event::FILE_ID).as_primitive::<UInt32Type>().clone();
         let line = col(event::LINE).as_primitive::<UInt64Type>().clone();
+        let upstream = s(event::UPSTREAM);
         for r in 0..batch.num_rows() {
             let t = local.value(r);
             let c = cause_id(cause.value(r));
@@ -236,6 +245,7 @@ impl Explainer {
                 line: line.value(r),
                 message: message.value(r).into(),
                 pid: pid.is_valid(r).then(|| pid.value(r)),
+                upstream: text_at(&upstream, r).map(backend),
                 explained: false,
                 first: idx,
             };
@@ -274,7 +284,17 @@ impl Explainer {
                             g.codes.push(this_code.into());
                             g.has_path |= has_path;
                             g.client = g.client.or(who);
-                            self.events.push(EventInfo { first, ..info });
+                            // Apache's AH01114 names the host only: the group's AH00957 has
+                            // the port.
+                            let upstream = self.events[first as usize]
+                                .upstream
+                                .clone()
+                                .or(info.upstream.clone());
+                            self.events.push(EventInfo {
+                                first,
+                                upstream,
+                                ..info
+                            });
                             self.placed.push(None);
                             continue;
                         }
@@ -290,10 +310,20 @@ impl Explainer {
                 }
             }
             self.events.push(info);
+            // A line that names no client explains only as an upstream's failure (Apache's
+            // AH00940, AH00957): startup notices and the like say nothing of a response.
             let explains = c != NONE
                 && [500, 502, 404, 403, 429]
                     .iter()
-                    .any(|&st| can_explain(c, st));
+                    .any(|&st| can_explain(c, st))
+                && (who.is_some()
+                    || matches!(
+                        cause_name(c),
+                        "upstream_refused"
+                            | "upstream_closed"
+                            | "upstream_timeout"
+                            | "no_live_upstreams"
+                    ));
             if !explains {
                 self.placed.push(None);
                 continue;

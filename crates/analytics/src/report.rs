@@ -419,6 +419,9 @@ pub struct RestartRow {
     /// RFC 3339, UTC.
     pub start: String,
     pub end: String,
+    /// The backend of an upstream outage, when the error log names it: `127.0.0.1:8080`
+    /// (nginx and Apache name the server they tried), a host (older Apache lines) or null.
+    pub upstream: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -16,6 +16,8 @@
 //! Stop and start lines are `[notice]`: an nginx `error_log` at Debian's default level `error`
 //! hides them (then only the access log's silence tells, see `incidents/`).
 
+use std::collections::BTreeMap;
+
 use crate::explain::{EventInfo, cause_id};
 
 const MICROS: i64 = 1_000_000;
@@ -51,6 +53,8 @@ pub struct Restart {
     pub how: &'static str,
     pub start: i64,
     pub end: i64,
+    /// The backend of an upstream outage, when the lines name it (`127.0.0.1:8080`).
+    pub upstream: Option<Box<str>>,
     /// The events that tell it (indexes into the explainer's events).
     pub events: Vec<usize>,
 }
@@ -113,6 +117,7 @@ pub fn find(events: &[EventInfo]) -> (Vec<Restart>, Vec<Reload>) {
                     how: "restart",
                     start,
                     end: t,
+                    upstream: None,
                     events: tell,
                 });
             } else if reload_at.is_some_and(|r| t - r <= 10 * MICROS) {
@@ -153,12 +158,13 @@ fn crash_restart(events: &[EventInfo], i: usize, end: i64) -> Restart {
         how: "crash",
         start: events[i].local,
         end,
+        upstream: None,
         events: vec![i],
     }
 }
 
-/// Runs of refused connects, with the closed connections just before and the no-live answers
-/// after.
+/// Runs of refused connects to one backend, with the closed connections just before and the
+/// no-live answers after.
 fn upstream_outages(events: &[EventInfo], order: &[usize]) -> Vec<Restart> {
     let (refused, closed, nolive) = (
         cause_id("upstream_refused"),
@@ -166,26 +172,42 @@ fn upstream_outages(events: &[EventInfo], order: &[usize]) -> Vec<Restart> {
         cause_id("no_live_upstreams"),
     );
     let mut runs: Vec<Vec<usize>> = Vec::new();
+    // The open run of each backend (lines that name none are a backend of their own).
+    let mut open: BTreeMap<Option<&str>, usize> = BTreeMap::new();
     for &i in order {
         if events[i].cause != refused {
             continue;
         }
-        match runs.last_mut() {
-            Some(run) if events[i].local - events[*run.last().expect("a run")].local <= RUN_GAP => {
+        let key = events[i].upstream.as_deref();
+        match open.get(&key).map(|&r| (r, &mut runs[r])) {
+            Some((_, run))
+                if events[i].local - events[*run.last().expect("a run")].local <= RUN_GAP =>
+            {
                 run.push(i)
             }
-            _ => runs.push(vec![i]),
+            _ => {
+                open.insert(key, runs.len());
+                runs.push(vec![i]);
+            }
         }
     }
     let mut out = Vec::new();
-    for run in runs.into_iter().filter(|r| r.len() >= 3) {
+    // Three refused requests at least (Apache writes two lines for each).
+    let requests = |run: &Vec<usize>| {
+        let mut firsts: Vec<u32> = run.iter().map(|&i| events[i].first).collect();
+        firsts.dedup();
+        firsts.len()
+    };
+    for run in runs.into_iter().filter(|r| requests(r) >= 3) {
         let mut start = events[run[0]].local;
         let mut end = events[*run.last().expect("a run")].local;
+        let upstream = events[run[0]].upstream.clone();
         let mut tell = run.clone();
         // In flight when it went down: closed in the seconds before the first refusal.
         for &i in order {
             let e = &events[i];
-            if e.cause == closed && e.local < start && start - e.local <= 2 * MICROS {
+            let same = e.upstream.is_none() || upstream.is_none() || e.upstream == upstream;
+            if e.cause == closed && same && e.local < start && start - e.local <= 2 * MICROS {
                 start = start.min(e.local);
                 tell.push(i);
             }
@@ -204,6 +226,7 @@ fn upstream_outages(events: &[EventInfo], order: &[usize]) -> Vec<Restart> {
             how: "outage",
             start,
             end: end + MICROS,
+            upstream,
             events: tell,
         });
     }
@@ -223,7 +246,9 @@ mod tests {
             line: 0,
             message: message.into(),
             pid: None,
+            upstream: None,
             explained: false,
+            first: 0,
         }
     }
 
@@ -303,6 +328,11 @@ mod tests {
                 "AH00052: child pid 29425 exit signal Segmentation fault (11)",
             ),
         ];
+        // Each line its own request.
+        let events: Vec<EventInfo> = (0..)
+            .zip(events)
+            .map(|(i, e)| EventInfo { first: i, ..e })
+            .collect();
         let (restarts, reloads) = find(&events);
         let got: Vec<_> = restarts
             .iter()

@@ -102,14 +102,6 @@ pub fn detect(ev: &Evidence<'_>) -> Vec<Window> {
     for (kind, detector) in DETECTORS {
         for (start, end) in detector(ev) {
             let (start, end) = whole_minutes(start, end);
-            if std::env::var_os("CP_DEBUG").is_some() {
-                eprintln!(
-                    "{} {} {}",
-                    kind.as_str(),
-                    start / 60_000_000 % 1440,
-                    end / 60_000_000 % 1440
-                );
-            }
             all.push(Window {
                 kind: *kind,
                 start,

@@ -111,6 +111,26 @@ fn named_path(m: &[u8]) -> Option<&[u8]> {
     p.starts_with(b"/").then_some(p)
 }
 
+/// The backend a mod_proxy message names: `127.0.0.1:8080` (AH00957, AH01102) or a host
+/// (AH01114, AH00940).
+fn named_upstream(m: &[u8]) -> Option<&[u8]> {
+    [
+        &b"attempt to connect to "[..],
+        b"error reading status line from remote server ",
+        b"failed to make connection to backend: ",
+        b"disabled connection for (",
+    ]
+    .iter()
+    .find_map(|needle| {
+        let v = &m[memchr::memmem::find(m, needle)? + needle.len()..];
+        let end = v
+            .iter()
+            .position(|&c| c == b' ' || c == b')' || c == b',')
+            .unwrap_or(v.len());
+        (end > 0).then(|| &v[..end])
+    })
+}
+
 pub(crate) fn parse(t: &[u8]) -> Option<EventSlots<'_>> {
     if !starts_event(t) {
         return None;
@@ -197,5 +217,6 @@ pub(crate) fn parse(t: &[u8]) -> Option<EventSlots<'_>> {
     };
     e.message = message;
     e.path = named_path(message);
+    e.upstream = named_upstream(message);
     Some(e)
 }
