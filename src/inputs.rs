@@ -130,8 +130,10 @@ pub fn totals_line(summary: &Summary) -> String {
     }
     if t.events > 0 {
         s.push_str(&format!(
-            ", {} error-log events ({} continuation lines)",
-            t.events, t.continuation
+            ", {} error-log events ({} continuation line{})",
+            t.events,
+            t.continuation,
+            if t.continuation == 1 { "" } else { "s" }
         ));
     }
     if t.blank + t.comments > 0 {

@@ -1,4 +1,5 @@
-//! Any bytes, parsed with every preset: no panic, and every line accounted for.
+//! Any bytes, parsed with every preset (the error-log ones too): no panic, and every line
+//! accounted for (a row per request, or per error-log event).
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
@@ -16,9 +17,9 @@ fn formats() -> &'static [Arc<Format>] {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let rows = RowOptions { raw_ip: true, client_from_forwarded_for: true, keyer: ClientKeyer::new(Secret::from_bytes([1; 16])) };
+    let rows = RowOptions { raw_ip: true, client_from_forwarded_for: true, keyer: ClientKeyer::new(Secret::from_bytes([1; 16])), error_log_tz: None };
     for f in formats() {
         let (batch, stats) = parse_bytes(f, data, rows);
-        assert_eq!(batch.num_rows() as u64, stats.requests);
+        assert_eq!(batch.num_rows() as u64, stats.requests + stats.events);
     }
 });

@@ -118,10 +118,11 @@ fn print_file(f: &FileSummary) {
     );
     if f.format.ends_with("_error") {
         println!(
-            "  {} lines: {} events ({} continuation lines), {} rejected ({:.2}% parsed), {} blank",
+            "  {} lines: {} events ({} continuation line{}), {} rejected ({:.2}% parsed), {} blank",
             f.stats.lines(),
             f.stats.events,
             f.stats.continuation,
+            if f.stats.continuation == 1 { "" } else { "s" },
             f.stats.rejected_total(),
             rate(f),
             f.stats.blank,

@@ -384,3 +384,68 @@ fn a_daylight_saving_change_is_followed() {
     let notes = r["error_log"]["notes"].to_string();
     assert!(notes.contains("+01:00, +02:00"), "{notes}");
 }
+
+/// What real error logs contain besides clean lines: a banner before the first event, bytes that
+/// are not UTF-8, CRLF endings, a level nginx may add one day, a 100 KB FastCGI message, a stack
+/// trace after the fields. Nothing is lost, nothing panics, the banner is a rejected line with
+/// its file:line.
+#[test]
+fn messy_error_logs_are_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "x".repeat(100_000);
+    let mut text: Vec<u8> = Vec::new();
+    text.extend_from_slice(b"nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n");
+    text.extend_from_slice(b"2024/03/01 10:00:00 [error] 11#11: *1 open() \"/srv/a\xff\xfe.png\" failed (2: No such file or directory), client: 192.0.2.1, server: s, request: \"GET /a%FF.png HTTP/1.1\", host: \"s\"\r\n");
+    text.extend_from_slice(b"2024/03/01 10:00:01 [frobnicate] 11#11: something new\n");
+    text.extend_from_slice(format!("2024/03/01 10:00:02 [error] 11#11: *2 FastCGI sent in stderr: \"PHP message: {long}\" while reading response header from upstream, client: 192.0.2.1, server: s, request: \"GET /p HTTP/1.1\", upstream: \"fastcgi://unix:/run/php.sock:\", host: \"s\"\n").as_bytes());
+    text.extend_from_slice(b"2024/03/01 10:00:03 [crit] 11#11: *3 SSL_do_handshake() failed (SSL: error:0A00006C:SSL routines::bad key share) while SSL handshaking, client: 192.0.2.9, server: 0.0.0.0:443\n");
+    text.extend_from_slice(b"#0 /var/www/index.php(3): f()\n");
+    text.extend_from_slice(b"2024/03/01 10:00:04 [error] 11#11: *4 limiting requests, excess: 20.5 by zone \"perip\", client: 192.0.2.2, server: s, request: \"GET / HTTP/1.1\", host: \"s\"\n");
+    std::fs::write(dir.path().join("error.log"), &text).unwrap();
+    let (code, out, err) = run(clickpath(dir.path()).args(["parse", "error.log"]));
+    // A rejected line is counted and shown, as in access logs (exit 0: every file was read).
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("1 rejected (no_event 1), 5 error-log events (1 continuation line)"),
+        "{err}"
+    );
+    let events: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let col = |k: &str| -> Vec<Value> { events.iter().map(|e| e[k].clone()).collect() };
+    assert_eq!(col("line"), [2, 3, 4, 5, 7].map(Value::from));
+    assert_eq!(
+        col("level"),
+        ["error", "frobnicate", "error", "crit", "error"].map(Value::from)
+    );
+    assert_eq!(
+        col("cause"),
+        ["file_not_found", "other", "other", "tls", "rate_limited"].map(Value::from)
+    );
+    // The two bytes that are not UTF-8 became U+FFFD; CRLF left no `\r` in the last field.
+    assert_eq!(
+        events[0]["message"],
+        "open() \"/srv/a\u{fffd}\u{fffd}.png\" failed (2: No such file or directory)"
+    );
+    assert_eq!(events[0]["host"], "s");
+    assert_eq!(events[2]["message"].as_str().unwrap().len(), 100_083);
+    assert_eq!(events[2]["path"], "/p");
+    // The stack trace continues the message, not the last field.
+    assert_eq!(events[3]["server"], "0.0.0.0:443");
+    assert!(
+        events[3]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("while SSL handshaking\n#0 /var/www/index.php(3): f()"),
+        "{}",
+        events[3]["message"]
+    );
+    assert_eq!(events[3]["continuation_lines"], 1);
+    let (code, out, _) = run(clickpath(dir.path()).args(["check-format", "error.log"]));
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("error.log:1:1: nginx: the configuration file"),
+        "{out}"
+    );
+}

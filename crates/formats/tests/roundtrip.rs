@@ -212,7 +212,7 @@ proptest! {
             let (batch, stats) = clickpath_formats::pipeline::parse_bytes(&format, &text, common::rows_opts());
             let lines = text.iter().filter(|&&c| c == b'\n').count() + usize::from(text.last() != Some(&b'\n'));
             prop_assert_eq!(stats.lines(), lines as u64);
-            prop_assert_eq!(batch.num_rows() as u64, stats.requests);
+            prop_assert_eq!(batch.num_rows() as u64, stats.requests + stats.events);
         }
     }
 }

@@ -119,7 +119,11 @@ impl EventBuilder {
         put(&mut self.referrer, e.referrer.filter(|r| *r != b"-"));
         put(&mut self.code, e.code);
         self.errno.append_option(e.errno);
-        put(&mut self.message, Some(e.message));
+        if e.more.is_empty() {
+            put(&mut self.message, Some(e.message));
+        } else {
+            put(&mut self.message, Some(&[e.message, e.more].concat()));
+        }
         self.cause.append_value(cause::classify(e.body).as_str());
         self.continuation.append_value(continuation);
         self.file_id.append_value(file_id);

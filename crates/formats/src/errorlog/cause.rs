@@ -61,10 +61,12 @@ enum Pattern {
     Has(&'static str),
     /// The message is exactly this text (nginx workers' `exit`).
     Is(&'static str),
+    /// The message starts with this text (nginx's version line, `nginx/1.24.0`).
+    Starts(&'static str),
 }
 
 use Cause::*;
-use Pattern::{Has, Is};
+use Pattern::{Has, Is, Starts};
 
 /// In order: the specific before the general.
 const TABLE: &[(Pattern, Cause)] = &[
@@ -133,6 +135,8 @@ const TABLE: &[(Pattern, Cause)] = &[
     (Has("signal 1 (SIGHUP)"), Restart),
     (Has("signal 10 (SIGUSR1)"), Restart),
     (Has("signal 17 (SIGCHLD)"), Restart),
+    (Has("signal 29 (SIGIO)"), Restart),
+    (Starts("nginx/"), Restart),
     (Has("start worker process"), Restart),
     (Has("start cache "), Restart),
     (Has("exited with code"), Restart),
@@ -156,6 +160,7 @@ const TABLE: &[(Pattern, Cause)] = &[
     (Has("AH00090"), Restart),
     (Has("AH00094"), Restart),
     (Has("AH00163"), Restart),
+    (Has("AH00096"), Restart),
     (Has("resuming normal operations"), Restart),
     // Configuration (`nginx -t`, `apachectl configtest`, a bad reload).
     (Has("unknown directive"), Config),
@@ -174,6 +179,7 @@ pub fn classify(message: &[u8]) -> Cause {
         let hit = match pattern {
             Has(s) => memchr::memmem::find(message, s.as_bytes()).is_some(),
             Is(s) => message.trim_ascii() == s.as_bytes(),
+            Starts(s) => message.starts_with(s.as_bytes()),
         };
         if hit {
             return *cause;
@@ -310,6 +316,12 @@ mod tests {
                 Other,
             ),
             ("exit later", Other),
+            ("nginx/1.22.1", Restart),
+            ("signal 29 (SIGIO) received", Restart),
+            (
+                "AH00096: removed PID file /run/apache2/apache2.pid (pid=9395)",
+                Restart,
+            ),
         ];
         for (message, want) in cases {
             assert_eq!(classify(message.as_bytes()), *want, "{message}");

@@ -101,6 +101,8 @@ pub(crate) struct EventSlots<'a> {
     pub code: Option<&'a [u8]>,
     pub errno: Option<i32>,
     pub message: &'a [u8],
+    /// Continuation lines after nginx's appended fields (`\n...`): the message's end.
+    pub more: &'a [u8],
     /// The text the cause is read from: after the time, level and pid, codes included.
     pub body: &'a [u8],
 }

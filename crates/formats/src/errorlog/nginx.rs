@@ -95,6 +95,10 @@ pub(crate) fn parse(t: &[u8]) -> Option<EventSlots<'_>> {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, &rest[rest.len()..]),
     };
+    // Lines after the fields' line continue the message (the fields end at its line break).
+    if let Some(nl) = memchr::memchr(b'\n', tail) {
+        e.more = &tail[nl..];
+    }
     e.message = message;
     e.body = message;
     while let Some(r) = tail.strip_prefix(b", ") {
@@ -108,7 +112,11 @@ pub(crate) fn parse(t: &[u8]) -> Option<EventSlots<'_>> {
             let mut from = 0;
             while let Some(i) = memchr::memchr(b'"', &q[from..]) {
                 let at = from + i;
-                if at + 1 == q.len() || at_next_key(&q[at + 1..]) {
+                // (or before a line break: continuation lines after the fields)
+                if at + 1 == q.len()
+                    || at_next_key(&q[at + 1..])
+                    || matches!(q[at + 1], b'\n' | b'\r')
+                {
                     end = Some(at);
                     break;
                 }
@@ -117,9 +125,9 @@ pub(crate) fn parse(t: &[u8]) -> Option<EventSlots<'_>> {
             let end = end.unwrap_or(q.len());
             (&q[..end], 1 + (end + 1).min(q.len()))
         } else {
-            let mut end = v.len();
+            let mut end = memchr::memchr2(b'\n', b'\r', v).unwrap_or(v.len());
             let mut from = 0;
-            while let Some(i) = memchr::memchr(b',', &v[from..]) {
+            while let Some(i) = memchr::memchr(b',', &v[from..end]) {
                 let at = from + i;
                 if at_next_key(&v[at..]) {
                     end = at;
