@@ -129,12 +129,14 @@ pub fn totals_line(summary: &Summary) -> String {
         s.push_str(&format!(" ({})", reasons.join(", ")));
     }
     if t.events > 0 {
-        s.push_str(&format!(
-            ", {} error-log events ({} continuation line{})",
-            t.events,
-            t.continuation,
-            if t.continuation == 1 { "" } else { "s" }
-        ));
+        s.push_str(&format!(", {} error-log events", t.events));
+        if t.continuation > 0 {
+            s.push_str(&format!(
+                " ({} continuation line{})",
+                t.continuation,
+                if t.continuation == 1 { "" } else { "s" }
+            ));
+        }
     }
     if t.blank + t.comments > 0 {
         s.push_str(&format!(

@@ -34,7 +34,17 @@ struct DatasetBackend {
     dir: PathBuf,
     /// The report's settings; `from` / `to` come from each filter.
     report: ReportArgs,
+    /// The server's story for a period, whatever sessions a filter selects: restarts, reloads,
+    /// incidents and the error log are the site's, computed over all of its requests (a filter
+    /// that leaves out most requests would make silences of them). By (commit, from, to).
+    site_wide: std::sync::Mutex<Option<(Period, Value)>>,
 }
+
+/// A manifest commit and a date range (`from`, `to`).
+type Period = (u64, Option<String>, Option<String>);
+
+/// The report's keys that tell the server's story rather than the selected sessions'.
+const SITE_WIDE: [&str; 4] = ["restarts", "reloads", "incidents", "error_log"];
 
 fn failed(e: anyhow::Error) -> BackendError {
     BackendError {
@@ -70,6 +80,70 @@ impl Backend for DatasetBackend {
     }
 
     fn report(&self, filter: &Filter) -> Result<(u64, Value), BackendError> {
+        let (commit, mut doc) = self.compute(filter)?;
+        let period = Filter {
+            from: filter.from.clone(),
+            to: filter.to.clone(),
+            ..Filter::default()
+        };
+        let key = (commit, period.from.clone(), period.to.clone());
+        let cached = self
+            .site_wide
+            .lock()
+            .expect("not poisoned")
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone());
+        let site = match cached {
+            Some(v) => v,
+            None => {
+                let (at, whole) = if *filter == period {
+                    (commit, doc.clone())
+                } else {
+                    self.compute(&period)?
+                };
+                let parts: serde_json::Map<String, Value> = SITE_WIDE
+                    .iter()
+                    .map(|k| ((*k).to_owned(), whole[*k].clone()))
+                    .collect();
+                let v = Value::Object(parts);
+                // (Another commit in between: not kept, the next answer computes it again.)
+                if at == commit {
+                    *self.site_wide.lock().expect("not poisoned") = Some((key, v.clone()));
+                }
+                v
+            }
+        };
+        for k in SITE_WIDE {
+            doc[k] = site[k].clone();
+        }
+        Ok((commit, doc))
+    }
+
+    fn error_lines(&self, drill: &Drill) -> Result<Value, BackendError> {
+        self.events_of(drill).map_err(failed)
+    }
+
+    fn requests(&self, filter: &Filter, drill: &Drill) -> Result<Value, BackendError> {
+        self.check_country(filter)?;
+        match self.drill(filter, drill) {
+            Err(e) if file_gone(&e) => self.drill(filter, drill).map_err(failed),
+            r => r.map_err(failed),
+        }
+    }
+}
+
+/// One request of a drill-down, from the dataset.
+struct Found {
+    file_id: u32,
+    line: u64,
+    key: RequestKey,
+    value: Value,
+}
+
+impl DatasetBackend {
+    /// The report for a filter, as `report --data` computes it.
+    fn compute(&self, filter: &Filter) -> Result<(u64, Value), BackendError> {
         self.check_country(filter)?;
         let mut args = self.report.clone();
         args.from = filter.from.clone();
@@ -95,29 +169,6 @@ impl Backend for DatasetBackend {
             r => r.map_err(failed),
         }
     }
-
-    fn error_lines(&self, drill: &Drill) -> Result<Value, BackendError> {
-        self.events_of(drill).map_err(failed)
-    }
-
-    fn requests(&self, filter: &Filter, drill: &Drill) -> Result<Value, BackendError> {
-        self.check_country(filter)?;
-        match self.drill(filter, drill) {
-            Err(e) if file_gone(&e) => self.drill(filter, drill).map_err(failed),
-            r => r.map_err(failed),
-        }
-    }
-}
-
-/// One request of a drill-down, from the dataset.
-struct Found {
-    file_id: u32,
-    line: u64,
-    key: RequestKey,
-    value: Value,
-}
-
-impl DatasetBackend {
     /// The error-log events of a window, with their raw lines.
     fn events_of(&self, drill: &Drill) -> Result<Value> {
         use clickpath_model::event;
@@ -460,7 +511,11 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
         _ => None,
     };
-    let backend = Arc::new(DatasetBackend { dir, report });
+    let backend = Arc::new(DatasetBackend {
+        dir,
+        report,
+        site_wide: std::sync::Mutex::new(None),
+    });
     clickpath_server::run(
         ServerConfig {
             bind: args.bind,

@@ -198,7 +198,8 @@ fn the_dashboard_shows_the_reports_figures_filters_and_drills_down() {
     b.click("select[name=device] option[value='']");
     b.wait("return document.body.dataset.rendered === '5'");
     let row = b.eval(
-        "const rows = [...document.querySelectorAll('tr')].filter(r => r.cells[0] && r.cells[0].textContent === '500' && r.querySelector('button.drill'));
+        "const card = [...document.querySelectorAll('section')].find(s => s.querySelector('h2').textContent === 'Status codes');
+         const rows = [...card.querySelectorAll('tr')].filter(r => r.cells[0] && r.cells[0].textContent === '500' && r.querySelector('button.drill'));
          rows[0].querySelector('button.drill').id = 'drill-500'; return rows.length",
     );
     assert_eq!(row, 1);
@@ -265,7 +266,7 @@ fn assert_only_our_elements(b: &Browser) {
         "const ours = new Set(['HTML', 'HEAD', 'META', 'TITLE', 'STYLE', 'LINK', 'SCRIPT', 'BODY', 'HEADER',
            'H1', 'H2', 'H3', 'SPAN', 'DIV', 'MAIN', 'NOSCRIPT', 'SECTION', 'P', 'TABLE', 'THEAD', 'TBODY',
            'TR', 'TH', 'TD', 'BUTTON', 'UL', 'LI', 'PRE', 'FORM', 'LABEL', 'INPUT', 'SELECT', 'OPTION',
-           'svg', 'g', 'rect', 'text', 'title', 'line']);
+           'DETAILS', 'SUMMARY', 'svg', 'g', 'rect', 'text', 'title', 'line']);
          return [...document.querySelectorAll('*')]
            .filter(e => !ours.has(e.tagName) || [...e.attributes].some(a => a.name.startsWith('on')))
            .map(e => e.outerHTML.slice(0, 200))",
@@ -449,5 +450,93 @@ fn real_attack_logs_render_as_text() {
         "{lines}"
     );
     assert_eq!(b.alert(), None, "an alert opened");
+    assert_only_our_elements(&b);
+}
+
+/// The sample's outage on the dashboard: on the timeline, in the incidents table with the
+/// report's figures, its story, and its error-log lines one click away (as many as the API has).
+#[test]
+fn the_incidents_card_tells_the_outage_and_shows_its_error_log_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let error_log = sample().with_file_name("error.log.gz");
+    let (code, out, err) = run(clickpath(dir.path()).args([
+        "report",
+        "-q",
+        "--json",
+        "-c",
+        s(&config()),
+        s(&sample()),
+        s(&error_log),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let incident = &report["incidents"][0];
+    // loggen's truth: one outage, 10:00 to 10:15 UTC.
+    let truth = crate::dashboard::sample_truth();
+    assert_eq!(truth["incidents"][0]["start"], "2024-03-01T10:00:00Z");
+    assert!(
+        incident["start"]
+            .as_str()
+            .unwrap()
+            .starts_with("2024-03-01T10:0")
+    );
+
+    let server = Server::start(
+        dir.path(),
+        &["-c", s(&config()), s(&sample()), s(&error_log)],
+    );
+    let b = Browser::start(&[]);
+    b.goto(&format!("http://{}/", server.addr));
+    b.wait("return document.body.dataset.rendered === '1'");
+    let card = "document.querySelector('section[data-card=incidents]')";
+    let row = b.eval(&format!(
+        "return [...{card}.querySelector('table').rows[1].cells].map(c => c.textContent)"
+    ));
+    assert_eq!(row[0], "error burst");
+    assert_eq!(row[1], incident["start"]);
+    assert_eq!(
+        row[3],
+        grouped(incident["requests"].as_u64().unwrap()).as_str()
+    );
+    // The timeline shades the incident.
+    assert_eq!(
+        b.eval(&format!(
+            "return {card}.querySelectorAll('svg[data-chart=timeline] rect.incident').length"
+        )),
+        1
+    );
+    b.eval(&format!("{card}.scrollIntoView()"));
+    b.click("section[data-card=incidents] details summary");
+    let story = b.eval(&format!(
+        "return {card}.querySelector('details p').textContent"
+    ));
+    assert_eq!(story, incident["story"]);
+    b.screenshot("dashboard-incidents.png");
+    b.eval(&format!(
+        "[...{card}.querySelectorAll('details button')].find(x => x.textContent === 'all error-log lines').id = 'lines'"
+    ));
+    b.click("#lines");
+    let shown = b.wait(
+        "const p = document.querySelector('#drill:not([hidden]) pre'); return p && p.textContent",
+    );
+    let api = crate::http::http(
+        &server.addr,
+        "GET",
+        &format!(
+            "/api/error-lines?start={}&end={}&limit=200",
+            incident["start"].as_str().unwrap(),
+            incident["end"].as_str().unwrap()
+        ),
+        &[],
+        None,
+    )
+    .json();
+    let lines: Vec<&str> = shown.as_str().unwrap().lines().collect();
+    assert_eq!(
+        lines.len() as u64,
+        api["events"].as_array().unwrap().len() as u64
+    );
+    assert!(!lines.is_empty());
+    assert!(lines[0].contains("error.log.gz:"), "{}", lines[0]);
     assert_only_our_elements(&b);
 }

@@ -346,8 +346,25 @@ fn reports_from_the_dataset_equal_reports_from_the_files() {
 fn prune_drops_old_days_and_compact_keeps_every_row() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let truth = loggen(d, LOG);
-    ingest_ok(d, "data", &["access.log"], &["--commit-every", "512KiB"]);
+    let truth = loggen(d, &[LOG, &["--error-log", "error.log"][..]].concat());
+    // The error log by day (nginx's lines start with the local date), ingested apart.
+    let errors = std::fs::read_to_string(d.join("error.log")).unwrap();
+    let (errors_1, errors_2): (Vec<&str>, Vec<&str>) = errors
+        .split_inclusive('\n')
+        .partition(|l| l.starts_with("2024/03/01"));
+    std::fs::write(d.join("error-1.log"), errors_1.concat()).unwrap();
+    std::fs::write(d.join("error-2.log"), errors_2.concat()).unwrap();
+    ingest_ok(
+        d,
+        "data",
+        &["error-1.log", "access.log"],
+        &["--commit-every", "512KiB"],
+    );
+    ingest_ok(d, "data", &["error-2.log"], &[]);
+    assert_eq!(
+        sql(d, "data", "SELECT count(*) AS n FROM events", "csv"),
+        format!("n\n{}\n", truth["error_log"]["total_lines"])
+    );
     let before = rows(d, "data", "");
     let files_before = manifest(d, "data")["files"].as_array().unwrap().len();
     assert!(files_before > 4);
@@ -393,6 +410,11 @@ fn prune_drops_old_days_and_compact_keeps_every_row() {
         expected.lines().nth(1)
     );
     assert!(manifest(d, "data")["next_seq"] == truth["valid_requests"]);
+    // The first day's error-log events went with it.
+    assert_eq!(
+        sql(d, "data", "SELECT count(*) AS n FROM events", "csv"),
+        format!("n\n{}\n", errors_2.len())
+    );
 }
 
 #[test]

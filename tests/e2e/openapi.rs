@@ -101,13 +101,14 @@ fn the_openapi_file_describes_the_server() {
             "-c",
             config().to_str().unwrap(),
             sample().to_str().unwrap(),
+            sample().with_file_name("error.log.gz").to_str().unwrap(),
         ],
     );
     let a = &server.addr;
     let auth = [("Authorization", bearer.as_str())];
 
     let paths = spec["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 3);
+    assert_eq!(paths.len(), 4);
     for (path, item) in paths {
         let op = &item["get"];
         assert!(op.is_object(), "{path}: the API is read-only (GET)");
@@ -166,9 +167,20 @@ fn the_openapi_file_describes_the_server() {
         assert_eq!(r.status, 400);
         check(&spec, &response_schema(&spec, path, 400), &r.json(), path).unwrap();
     }
-    // The whole report validates, nested parts included (the unfiltered one has every table).
+    // The whole report validates, nested parts included (the unfiltered one has every table,
+    // the sample's incident with its lines, error-log events in the documented window).
     let full = http(a, "GET", "/api/report", &auth, None).json();
     assert!(!full["funnels"].as_array().unwrap().is_empty());
+    assert!(!full["incidents"].as_array().unwrap().is_empty());
+    let window = http(
+        a,
+        "GET",
+        "/api/error-lines?start=2024-03-01T10:02:00Z&end=2024-03-01T10:15:00Z",
+        &auth,
+        None,
+    )
+    .json();
+    assert!(window["total"].as_u64().unwrap() > 0);
     assert!(
         !full["errors"]["internal_links"]
             .as_array()
@@ -183,7 +195,7 @@ fn the_openapi_file_describes_the_server() {
         .filter(|s| s.starts_with("/api/"))
         .map(|s| s.trim_end_matches('?'))
         .collect();
-    assert_eq!(called.len(), 3, "{called:?}");
+    assert_eq!(called.len(), 4, "{called:?}");
     for c in called {
         assert!(paths.contains_key(c), "{c} is not in docs/openapi.json");
     }

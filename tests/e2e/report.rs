@@ -19,9 +19,11 @@ fn terminal_report_of_the_shipped_sample() {
         &std::fs::read_to_string(sample().with_file_name("truth.json")).unwrap(),
     )
     .unwrap();
+    // The README's quick start: both logs of the sample.
     let (code, out, err) = run(clickpath(dir.path())
         .arg("report")
         .arg(sample())
+        .arg(sample().with_file_name("error.log.gz"))
         .arg("--config")
         .arg(example_config()));
     assert_eq!(code, 0, "{err}");
@@ -30,7 +32,34 @@ fn terminal_report_of_the_shipped_sample() {
         out.contains(&format!("  Visitors              {visitors} ")),
         "{out}"
     );
-    assert!(out.contains("read 20000 lines from 1 file(s)"), "{out}");
+    let lines = 20_000 + truth["error_log"]["total_lines"].as_u64().unwrap();
+    assert!(
+        out.contains(&format!("read {lines} lines from 2 file(s)")),
+        "{out}"
+    );
+    // The injected outage, told, with the causes of its 5xx.
+    let incident = &truth["incidents"][0];
+    assert_eq!(incident["kind"], "outage-5xx");
+    assert!(
+        out.contains("Incidents\n  1. error_burst 2024-03-01T10:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Server errors (5xx) ran far above their usual share"),
+        "{out}"
+    );
+    for (status, causes) in truth["error_log"]["explained"].as_object().unwrap() {
+        for (cause, n) in causes.as_object().unwrap() {
+            if cause != "none" {
+                let row = format!("  {status} {cause} ");
+                let line = out
+                    .lines()
+                    .find(|l| l.starts_with(&row))
+                    .unwrap_or_else(|| panic!("no row {row}: {out}"));
+                assert!(line.trim_end().ends_with(&format!(" {n}")), "{line}: {n}");
+            }
+        }
+    }
     assert!(out.contains("Funnel checkout (session mode)"), "{out}");
     assert!(out.contains("Goal order:"), "{out}");
     assert!(out.contains("Broken links:"), "{out}");

@@ -52,9 +52,18 @@ fn sql_examples_in_the_docs_give_the_documented_results() {
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/sql.md")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let truth = loggen(d, LOG);
-    assert!(doc.contains("--seed 5 --lines 40000 --visitors-per-hour 40 --tz +0100"));
-    assert!(doc.contains("clickpath ingest --data data --site-host shop.example.com access.log"));
+    // The dataset tests' log, with its error log and an outage.
+    let extra = [
+        "--error-log",
+        "error.log",
+        "--incident",
+        "outage-5xx@+34h+20m",
+    ];
+    let truth = loggen(d, &[LOG, &extra[..]].concat());
+    assert!(doc.contains("--seed 5 --lines 40000 --visitors-per-hour 40 --tz +0100 \\\n  --error-log error.log --incident outage-5xx@+34h+20m"));
+    assert!(doc.contains(
+        "clickpath ingest --data data --site-host shop.example.com error.log access.log"
+    ));
     let (code, _, err) = run(clickpath(d).args([
         "ingest",
         "-q",
@@ -62,6 +71,7 @@ fn sql_examples_in_the_docs_give_the_documented_results() {
         "data",
         "--site-host",
         "shop.example.com",
+        "error.log",
         "access.log",
     ]));
     assert_eq!(code, 0, "{err}");
@@ -93,4 +103,17 @@ fn sql_examples_in_the_docs_give_the_documented_results() {
     assert_eq!(links["hits"], n(&truth["status_404_internal_referrer"]));
     let sessions = one_row(&results["sessionize"]);
     assert_eq!(sessions["sessions_30m"], n(&truth["human_sessions"]));
+    // Every event of the error log, and the outage with the causes of its 5xx.
+    let events: u64 = results["error-causes"]
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| cause"))
+        .map(|l| l.split('|').nth(3).unwrap().trim().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(events, truth["error_log"]["total_lines"].as_u64().unwrap());
+    let incident = one_row(&results["incidents"]);
+    let t = &truth["incidents"][0];
+    assert_eq!(incident["kind"], "error_burst");
+    assert_eq!(incident["start"], t["start"].as_str().unwrap());
+    let causes: serde_json::Value = serde_json::from_str(&incident["causes"]).unwrap();
+    assert_eq!(causes, t["causes"]);
 }

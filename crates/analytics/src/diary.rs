@@ -25,6 +25,9 @@ const MICROS: i64 = 1_000_000;
 const SILENCE_S: i64 = 3;
 /// How unlikely a silence must be to be a stop: P < e^-20.
 const SILENCE_SURPRISE: f64 = 20.0;
+/// The longest silence taken for a stop: a longer one is an absence of traffic (a scanner
+/// that went away, a night), not a restart nobody logged.
+const SILENCE_MAX: i64 = 600 * MICROS;
 /// First error responses kept per minute (an incident shows its first lines).
 const FIRST_PER_MINUTE: usize = 3;
 /// Lines of each log an incident shows.
@@ -253,11 +256,18 @@ impl Diary {
             r.start = to_utc(r.start);
             r.end = to_utc(r.end);
         }
+        // Only beside an error log: it is the server's own account, and the silence what its
+        // level (or a killed master) left out. From the access log alone a silence says nothing
+        // of the server.
         let silences: Vec<(i64, i64)> = self
             .silences
             .iter()
             .copied()
-            .filter(|&(a, b)| self.surprise(a, b) >= SILENCE_SURPRISE)
+            .filter(|&(a, b)| {
+                !self.explainer.is_empty()
+                    && b - a <= SILENCE_MAX
+                    && self.surprise(a, b) >= SILENCE_SURPRISE
+            })
             .collect();
         // A silence no restart line tells of is a stop of the server, inferred.
         for &(a, b) in &silences {
@@ -320,7 +330,7 @@ impl Diary {
             let notice = by_level.contains_key("notice");
             let mut notes = Vec::new();
             if !notice {
-                notes.push("No [notice] lines: the error log's level (nginx `error_log ... error`, Debian's default) hides stop and start lines; restarts are inferred from silences of the access log and [alert] worker exits only. `error_log /var/log/nginx/error.log notice;` (Apache: `LogLevel warn core:info`) shows them.".to_owned());
+                notes.push("No [notice] lines: either the server was not stopped, started or reloaded in this period, or the error log's level hides those lines (nginx `error_log ... error`, Debian's default); then restarts are inferred from silences of the access log and [alert] worker exits only. `error_log /var/log/nginx/error.log notice;` (Apache: `LogLevel warn core:info`) shows them.".to_owned());
             }
             if follow {
                 let mut zs: Vec<String> = self.zones.keys().map(|&z| zone_text(z)).collect();

@@ -313,6 +313,9 @@ fn probe_site_hosts(sources: &[Source], options: &pipeline::Options) -> Option<V
                 Err(_) => continue,
             },
         };
+        if format.error_log().is_some() {
+            continue; // events name no referrers
+        }
         let (batch, _) = pipeline::parse_bytes(&format, &head, options.rows);
         let (hosts, _) =
             clickpath_analytics::site_hosts::infer_from(&batch, format.logs(FieldKind::UserAgent));

@@ -34,7 +34,7 @@ pub const METHOD: &str = "method";
 pub const PATH: &str = "path";
 pub const QUERY: &str = "query";
 pub const PROTOCOL: &str = "protocol";
-/// nginx `upstream:`.
+/// The backend: nginx `upstream:`, the server Apache mod_proxy names (`127.0.0.1:8080`).
 pub const UPSTREAM: &str = "upstream";
 /// nginx `host:`.
 pub const HOST: &str = "host";

@@ -237,6 +237,7 @@
     d.append(el('p', {}, i.story));
     const causes = Object.entries(i.causes || {});
     if (causes.length) {
+      d.append(sub('Error responses in the window by cause (5xx, 404, 403, 429)'));
       d.append(table([{ t: 'cause' }, { t: 'responses', n: 1 }], causes.sort((a, b) => b[1] - a[1])));
     }
     if ((i.top_urls || []).length) {

@@ -31,7 +31,7 @@ pub const KEEP_REPLACED_S: u64 = 3600;
 
 /// Retires `files` for `keep_replaced_s` seconds; files retired before are kept at most that
 /// long too (`--keep-replaced 0s` deletes them all now). True when the manifest changed.
-fn retire(m: &mut super::Manifest, files: &[DataFile], keep_replaced_s: u64) -> bool {
+fn retire(m: &mut super::Manifest, files: &[String], keep_replaced_s: u64) -> bool {
     let now = unix_now();
     let delete_after = now + keep_replaced_s;
     let mut changed = !files.is_empty();
@@ -41,25 +41,41 @@ fn retire(m: &mut super::Manifest, files: &[DataFile], keep_replaced_s: u64) -> 
         }
         changed |= f.delete_after <= now;
     }
-    m.retired.extend(files.iter().map(|f| RetiredFile {
-        path: f.path.clone(),
+    m.retired.extend(files.iter().map(|path| RetiredFile {
+        path: path.clone(),
         delete_after,
     }));
     changed
 }
 
-/// Removes the days before `before` (`YYYY-MM-DD`).
+/// Removes the days before `before` (`YYYY-MM-DD`), and the error-log event files whose events
+/// are all older (their latest local date is before it).
 pub fn prune(dir: &Path, before: &str, keep_replaced_s: u64) -> Result<Changed> {
     let (_lock, mut m, _) = super::open_for_write(dir, serde_json::Value::Null)?;
     let files_before = m.files.len();
     let (gone, kept): (Vec<DataFile>, Vec<DataFile>) =
         m.files.drain(..).partition(|f| f.date.as_str() < before);
     m.files = kept;
+    let local_date = |micros: i64| {
+        let mut t = String::new();
+        clickpath_model::format_rfc3339_micros(micros, &mut t);
+        t[..10].to_owned()
+    };
+    let (old_events, events): (Vec<_>, Vec<_>) = m
+        .events
+        .drain(..)
+        .partition(|e| local_date(e.max_local).as_str() < before);
+    m.events = events;
     let changed = Changed {
         files_before,
         files_after: m.files.len(),
         rows_removed: gone.iter().map(|f| f.rows).sum(),
     };
+    let gone: Vec<String> = gone
+        .into_iter()
+        .map(|f| f.path)
+        .chain(old_events.into_iter().map(|e| e.path))
+        .collect();
     if retire(&mut m, &gone, keep_replaced_s) {
         m.commit += 1;
         commit(dir, &mut m, None)?;
@@ -121,6 +137,7 @@ pub fn compact(dir: &Path, keep_replaced_s: u64) -> Result<Changed> {
     m.files.retain(|f| !replaced.contains(f));
     m.files.extend(written);
     m.files.sort_by_key(|f| f.min_seq);
+    let replaced: Vec<String> = replaced.into_iter().map(|f: DataFile| f.path).collect();
     if retire(&mut m, &replaced, keep_replaced_s) {
         m.commit = commit_no;
         commit(dir, &mut m, None)?;
