@@ -7,6 +7,7 @@
 #   SIZES=" " bench/run.sh     # the dataset part only
 #   DATASET=0 bench/run.sh    # skip the dataset part (ingest, SQL; needs 2.7 GB of loggen files)
 #   SIZES=" " DATASET=0 bench/run.sh   # the dashboard API only (over the dataset of a former run)
+#   SIZES=" " DATASET=0 DASHBOARD=0 bench/run.sh   # the error log only
 #
 # Needs: goaccess (Debian), mawk, GNU time (/usr/bin/time), python3. Results go to stdout as a
 # Markdown table; docs/benchmarks.md keeps the last recorded one.
@@ -61,6 +62,32 @@ for size in $SIZES; do
   row "goaccess 1.7 -o json" goaccess "$log" --log-format=COMBINED --no-global-config -o "$DIR/goaccess.json"
   row "mawk '{c[\$9]++}'" mawk '{c[$9]++} END {for (k in c) print k, c[k]}' "$log"
 done
+
+# The error log: the 1 GiB file's own error log (loggen --error-log; the access log is the same
+# file), read alone and joined to the access log in the report.
+if [[ ${ERRORLOG:-1} == 1 ]]; then
+  one="$DIR/loggen-seed1-1G.log"
+  err="$DIR/loggen-seed1-1G.error.log"
+  [[ -f $one ]] || python3 ../shared/tools/loggen.py --seed 1 --bytes 1G --out "$one" --truth "$one.truth.json"
+  [[ -f $err ]] || python3 ../shared/tools/loggen.py --seed 1 --bytes 1G --out /dev/null --error-log "$err"
+  cat "$one" "$err" >/dev/null
+  ebytes=$(stat -L -c %s "$err")
+  echo
+  echo "| error log (1 GiB access log, its $((ebytes / 1000000)) MB nginx error log) | wall s | MB/s | peak RSS MiB |"
+  echo "|---|---|---|---|"
+  erow() {
+    local name=$1 bytes=$2; shift 2
+    read -r t m < <(measure "$@")
+    awk -v n="$name" -v t="$t" -v m="$m" -v b="$bytes" \
+      'BEGIN{printf "| %s | %.2f | %.0f | %.0f |\n", n, t, b/1e6/t, m/1024}'
+  }
+  erow "check-format error.log (parse only)" "$ebytes" "$BIN" check-format -q "$err"
+  erow "parse error.log (NDJSON)" "$ebytes" "$BIN" parse -q "$err" -o /dev/null
+  erow "report --json -c examples/clickpath.toml access.log" "$(stat -L -c %s "$one")" \
+    "$BIN" report -q --json -c examples/clickpath.toml "$one"
+  erow "report --json -c examples/clickpath.toml access.log error.log" "$(( $(stat -L -c %s "$one") + ebytes ))" \
+    "$BIN" report -q --json -c examples/clickpath.toml "$one" "$err"
+fi
 
 # The dataset: ingest of the 1 GiB file, then a second loggen file (seed 2, two later days) for a
 # dataset of about 10.6 M requests; report and SQL from it.

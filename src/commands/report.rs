@@ -74,15 +74,7 @@ pub fn config(report: &ReportArgs) -> Result<TrafficConfig> {
         None => file.build()?,
     };
     let s = settings(report, &file)?;
-    let rules = s.rules();
     Ok(TrafficConfig {
-        session_timeout_s: rules.timeout_s,
-        split_at_midnight: rules.split_at_midnight,
-        split_on_campaign: rules.split_on_campaign,
-        visitor_key: s.visitor_key(),
-        pages: s.page_rules(),
-        site_hosts: s.site_hosts.clone(),
-        site_hosts_from: s.site_hosts_from().to_owned(),
         top: args.top,
         next_from: Some(args.next_from.clone()),
         funnels,
@@ -97,6 +89,7 @@ pub fn config(report: &ReportArgs) -> Result<TrafficConfig> {
             Some(path) => Some(Arc::new(GeoDb::open(path)?)),
             None => None,
         },
+        ..s.traffic_config()
     })
 }
 

@@ -265,21 +265,23 @@ struct Stamps {
     app_down: i64,
 }
 
-struct Nginx {
-    dir: PathBuf,
-    bin: PathBuf,
+/// A server process the test starts, stops gracefully with `stop_signal` and starts again.
+struct Daemon {
+    command: Box<dyn Fn() -> Command>,
+    stop_signal: &'static str,
     child: Option<Child>,
 }
 
-impl Nginx {
+impl Daemon {
+    fn new(stop_signal: &'static str, command: impl Fn() -> Command + 'static) -> Daemon {
+        Daemon {
+            command: Box::new(command),
+            stop_signal,
+            child: None,
+        }
+    }
     fn start(&mut self) {
-        let child = Command::new(&self.bin)
-            .arg("-p")
-            .arg(&self.dir)
-            .arg("-c")
-            .arg(self.dir.join("nginx.conf"))
-            .arg("-e")
-            .arg(self.dir.join("error.log"))
+        let child = (self.command)()
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -289,11 +291,11 @@ impl Nginx {
     fn pid(&self) -> u32 {
         self.child.as_ref().unwrap().id()
     }
-    /// Graceful stop (SIGQUIT), waited for.
+    /// A graceful stop, waited for (killed after 15 s).
     fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            signal(c.id(), "QUIT");
-            let until = Instant::now() + Duration::from_secs(10);
+            signal(c.id(), self.stop_signal);
+            let until = Instant::now() + Duration::from_secs(15);
             while c.try_wait().unwrap().is_none() {
                 if Instant::now() > until {
                     let _ = c.kill();
@@ -304,7 +306,7 @@ impl Nginx {
     }
 }
 
-impl Drop for Nginx {
+impl Drop for Daemon {
     fn drop(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
@@ -362,11 +364,20 @@ http {{
         ),
     )
     .unwrap();
-    let mut nginx = Nginx {
-        dir: dir.clone(),
-        bin,
-        child: None,
-    };
+    // Graceful stop: SIGQUIT.
+    let mut nginx = Daemon::new("QUIT", {
+        let (bin, dir) = (bin.clone(), dir.clone());
+        move || {
+            let mut c = Command::new(&bin);
+            c.arg("-p")
+                .arg(&dir)
+                .arg("-c")
+                .arg(dir.join("nginx.conf"))
+                .arg("-e")
+                .arg(dir.join("error.log"));
+            c
+        }
+    });
     nginx.start();
     wait_for_port(port);
 
@@ -496,51 +507,6 @@ fn check_story(r: &Value, t: &Stamps, app: &str) {
     );
 }
 
-struct Apache {
-    conf: PathBuf,
-    bin: PathBuf,
-    child: Option<Child>,
-}
-
-impl Apache {
-    fn start(&mut self) {
-        let child = Command::new(&self.bin)
-            .arg("-f")
-            .arg(&self.conf)
-            .arg("-DFOREGROUND")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-    }
-    fn pid(&self) -> u32 {
-        self.child.as_ref().unwrap().id()
-    }
-    /// Graceful stop (SIGWINCH, as Debian's `apachectl graceful-stop`), waited for.
-    fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            signal(c.id(), "WINCH");
-            let until = Instant::now() + Duration::from_secs(15);
-            while c.try_wait().unwrap().is_none() {
-                if Instant::now() > until {
-                    let _ = c.kill();
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-    }
-}
-
-impl Drop for Apache {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
 #[test]
 fn apache_error_log_explains_its_errors_and_tells_its_restarts() {
     let bin = binary("/usr/sbin/apache2", "apache2");
@@ -592,11 +558,15 @@ ProxyPass / http://127.0.0.1:{app}/ timeout=1 retry=0
         ),
     )
     .unwrap();
-    let mut httpd = Apache {
-        conf: dir.join("httpd.conf"),
-        bin,
-        child: None,
-    };
+    // Graceful stop: SIGWINCH, as Debian's `apachectl graceful-stop`.
+    let mut httpd = Daemon::new("WINCH", {
+        let (bin, conf) = (bin.clone(), dir.join("httpd.conf"));
+        move || {
+            let mut c = Command::new(&bin);
+            c.arg("-f").arg(&conf).arg("-DFOREGROUND");
+            c
+        }
+    });
     httpd.start();
     wait_for_port(port);
 

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use clickpath_analytics::pages::PageRules;
-use clickpath_analytics::{SessionRules, VisitorKey};
+use clickpath_analytics::{SessionRules, TrafficConfig, VisitorKey};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -194,6 +194,22 @@ impl DatasetSettings {
             pages.api_prefixes = self.api_prefixes.clone();
         }
         pages
+    }
+
+    /// The report's configuration these settings fix (no funnels, goals or money: those are
+    /// the reader's).
+    pub fn traffic_config(&self) -> TrafficConfig {
+        let rules = self.rules();
+        TrafficConfig {
+            session_timeout_s: rules.timeout_s,
+            split_at_midnight: rules.split_at_midnight,
+            split_on_campaign: rules.split_on_campaign,
+            visitor_key: self.visitor_key(),
+            pages: self.page_rules(),
+            site_hosts: self.site_hosts.clone(),
+            site_hosts_from: self.site_hosts_from().to_owned(),
+            ..TrafficConfig::default()
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use arrow_array::builder::{
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use async_trait::async_trait;
-use clickpath_analytics::{TrafficAggregator, TrafficConfig};
+use clickpath_analytics::TrafficAggregator;
 use clickpath_ingest::DatasetSettings;
 use datafusion::catalog::Session;
 use datafusion::datasource::{MemTable, TableProvider, TableType};
@@ -52,17 +52,7 @@ impl IncidentsTable {
     fn compute(&self) -> std::result::Result<RecordBatch, String> {
         let m = clickpath_store::dataset::open_for_read(&self.dir).map_err(|e| e.to_string())?;
         let s = DatasetSettings::from_json(&self.dir, &m.settings).map_err(|e| e.to_string())?;
-        let rules = s.rules();
-        let cfg = TrafficConfig {
-            session_timeout_s: rules.timeout_s,
-            split_at_midnight: rules.split_at_midnight,
-            split_on_campaign: rules.split_on_campaign,
-            visitor_key: s.visitor_key(),
-            pages: s.page_rules(),
-            site_hosts: s.site_hosts.clone(),
-            ..TrafficConfig::default()
-        };
-        let mut agg = TrafficAggregator::new(cfg);
+        let mut agg = TrafficAggregator::new(s.traffic_config());
         clickpath_ingest::replay::replay(&self.dir, &m, None, None, &mut agg, None)
             .map_err(|e| e.to_string())?;
         let report = agg.finish();

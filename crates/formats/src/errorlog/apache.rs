@@ -4,21 +4,11 @@
 
 use clickpath_model::micros_from_civil;
 
-use super::EventSlots;
+use super::{EventSlots, num};
 
 const MONTHS: [&[u8; 3]; 12] = [
     b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
 ];
-
-fn num(b: &[u8]) -> Option<u64> {
-    if b.is_empty() || b.len() > 19 {
-        return None;
-    }
-    b.iter().try_fold(0u64, |acc, &c| {
-        let d = c.wrapping_sub(b'0');
-        (d <= 9).then(|| acc * 10 + u64::from(d))
-    })
-}
 
 pub(crate) fn starts_event(l: &[u8]) -> bool {
     // `[Fri Mar 01 10:29:01` at least.

@@ -107,6 +107,17 @@ pub(crate) struct EventSlots<'a> {
     pub body: &'a [u8],
 }
 
+/// Decimal digits (at most 19) as a number.
+pub(crate) fn num(b: &[u8]) -> Option<u64> {
+    if b.is_empty() || b.len() > 19 {
+        return None;
+    }
+    b.iter().try_fold(0u64, |acc, &c| {
+        let d = c.wrapping_sub(b'0');
+        (d <= 9).then(|| acc * 10 + u64::from(d))
+    })
+}
+
 /// `(111: ...` or `(111)...`: the number.
 pub(crate) fn errno_in(message: &[u8]) -> Option<i32> {
     let mut from = 0;

@@ -3,17 +3,7 @@
 
 use clickpath_model::micros_from_civil;
 
-use super::EventSlots;
-
-fn num(b: &[u8]) -> Option<u64> {
-    if b.is_empty() || b.len() > 19 {
-        return None;
-    }
-    b.iter().try_fold(0u64, |acc, &c| {
-        let d = c.wrapping_sub(b'0');
-        (d <= 9).then(|| acc * 10 + u64::from(d))
-    })
-}
+use super::{EventSlots, num};
 
 pub(crate) fn starts_event(l: &[u8]) -> bool {
     l.len() > 22
