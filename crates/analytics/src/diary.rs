@@ -190,14 +190,15 @@ impl Diary {
             .push((first.div_euclid(MINUTE), last.div_euclid(MINUTE), visitor));
     }
 
-    /// A human request that reached funnel step `step` (of `steps`) of the first funnel.
-    pub fn funnel_step(&mut self, ts: i64, step: usize, steps: usize, last: bool) {
+    /// A human request for funnel step `step` (of `steps`) of the first funnel, answered with
+    /// `status`: a conversion when it is the last step and not an error (loggen's definition).
+    pub fn funnel_step(&mut self, ts: i64, step: usize, steps: usize, status: u16) {
         let m = self.series.at(ts);
         if m.steps.len() < steps {
             m.steps.resize(steps, 0);
         }
         m.steps[step] += 1;
-        if last {
+        if step + 1 == steps && status < 400 {
             m.conversions += 1;
         }
     }

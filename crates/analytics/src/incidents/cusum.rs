@@ -19,11 +19,6 @@ pub fn segments(
     min_count: f64,
 ) -> Vec<(usize, usize)> {
     let lr = ratio.ln();
-    let mut out = Vec::new();
-    let mut s = 0.0f64;
-    let mut zero_at: Option<usize> = None; // last minute with s == 0
-    let mut peak = (0.0f64, 0usize);
-    let mut alarmed = false;
     // The best run inside [from, to] at the stricter ratio (Kadane's maximum sum).
     let strict = if ratio > 1.0 { ratio * 2.5 } else { ratio };
     let tighten = |from: usize, to: usize| -> (usize, usize) {
@@ -43,29 +38,44 @@ pub fn segments(
         }
         if best > 0.0 { best_at } else { (from, to) }
     };
-    let close = |out: &mut Vec<(usize, usize)>, from: usize, to: usize| {
-        let (from, to) = tighten(from, to);
-        let total: f64 = if ratio > 1.0 {
-            counts[from..=to].iter().sum()
-        } else {
-            expected[from..=to].iter().sum()
-        };
-        if total >= min_count {
-            out.push((from, to));
-        }
-    };
-    for (i, (&c, &e)) in counts.iter().zip(expected).enumerate() {
-        s = (s + c * lr - e * (ratio - 1.0)).max(0.0);
+    let scores: Vec<f64> = counts
+        .iter()
+        .zip(expected)
+        .map(|(&c, &e)| c * lr - e * (ratio - 1.0))
+        .collect();
+    runs(&scores, h)
+        .into_iter()
+        .map(|(from, to)| tighten(from, to))
+        .filter(|&(from, to)| {
+            let total: f64 = if ratio > 1.0 {
+                counts[from..=to].iter().sum()
+            } else {
+                expected[from..=to].iter().sum()
+            };
+            total >= min_count
+        })
+        .collect()
+}
+
+/// Page's CUSUM over per-minute scores: the sum, floored at 0, crossing `h` raises a segment from
+/// after the last minute the sum was 0 to where it peaked; it is over when the sum is back at 0
+/// or has fallen `h / 2` below its peak.
+fn runs(scores: &[f64], h: f64) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut s = 0.0f64;
+    let mut zero_at: Option<usize> = None; // last minute with s == 0
+    let mut peak = (0.0f64, 0usize);
+    let mut alarmed = false;
+    for (i, &x) in scores.iter().enumerate() {
+        s = (s + x).max(0.0);
         if alarmed && s <= peak.0 - h / 2.0 {
-            let from = zero_at.map_or(0, |z| z + 1);
-            close(&mut out, from, peak.1);
+            out.push((zero_at.map_or(0, |z| z + 1), peak.1));
             alarmed = false;
             s = 0.0;
         }
         if s == 0.0 {
             if alarmed {
-                let from = zero_at.map_or(0, |z| z + 1);
-                close(&mut out, from, peak.1);
+                out.push((zero_at.map_or(0, |z| z + 1), peak.1));
                 alarmed = false;
             }
             zero_at = Some(i);
@@ -80,8 +90,7 @@ pub fn segments(
         }
     }
     if alarmed {
-        let from = zero_at.map_or(0, |z| z + 1);
-        close(&mut out, from, peak.1);
+        out.push((zero_at.map_or(0, |z| z + 1), peak.1));
     }
     out
 }

@@ -27,7 +27,7 @@ pub struct Minute {
     pub causes: [[u32; 13]; 4],
     /// Error responses (status >= 400), humans and bots.
     pub errors: u64,
-    /// Requests per step of the first funnel.
+    /// Requests per step of the first funnel (its page views, and the 5xx on its paths).
     pub steps: Vec<u32>,
     /// The first error responses of the minute per class (as `causes`): (file id, line).
     pub first_errors: [Vec<(u32, u64)>; 4],

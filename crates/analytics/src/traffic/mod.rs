@@ -513,8 +513,9 @@ impl TrafficAggregator {
                 });
                 if let Some((bit0, steps)) = self.first_funnel {
                     for k in 0..steps {
-                        if matches & (1 << (bit0 + k)) != 0 {
-                            self.diary.funnel_step(t, k, steps, k + 1 == steps);
+                        // A page view of the step, or a 5xx on its path (not a page view).
+                        if (matches | path_matches) & (1 << (bit0 + k)) != 0 {
+                            self.diary.funnel_step(t, k, steps, code);
                         }
                     }
                 }
