@@ -82,6 +82,20 @@ fn paragraph(out: &mut String, indent: &str, text: &str) {
     let _ = writeln!(out, "{line}");
 }
 
+/// `note: text`, wrapped under itself.
+fn note(o: &mut String, text: &str) {
+    let mut line = String::from("note:");
+    for word in text.split(' ') {
+        if line.len() + 1 + word.len() > WIDTH {
+            let _ = writeln!(o, "{line}");
+            line = String::from("     ");
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    let _ = writeln!(o, "{line}");
+}
+
 /// Incidents first (what went wrong, why, what it cost), then restarts and the causes of the
 /// error responses, when an error log was read.
 fn diary(o: &mut String, r: &TrafficReport) {
@@ -95,7 +109,7 @@ fn diary(o: &mut String, r: &TrafficReport) {
             e.zone_from
         );
         for n in &e.notes {
-            paragraph(o, "note: ", n);
+            note(o, n);
         }
     }
     if !r.incidents.is_empty() {
@@ -194,17 +208,8 @@ pub fn render(summary: &Summary, r: &TrafficReport) -> String {
         }
     }
     let _ = writeln!(o, "{}", totals_line(summary));
-    for note in &r.notes {
-        let mut line = String::from("note:");
-        for word in note.split(' ') {
-            if line.len() + 1 + word.len() > WIDTH {
-                let _ = writeln!(o, "{line}");
-                line = String::from("     ");
-            }
-            line.push(' ');
-            line.push_str(word);
-        }
-        let _ = writeln!(o, "{line}");
+    for n in &r.notes {
+        note(&mut o, n);
     }
     if !r.site.hosts.is_empty() {
         let _ = writeln!(

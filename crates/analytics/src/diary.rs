@@ -658,7 +658,6 @@ fn story(
         if !causes.is_empty() {
             let list: Vec<String> = causes
                 .iter()
-                .take(3)
                 .map(|(c, n)| {
                     if c.as_str() == "none" {
                         format!("{n} with no error-log line")
