@@ -607,3 +607,40 @@ fn dashboard_incidents_are_the_sites_under_any_filter() {
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("not a time"), "{}", bad.body);
 }
+
+/// `zcat error.log.gz | clickpath report access.log -`: stdin is looked at too, and read first
+/// when it is the error log, so that every response is explained as with the file.
+#[test]
+fn an_error_log_on_stdin_is_read_first() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let truth = loggen(
+        dir.path(),
+        &[
+            "--seed",
+            "10",
+            "--lines",
+            "30000",
+            "--error-log",
+            "error.log",
+        ],
+    );
+    let mut child = clickpath(dir.path())
+        .args(["report", "--json", "-q", "access.log", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let text = std::fs::read(dir.path().join("error.log")).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&text));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(out.status.success());
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        r["error_log"]["explaining"],
+        truth["error_log"]["explaining_lines"]
+    );
+    assert_causes(&r, &truth, "an error log on stdin");
+}

@@ -110,7 +110,7 @@ pub fn open(
             }
             Box::new(File::open(p).map_err(io)?)
         }
-        None => Box::new(std::io::stdin()),
+        None => Box::new(stdin_reader()),
     };
     let mut buffered = BufReader::with_capacity(
         256 * 1024,
@@ -310,14 +310,48 @@ pub fn fingerprint(source: &Source) -> Result<(Option<String>, Compression)> {
     Ok((None, compression))
 }
 
-/// Whether a file is a server error log, from its first lines (stdin is not looked at: it can
-/// be read once only). Commands read error logs before access logs, so that the events are
-/// there when the responses they explain are read.
+/// Bytes already read from stdin to look at them (`sniff_error_log`), given back first.
+static STDIN_HEAD: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+/// Stdin, with what was read of it to look at it first.
+fn stdin_reader() -> impl Read + Send {
+    let head = std::mem::take(&mut *STDIN_HEAD.lock().unwrap_or_else(|e| e.into_inner()));
+    std::io::Cursor::new(head).chain(std::io::stdin())
+}
+
+/// Whether a file is a server error log, from its first lines (stdin's first 64 KiB are read
+/// and kept for its reader). Commands read error logs before access logs, so that the events
+/// are there when the responses they explain are read.
 pub fn sniff_error_log(source: &Source) -> Option<crate::errorlog::ErrorLogKind> {
-    source.path.as_ref()?;
+    if source.path.is_none() {
+        let mut raw = Vec::new();
+        stdin_reader().take(64 * 1024).read_to_end(&mut raw).ok()?;
+        *STDIN_HEAD.lock().unwrap_or_else(|e| e.into_inner()) = raw.clone();
+        let decoded: Box<dyn Read> = match Compression::sniff(&raw) {
+            Compression::None => Box::new(std::io::Cursor::new(raw)),
+            Compression::Gzip => {
+                Box::new(flate2::read::MultiGzDecoder::new(std::io::Cursor::new(raw)))
+            }
+            Compression::Zstd => {
+                Box::new(zstd::stream::read::Decoder::new(std::io::Cursor::new(raw)).ok()?)
+            }
+            Compression::Bzip2 => {
+                Box::new(bzip2::read::MultiBzDecoder::new(std::io::Cursor::new(raw)))
+            }
+            Compression::Xz => Box::new(xz2::read::XzDecoder::new_multi_decoder(
+                std::io::Cursor::new(raw),
+            )),
+        };
+        return error_log_head(decoded);
+    }
     let (r, _) = open(source, None).ok()?;
+    error_log_head(r)
+}
+
+fn error_log_head(r: impl Read) -> Option<crate::errorlog::ErrorLogKind> {
     let mut head = Vec::new();
-    r.take(64 * 1024).read_to_end(&mut head).ok()?;
+    // What was read before an error (a compressed head cut short) is enough to look at.
+    let _ = r.take(64 * 1024).read_to_end(&mut head);
     let end = memchr::memrchr(b'\n', &head).map_or(head.len(), |i| i);
     let lines: Vec<&[u8]> = head[..end]
         .split(|&c| c == b'\n')
