@@ -244,7 +244,11 @@ pub fn ingest(
         ingest.commit()?;
     }
     let events = if ingest.events_added > 0 {
-        format!(" and {} error-log events", ingest.events_added)
+        format!(
+            " and {} error-log event{}",
+            ingest.events_added,
+            if ingest.events_added == 1 { "" } else { "s" }
+        )
     } else {
         String::new()
     };
