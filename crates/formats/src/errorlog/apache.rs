@@ -26,7 +26,8 @@ pub(crate) fn starts_event(l: &[u8]) -> bool {
 /// `[Fri Mar 01 10:29:01.050576 2024]`: local micros and the bytes consumed.
 fn time(t: &[u8]) -> Option<(i64, usize)> {
     let close = memchr::memchr(b']', t)?;
-    let inner = &t[1..close];
+    // `Fri Mar 01 10:29:01` and a year at least; a `]` before that is no time.
+    let inner = t.get(1..close).filter(|i| i.len() >= 24)?;
     let month = MONTHS.iter().position(|m| &inner[4..7] == *m)? as u32 + 1;
     let day = num(inner[8..10].trim_ascii())? as u32;
     let c = &inner[11..];

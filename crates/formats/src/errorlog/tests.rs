@@ -153,3 +153,16 @@ fn errno_is_the_first_number_in_parentheses() {
     assert_eq!(errno_in(b"open() (x) failed (2: No such file)"), Some(2));
     assert_eq!(errno_in(b"nothing (here)"), None);
 }
+
+/// Found by the fuzzer: a line that starts like an Apache event but closes its time early.
+#[test]
+fn a_time_closed_too_early_is_no_event() {
+    for line in [
+        // (the fuzzer's: `]` right after the seconds' first digit)
+        "[Tue Dec 01 11:51:4] \"GET / HTTP/1.1\" 200 2890 \"-\" \"Mozilla/4.0\"",
+        "[Fri Mar 01 10:29:01] [error] [client 1.2.3.4] message",
+        "[Fri Mar 01 10:29:01.5] [error] [client 1.2.3.4] message!",
+    ] {
+        assert!(super::apache::parse(line.as_bytes()).is_none(), "{line}");
+    }
+}
