@@ -114,12 +114,15 @@ const TABLE: &[(Pattern, Cause)] = &[
     (Has("(2: No such file or directory)"), FileNotFound),
     (Has("AH00128"), FileNotFound),
     (Has("File does not exist"), FileNotFound),
+    (Has("script not found or unable to stat"), FileNotFound),
     (Has("AH01264"), FileNotFound),
     (Has("access forbidden by rule"), Forbidden),
     (Has("AH01630"), Forbidden),
     (Has("AH01797"), Forbidden),
     (Has("client denied by server configuration"), Forbidden),
     (Has("directory index of"), Forbidden),
+    (Has("Directory index forbidden by rule"), Forbidden),
+    (Has("(13)Permission denied"), Forbidden),
     (Has("(13: Permission denied)"), Forbidden),
     (Has("AH00035"), Forbidden),
     (Has("limiting requests"), RateLimited),
@@ -346,6 +349,17 @@ mod tests {
             ),
             ("exit later", Other),
             ("nginx/1.22.1", Restart),
+            // Apache 2.0 and 2.2 (Loghub's real Apache_2k.log has the first).
+            ("Directory index forbidden by rule: /var/www/html/", Forbidden),
+            (
+                "(13)Permission denied: access to /private denied",
+                Forbidden,
+            ),
+            (
+                "script not found or unable to stat: /var/www/cgi-bin/x.cgi",
+                FileNotFound,
+            ),
+            ("mod_jk child workerEnv in error state 6", Other),
             ("signal 29 (SIGIO) received", Restart),
             (
                 "AH00096: removed PID file /run/apache2/apache2.pid (pid=9395)",
