@@ -105,6 +105,8 @@ const TABLE: &[(Pattern, Cause)] = &[
     ),
     (Has("upstream sent no valid"), UpstreamClosed),
     (Has("upstream sent invalid"), UpstreamClosed),
+    (Has("upstream sent too big header"), UpstreamClosed),
+    (Has("upstream sent duplicate header"), UpstreamClosed),
     (Has("(70014)End of file found"), UpstreamClosed),
     (Has("(104)Connection reset by peer"), UpstreamClosed),
     (Has("AH01102"), UpstreamClosed),
@@ -360,6 +362,15 @@ mod tests {
                 FileNotFound,
             ),
             ("mod_jk child workerEnv in error state 6", Other),
+            // nginx behind Kubernetes and on BSD, as public posts quote them.
+            (
+                "upstream timed out (110: Operation timed out) while reading response header from upstream",
+                UpstreamTimeout,
+            ),
+            (
+                "upstream sent too big header while reading response header from upstream",
+                UpstreamClosed,
+            ),
             ("signal 29 (SIGIO) received", Restart),
             (
                 "AH00096: removed PID file /run/apache2/apache2.pid (pid=9395)",
