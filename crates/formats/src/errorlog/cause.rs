@@ -352,7 +352,10 @@ mod tests {
             ("exit later", Other),
             ("nginx/1.22.1", Restart),
             // Apache 2.0 and 2.2 (Loghub's real Apache_2k.log has the first).
-            ("Directory index forbidden by rule: /var/www/html/", Forbidden),
+            (
+                "Directory index forbidden by rule: /var/www/html/",
+                Forbidden,
+            ),
             (
                 "(13)Permission denied: access to /private denied",
                 Forbidden,
