@@ -42,6 +42,100 @@ pub enum Command {
     /// Who may log in to the dashboard, and read-only API tokens.
     #[command(subcommand)]
     User(UserCommand),
+    /// Follows access and error logs as they grow and tells people about incidents while they
+    /// happen: built-in rules, grouping, inhibition, silences, webhooks, e-mail, commands
+    /// (docs/alerts.md).
+    Watch(WatchArgs),
+    /// Silences, a test notification, and what the rules would have raised over history.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The dataset the logs are ingested into (exactly once, as `clickpath ingest` does).
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub state: AlertStateArg,
+    /// A receiver (repeatable): `webhook:URL`, `slack:URL`, `alertmanager:URL`,
+    /// `smtp://user@host:587?to=ADDR` (password in $CLICKPATH_SMTP_PASSWORD) or `cmd:COMMAND`.
+    /// Added to the config's `[[alerts.receiver]]`.
+    #[arg(long = "notify", value_name = "RECEIVER")]
+    pub notify: Vec<String>,
+    /// How often to look for new lines when no file event came (inotify wakes it at once).
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub poll_ms: u64,
+    /// Serve Prometheus metrics on this address (`/metrics`).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<std::net::SocketAddr>,
+    /// Read what the files hold, evaluate, deliver, and exit (no following).
+    #[arg(long)]
+    pub once: bool,
+    #[command(flatten)]
+    pub settings: ReportSettings,
+}
+
+/// Where the alert state (alerts, groups, journals, silences) is kept.
+#[derive(Args, Debug, Clone)]
+pub struct AlertStateArg {
+    /// Alert state directory (default: DATA/alerts, beside the dataset's files).
+    #[arg(long = "state", value_name = "DIR")]
+    pub state: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AlertsCommand {
+    /// Mutes the alerts whose labels match (`host=shop.example.com alertname=traffic_drop`)
+    /// for a while: a planned maintenance.
+    Silence {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        state: AlertStateArg,
+        /// How long.
+        #[arg(long = "for", value_parser = parse_duration, value_name = "DURATION")]
+        length: i64,
+        /// Why (shown by `alerts silences`).
+        #[arg(long, default_value = "")]
+        comment: String,
+        /// `label=value`, all must match.
+        #[arg(required = true, value_name = "LABEL=VALUE")]
+        matchers: Vec<String>,
+    },
+    /// The silences in force.
+    Silences {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        state: AlertStateArg,
+    },
+    /// Sends a test notification to every receiver and says how each went.
+    Test {
+        /// Receivers as for `watch --notify`.
+        #[arg(long = "notify", value_name = "RECEIVER")]
+        notify: Vec<String>,
+        /// The config with `[[alerts.receiver]]`.
+        #[arg(long, short = 'c', value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Evaluates the rules over the dataset's history and lists what would have fired, and
+    /// when (to tune thresholds); nothing is sent.
+    Backfill {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long, value_parser = parse_date, value_name = "YYYY-MM-DD")]
+        from: Option<String>,
+        #[arg(long, value_parser = parse_date, value_name = "YYYY-MM-DD")]
+        to: Option<String>,
+        /// As JSON lines.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        settings: ReportSettings,
+    },
 }
 
 #[derive(Args, Debug)]

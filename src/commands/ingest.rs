@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clickpath_ingest::{IngestConfig, Outcome};
+use clickpath_ingest::{Discard, IngestConfig, Outcome, Sink};
 
 use crate::args::IngestArgs;
 use crate::commands::report::read_config;
@@ -33,12 +33,7 @@ pub fn config(args: &IngestArgs) -> Result<IngestConfig> {
 
 /// Ingests the new lines of `args`' files into its dataset.
 pub fn ingest(args: &IngestArgs) -> Result<Outcome> {
-    let cfg = config(args)?;
-    let inputs = Inputs::new(&args.input, args.raw_ip)?;
-    let outcome = clickpath_ingest::ingest(&cfg, &inputs.sources, inputs.options.clone(), || {
-        inputs.progress.tick()
-    })?;
-    inputs.finish()?;
+    let outcome = ingest_into(args, &mut Discard)?;
     if outcome.removed > 0 {
         eprintln!(
             "clickpath: removed {} file(s) of an ingest that did not finish; it resumed from the last commit",
@@ -48,5 +43,20 @@ pub fn ingest(args: &IngestArgs) -> Result<Outcome> {
     for (name, why) in &outcome.passed_over {
         eprintln!("clickpath: {name}: {why}");
     }
+    Ok(outcome)
+}
+
+/// [`ingest`] without its messages, each batch also handed to `sink` (`watch`).
+pub fn ingest_into(args: &IngestArgs, sink: &mut dyn Sink) -> Result<Outcome> {
+    let cfg = config(args)?;
+    let inputs = Inputs::new(&args.input, args.raw_ip)?;
+    let outcome = clickpath_ingest::ingest_into(
+        &cfg,
+        &inputs.sources,
+        inputs.options.clone(),
+        || inputs.progress.tick(),
+        sink,
+    )?;
+    inputs.finish()?;
     Ok(outcome)
 }

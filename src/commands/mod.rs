@@ -1,5 +1,6 @@
 //! One file per command.
 
+mod alerts;
 mod check_format;
 mod formats;
 mod ingest;
@@ -11,6 +12,7 @@ mod selection;
 mod serve;
 mod sql;
 mod user;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -28,5 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compact(a) => maintenance::compact(a),
         Command::Serve(a) => serve::run(a),
         Command::User(c) => user::run(c),
+        Command::Watch(a) => watch::run(a),
+        Command::Alerts(c) => alerts::run(c),
     }
 }

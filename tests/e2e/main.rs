@@ -1,5 +1,6 @@
 //! End-to-end tests of the `clickpath` binary: real files in a temp dir, real processes.
 
+mod alerts;
 mod browser;
 mod corpus;
 mod dashboard;
@@ -11,6 +12,7 @@ mod mmdb;
 mod openapi;
 mod parse;
 mod real_servers;
+mod receiver;
 mod report;
 mod sql_docs;
 mod trust;

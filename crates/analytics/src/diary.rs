@@ -56,8 +56,8 @@ pub(crate) struct Diary {
     pub explainer: Explainer,
     pub series: Series,
     causes: FxHashMap<(u16, CauseId), u64>,
-    /// Human 404s by (minute, referrer host).
-    not_found_from: FxHashMap<(i64, u32), u64>,
+    /// Human 404s by (minute, referrer host) (in order: the live view reads its last hours).
+    not_found_from: BTreeMap<(i64, u32), u64>,
     /// Error responses by (minute, path, status).
     error_paths: FxHashMap<(i64, u32, u16), u64>,
     /// Sessions: (first minute, last minute, visitor).
@@ -67,10 +67,18 @@ pub(crate) struct Diary {
     /// The zone the access log printed in each local hour (a daylight-saving change moves it).
     zone_by_local_hour: BTreeMap<i64, i16>,
     last_second: Option<i64>,
+    /// The latest request time seen (UTC micros).
+    last_ts: Option<i64>,
     silences: Vec<(i64, i64)>,
     events_before_requests: bool,
     requests_seen: bool,
+    /// `restarts::find` of the events so far, by how many there were (the live view asks
+    /// every minute; events only grow).
+    found: std::cell::RefCell<Option<Found>>,
 }
+
+/// `restarts::find` of so many events.
+type Found = (usize, Vec<Restart>, Vec<restarts::Reload>);
 
 /// What the report needs from the rest of the aggregation to tell an incident.
 pub(crate) struct Context<'a> {
@@ -118,6 +126,7 @@ impl Diary {
     /// A request streams by; returns its cause (for error responses).
     pub fn request(&mut self, r: &Seen<'_>) -> CauseId {
         self.requests_seen = true;
+        self.last_ts = Some(self.last_ts.map_or(r.ts, |t| t.max(r.ts)));
         if let Some(tz) = r.tz {
             *self.zones.entry(tz).or_default() += 1;
             let local_hour = (r.ts + i64::from(tz) * 60 * MICROS).div_euclid(3600 * MICROS);
@@ -181,6 +190,10 @@ impl Diary {
         cause
     }
 
+    pub fn last_seen(&self) -> Option<i64> {
+        self.last_ts
+    }
+
     pub fn session_started(&mut self, ts: i64) {
         self.series.at(ts).arrivals += 1;
     }
@@ -219,13 +232,13 @@ impl Diary {
         }
     }
 
-    pub fn finish(mut self, cx: &Context<'_>) -> Told {
-        let (zone, zone_from) = self.zone(cx.zone_flag);
-        // Without the flag, each local time in the zone the access log printed at that hour
-        // (the nearest hour it has), so that a daylight-saving change is followed.
+    /// The error log's local times to UTC: in the flag's zone, else (the access log printing
+    /// several) in the zone the access log printed at the nearest local hour, else its zone.
+    fn to_utc(&self, zone_flag: Option<i16>) -> impl Fn(i64) -> i64 + '_ {
+        let (zone, _) = self.zone(zone_flag);
         let by_hour = &self.zone_by_local_hour;
-        let follow = cx.zone_flag.is_none() && self.zones.len() > 1;
-        let to_utc = |local: i64| {
+        let follow = zone_flag.is_none() && self.zones.len() > 1;
+        move |local: i64| {
             let z = if follow {
                 let h = local.div_euclid(3600 * MICROS);
                 let before = by_hour.range(..=h).next_back();
@@ -245,14 +258,22 @@ impl Diary {
                 zone
             };
             local - i64::from(z) * 60 * MICROS
-        };
-        // Human 404s from the site's own pages, now that its hosts are known.
-        for (&(minute, host), &n) in &self.not_found_from {
-            if cx.site_host_ids.contains(&host) {
-                self.series.at(minute * MINUTE).human_404_internal += n;
-            }
         }
-        let (mut restarts, reloads) = restarts::find(&self.explainer.events);
+    }
+
+    /// Restarts in UTC (silences that no restart line tells of included) and reloads.
+    fn restarts(&self, to_utc: &dyn Fn(i64) -> i64) -> (Vec<Restart>, Vec<restarts::Reload>) {
+        let n = self.explainer.events.len();
+        let mut found = self.found.borrow_mut();
+        if found.as_ref().is_none_or(|(k, _, _)| *k != n) {
+            let (r, l) = restarts::find(&self.explainer.events);
+            *found = Some((n, r, l));
+        }
+        let (mut restarts, reloads) = found
+            .as_ref()
+            .map(|(_, r, l)| (r.clone(), l.clone()))
+            .unwrap_or_default();
+        drop(found);
         for r in &mut restarts {
             r.start = to_utc(r.start);
             r.end = to_utc(r.end);
@@ -287,6 +308,57 @@ impl Diary {
             }
         }
         restarts.sort_by_key(|r| r.start);
+        (restarts, reloads)
+    }
+
+    /// Human 404s from the site's own pages into `series`, now that its hosts are known.
+    fn fill_internal_404s(&self, series: &mut Series, site_host_ids: &[u32]) {
+        for (&(minute, host), &n) in self.not_found_from.range((series.first, 0)..) {
+            if site_host_ids.contains(&host) {
+                series.at(minute * MINUTE).human_404_internal += n;
+            }
+        }
+    }
+
+    /// What the detectors see of the minutes from `from` (UTC micros) on, without closing
+    /// anything: each detector's windows (not merged), for alerts while the log is written.
+    pub fn live(&self, cx: &Context<'_>, from: i64) -> incidents::LiveView {
+        let mut series = self.series.tail(from);
+        self.fill_internal_404s(&mut series, cx.site_host_ids);
+        let to_utc = self.to_utc(cx.zone_flag);
+        let (mut restarts, _) = self.restarts(&to_utc);
+        restarts.retain(|r| r.end >= series.start_of(0));
+        // The traffic-drop detector compares with the half hour after: no use while the log is
+        // written (the alert rule compares with the previous days instead).
+        let windows = incidents::detect_each(
+            &Evidence {
+                series: &series,
+                restarts: &restarts,
+            },
+            &[incidents::Kind::TrafficDrop],
+        );
+        incidents::LiveView {
+            series,
+            restarts,
+            windows,
+        }
+    }
+
+    /// An incident row for `w` as the report would tell it, from what was seen so far.
+    pub fn live_incident(&self, cx: &Context<'_>, w: &incidents::Window) -> IncidentRow {
+        let to_utc = self.to_utc(cx.zone_flag);
+        let (restarts, _) = self.restarts(&to_utc);
+        self.incident(w, &restarts, cx, &to_utc)
+    }
+
+    pub fn finish(mut self, cx: &Context<'_>) -> Told {
+        let (zone, zone_from) = self.zone(cx.zone_flag);
+        let mut series = std::mem::take(&mut self.series);
+        self.fill_internal_404s(&mut series, cx.site_host_ids);
+        self.series = series;
+        let follow = cx.zone_flag.is_none() && self.zones.len() > 1;
+        let to_utc = self.to_utc(cx.zone_flag);
+        let (restarts, reloads) = self.restarts(&to_utc);
         let windows = incidents::detect(&Evidence {
             series: &self.series,
             restarts: &restarts,

@@ -20,6 +20,9 @@ pub struct FileConfig {
     pub funnel: Vec<FunnelConfig>,
     #[serde(default)]
     pub goal: Vec<GoalConfig>,
+    /// `[alerts]`: read by `clickpath watch` (crates/alerts, docs/alerts.md).
+    #[serde(default)]
+    pub alerts: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -72,14 +72,52 @@ pub fn stored_settings(dir: &Path) -> Result<Option<DatasetSettings>> {
     }
 }
 
+/// What an ingest hands on as it goes, in input order: the watcher's live evaluation; replay
+/// (`replay.rs`) hands the dataset's rows back the same way.
+pub trait Sink {
+    /// Error-log events (`file_id` is the manifest's source id).
+    fn events(&mut self, batch: &RecordBatch);
+    /// Requests: the hit columns (`field::ALL`) and `country`; `user_agents_logged` says the
+    /// format logs user agents.
+    fn requests(&mut self, hit: &RecordBatch, user_agents_logged: bool);
+}
+
+impl Sink for clickpath_analytics::TrafficAggregator {
+    fn events(&mut self, batch: &RecordBatch) {
+        self.add_events(batch);
+    }
+    fn requests(&mut self, hit: &RecordBatch, user_agents_logged: bool) {
+        self.add(hit, user_agents_logged);
+    }
+}
+
+/// A sink that keeps nothing.
+pub struct Discard;
+
+impl Sink for Discard {
+    fn events(&mut self, _: &RecordBatch) {}
+    fn requests(&mut self, _: &RecordBatch, _: bool) {}
+}
+
 /// Ingests the new lines of `sources` into `cfg.dir`. `options` are the parse options (format,
 /// keyer, rejects file); the ingest sets resume positions and chunk sizes. `tick` runs after
 /// each chunk (a progress bar).
 pub fn ingest(
     cfg: &IngestConfig,
     sources: &[Source],
+    options: pipeline::Options,
+    tick: impl FnMut(),
+) -> Result<Outcome> {
+    ingest_into(cfg, sources, options, tick, &mut Discard)
+}
+
+/// [`ingest`], handing each batch to `sink` too, in input order, as it is added.
+pub fn ingest_into(
+    cfg: &IngestConfig,
+    sources: &[Source],
     mut options: pipeline::Options,
     mut tick: impl FnMut(),
+    sink: &mut dyn Sink,
 ) -> Result<Outcome> {
     let dir = cfg.dir.as_path();
     let geo = match &cfg.geoip {
@@ -224,9 +262,14 @@ pub fn ingest(
         |prepared, at| {
             tick();
             let r = prepared.map_err(Error::from).and_then(|p| match p {
-                Parsed::Requests(p) => ingest.add(*p, at),
+                Parsed::Requests(p) => {
+                    sink.requests(&p.hit, p.user_agents_logged);
+                    ingest.add(*p, at)
+                }
                 Parsed::Events(batch, format) => {
-                    ingest.add_events(events_with_file_ids(batch, &source_ids)?, format, at)
+                    let batch = events_with_file_ids(batch, &source_ids)?;
+                    sink.events(&batch);
+                    ingest.add_events(batch, format, at)
                 }
             });
             r.map_err(|e| {
@@ -351,6 +394,9 @@ struct Prepared {
     ua_bot_name: Vec<Option<Arc<str>>>,
     per_source: Vec<(u32, u64)>,
     parts: Vec<DayPart>,
+    /// The hit columns and `country`, for a [`Sink`].
+    hit: RecordBatch,
+    user_agents_logged: bool,
 }
 
 /// Countries of the batch's addresses (all null without a database).
@@ -408,13 +454,21 @@ fn prepare(
     }
     let schema = dataset_schema();
     let idx = |name: &str| schema.index_of(name).expect("dataset column");
-    let mut stateless: Vec<(usize, ArrayRef)> = columns.into_iter().enumerate().collect();
+    let mut stateless: Vec<(usize, ArrayRef)> = columns.iter().cloned().enumerate().collect();
     stateless.push((idx(col::DATE), derived.date.clone()));
     stateless.push((idx(col::VISITOR), derived.visitor));
     let first_rest = idx(col::IS_PAGE_VIEW);
     for (k, a) in derived.rest.into_iter().enumerate() {
         stateless.push((first_rest + k, a));
     }
+    let hit = {
+        let mut fields: Vec<arrow_schema::FieldRef> =
+            batch.schema().fields().iter().cloned().collect();
+        fields.push(Arc::new(schema.field(idx(col::COUNTRY)).clone()));
+        let mut cols = columns.clone();
+        cols.push(country.clone());
+        RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), cols)?
+    };
     stateless.push((idx(col::COUNTRY), country));
     // Rows by local day, in input order.
     let dates = derived.date.as_primitive::<Date32Type>().values();
@@ -459,6 +513,8 @@ fn prepare(
         ua_bot_name: derived.ua_bot_name,
         per_source,
         parts,
+        hit,
+        user_agents_logged: format.logs(FieldKind::UserAgent),
     })
 }
 

@@ -7,7 +7,6 @@ use std::path::Path;
 use arrow_array::cast::AsArray;
 use arrow_array::types::UInt32Type;
 use arrow_array::{BooleanArray, RecordBatch};
-use clickpath_analytics::TrafficAggregator;
 use clickpath_model::{dataset as col, field};
 use clickpath_store::dataset::{self, Manifest, OrderedReader};
 
@@ -23,7 +22,7 @@ pub fn replay(
     m: &Manifest,
     from: Option<&str>,
     to: Option<&str>,
-    agg: &mut TrafficAggregator,
+    agg: &mut dyn crate::Sink,
     mask: Option<(Mask<'_>, &[&str])>,
 ) -> Result<Vec<u64>> {
     let files = m.files_between(from, to);
@@ -38,7 +37,7 @@ pub fn replay(
         }
     }
     for events in dataset::read_events(dir, m)? {
-        agg.add_events(&events);
+        agg.events(&events);
     }
     let internal = |e: arrow_schema::ArrowError| Error::Internal(e.to_string());
     let mut per_source = vec![0u64; m.sources.len()];
@@ -68,7 +67,7 @@ pub fn replay(
             let len = (start..hit.num_rows())
                 .take_while(|&r| logged.value(r) == v)
                 .count();
-            agg.add(&hit.slice(start, len), v);
+            agg.requests(&hit.slice(start, len), v);
             start += len;
         }
         if let Some(ids) = hit.column_by_name(field::FILE_ID) {

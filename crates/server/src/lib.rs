@@ -6,6 +6,7 @@
 //! access control, security headers, TLS and live updates.
 
 pub mod html;
+mod metrics;
 mod routes;
 mod tls;
 pub mod users;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 pub use ipnet::IpNet;
+pub use metrics::{Exposition, serve_metrics};
 pub use users::{Users, UsersFile};
 
 #[derive(Debug, thiserror::Error)]

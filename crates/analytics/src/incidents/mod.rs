@@ -6,7 +6,7 @@
 //! Windows are whole minutes: from the start of the minute where the anomaly begins to the end
 //! of the minute where it ends.
 
-mod cusum;
+pub mod cusum;
 mod error_burst;
 mod not_found_storm;
 mod rate_limit_storm;
@@ -16,6 +16,7 @@ mod traffic_drop;
 mod upstream_outage;
 
 pub use series::{Class, MINUTE, Minute, Series};
+pub use traffic_drop::ln_poisson_cdf;
 
 use crate::restarts::Restart;
 
@@ -96,10 +97,11 @@ pub fn whole_minutes(start: i64, end: i64) -> (i64, i64) {
     (s, e)
 }
 
-/// Every detector's windows, overlapping ones merged (the earlier detector's kind wins).
-pub fn detect(ev: &Evidence<'_>) -> Vec<Window> {
-    let mut all: Vec<Window> = Vec::new();
-    for (kind, detector) in DETECTORS {
+/// Every detector's windows, each on its own (alerts fire per detector, then group), but those
+/// of `skip`.
+pub fn detect_each(ev: &Evidence<'_>, skip: &[Kind]) -> Vec<Window> {
+    let mut all = Vec::new();
+    for (kind, detector) in DETECTORS.iter().filter(|(k, _)| !skip.contains(k)) {
         for (start, end) in detector(ev) {
             let (start, end) = whole_minutes(start, end);
             all.push(Window {
@@ -109,6 +111,23 @@ pub fn detect(ev: &Evidence<'_>) -> Vec<Window> {
             });
         }
     }
+    all
+}
+
+/// The recent minutes as the detectors saw them while the log is written
+/// (`TrafficAggregator::live`).
+#[derive(Clone, Debug, Default)]
+pub struct LiveView {
+    pub series: Series,
+    /// Restarts ending in or after the first minute of `series`, UTC micros.
+    pub restarts: Vec<Restart>,
+    /// Each detector's windows over `series`, not merged.
+    pub windows: Vec<Window>,
+}
+
+/// Every detector's windows, overlapping ones merged (the earlier detector's kind wins).
+pub fn detect(ev: &Evidence<'_>) -> Vec<Window> {
+    let mut all = detect_each(ev, &[]);
     all.sort_by_key(|w| (w.start, w.kind));
     let mut merged: Vec<Window> = Vec::new();
     for w in all {
@@ -125,7 +144,7 @@ pub fn detect(ev: &Evidence<'_>) -> Vec<Window> {
 
 /// Minutes where `count` runs far above `ratio` x its usual share of `base`, the usual share
 /// learned from the log without those minutes (twice). `(start, end)` in UTC micros.
-fn excess(
+pub fn excess(
     series: &Series,
     count: impl Fn(&Minute) -> u64,
     base: impl Fn(&Minute) -> u64,

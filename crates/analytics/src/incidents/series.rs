@@ -82,6 +82,15 @@ impl Series {
         &mut self.minutes[i]
     }
 
+    /// A copy of the minutes from the one holding `from` (UTC micros) on.
+    pub fn tail(&self, from: i64) -> Series {
+        let skip = self.index(from).clamp(0, self.minutes.len() as i64) as usize;
+        Series {
+            first: self.first + skip as i64,
+            minutes: self.minutes[skip..].to_vec(),
+        }
+    }
+
     /// Index of the minute that holds `ts` (may be out of range).
     pub fn index(&self, ts: i64) -> i64 {
         ts.div_euclid(MINUTE) - self.first

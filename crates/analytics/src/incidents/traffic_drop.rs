@@ -10,7 +10,7 @@ use super::Evidence;
 const AROUND: usize = 30;
 
 /// P(X <= k) for X ~ Poisson(lambda), in logs, by summing terms (k is a count of a log).
-fn ln_poisson_cdf(k: f64, lambda: f64) -> f64 {
+pub fn ln_poisson_cdf(k: f64, lambda: f64) -> f64 {
     if lambda <= 0.0 {
         return 0.0;
     }

@@ -69,6 +69,63 @@ impl Names for Resolver<'_> {
 }
 
 impl TrafficAggregator {
+    /// Runs `f` with what the diary needs from the rest of the aggregation.
+    fn diary_context<R>(
+        &self,
+        funnels: &[crate::funnel::FunnelStats],
+        site_ids: &[u32],
+        f: impl FnOnce(&crate::diary::Context<'_>) -> R,
+    ) -> R {
+        let money = &self.cfg.money;
+        let first = funnels.iter().find(|f| f.is_session_mode());
+        let lost = |a: i64, b: i64, kinds: u8| first.map_or(0.0, |f| f.lost_between(a, b, kinds));
+        let path_name = |id: u32| self.paths.get(id).to_owned();
+        let steps = first.map(|f| f.step_names()).unwrap_or_default();
+        f(&crate::diary::Context {
+            site_host_ids: site_ids,
+            path: &path_name,
+            lost_between: first
+                .is_some()
+                .then_some(&lost as &dyn Fn(i64, i64, u8) -> f64),
+            funnel_steps: &steps,
+            average_order_value: money.average_order_value,
+            zone_flag: self.cfg.error_log_tz,
+            currency: money.currency.as_deref(),
+        })
+    }
+
+    fn site_ids(&self) -> Vec<u32> {
+        self.site_hosts()
+            .0
+            .iter()
+            .filter_map(|h| self.hosts.lookup(h))
+            .collect()
+    }
+
+    /// What the incident detectors see of the minutes from `from` (UTC micros) on, so far:
+    /// nothing is closed, the aggregation goes on (alerts, `crates/alerts`).
+    pub fn live(&self, from: i64) -> crate::incidents::LiveView {
+        let ids = self.site_ids();
+        self.diary_context(&self.funnels, &ids, |cx| self.diary.live(cx, from))
+    }
+
+    /// The incident row of window `w` as the report would tell it from what was seen so far
+    /// (lost conversions count the sessions already closed).
+    pub fn live_incident(&self, w: &crate::incidents::Window) -> crate::report::IncidentRow {
+        let ids = self.site_ids();
+        self.diary_context(&self.funnels, &ids, |cx| self.diary.live_incident(cx, w))
+    }
+
+    /// Human sessions open now.
+    pub fn open_sessions(&self) -> usize {
+        self.active.len()
+    }
+
+    /// The log's latest time seen (UTC micros).
+    pub fn last_seen(&self) -> Option<i64> {
+        self.diary.last_seen()
+    }
+
     /// Closes every open session and builds the report.
     pub fn finish(mut self) -> TrafficReport {
         let open: Vec<Session> = self.active.drain().map(|(_, s)| s).collect();
@@ -92,21 +149,7 @@ impl TrafficAggregator {
             site_ids: site_ids.clone(),
         };
         let money = &self.cfg.money;
-        let first = funnels.iter().find(|f| f.is_session_mode());
-        let lost = |a: i64, b: i64, kinds: u8| first.map_or(0.0, |f| f.lost_between(a, b, kinds));
-        let path_name = |id: u32| self.paths.get(id).to_owned();
-        let steps = first.map(|f| f.step_names()).unwrap_or_default();
-        let told = diary.finish(&crate::diary::Context {
-            site_host_ids: &site_ids,
-            path: &path_name,
-            lost_between: first
-                .is_some()
-                .then_some(&lost as &dyn Fn(i64, i64, u8) -> f64),
-            funnel_steps: &steps,
-            average_order_value: money.average_order_value,
-            zone_flag: self.cfg.error_log_tz,
-            currency: money.currency.as_deref(),
-        });
+        let told = self.diary_context(&funnels, &site_ids, |cx| diary.finish(cx));
         let funnel_reports: Vec<FunnelReport> = funnels
             .into_iter()
             .map(|f| f.finish(&resolver, money, top))
