@@ -204,3 +204,101 @@ fn status_text(s: Status) -> &'static str {
         Status::Resolved => "resolved",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::AlertsConfig;
+    use crate::labels::fingerprint;
+
+    const S: i64 = 1_000_000;
+
+    fn alert(rule: &str, rank: usize, status: Status) -> Alert {
+        let labels: Labels = [
+            ("alertname".to_owned(), rule.to_owned()),
+            ("host".to_owned(), "shop".to_owned()),
+        ]
+        .into();
+        Alert {
+            rule: rule.to_owned(),
+            rank,
+            fingerprint: fingerprint(&labels),
+            labels,
+            status,
+            active_at: 0,
+            starts_at: 0,
+            window_end: 60 * S,
+            kind: "error_burst".into(),
+            last_held: 0,
+            value: None,
+            baseline: None,
+            summary: None,
+            annotations: BTreeMap::new(),
+            inhibited: false,
+        }
+    }
+
+    fn add(alerts: &mut Alerts, a: Alert) -> String {
+        let fp = a.fingerprint.clone();
+        alerts.by_fingerprint.insert(fp.clone(), a);
+        fp
+    }
+
+    #[test]
+    fn group_wait_interval_inhibition_and_resolved() {
+        let settings = AlertsConfig {
+            group_wait: Some("30s".into()),
+            group_interval: Some("5m".into()),
+            repeat_interval: Some("4h".into()),
+            ..Default::default()
+        }
+        .build()
+        .unwrap();
+        let mut d = Dispatcher::default();
+        let mut alerts = Alerts::default();
+        let burst = add(&mut alerts, alert("error_burst", 4, Status::Firing));
+        // Nothing before group_wait.
+        assert!(d.flush(&mut alerts, &settings, &[], 0).is_empty());
+        assert!(d.flush(&mut alerts, &settings, &[], 29 * S).is_empty());
+        // The outage arrives within group_wait: one notification, the outage first, the burst
+        // it inhibits left out (and kept out after).
+        let outage = add(&mut alerts, alert("upstream_outage", 1, Status::Firing));
+        let n = d.flush(&mut alerts, &settings, &[], 30 * S);
+        assert_eq!(n.len(), 1);
+        let names: Vec<&str> = n[0].alerts.iter().map(|a| a.labels["alertname"].as_str()).collect();
+        assert_eq!(names, ["upstream_outage"]);
+        // The outage resolves: told after group_interval, not before.
+        alerts.by_fingerprint.get_mut(&outage).unwrap().status = Status::Resolved;
+        assert!(d.flush(&mut alerts, &settings, &[], 60 * S).is_empty());
+        let n = d.flush(&mut alerts, &settings, &[], 330 * S);
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].status, "resolved");
+        assert_eq!(n[0].alerts[0].ends_at, Some(60 * S));
+        // Told once, then forgotten; the burst stays inhibited (it was, when it fired).
+        assert!(!alerts.by_fingerprint.contains_key(&outage));
+        assert!(d.flush(&mut alerts, &settings, &[], 4 * 3600 * S).is_empty());
+        assert!(alerts.by_fingerprint[&burst].inhibited);
+    }
+
+    #[test]
+    fn an_alert_over_before_its_group_was_due_is_told_firing_then_resolved() {
+        let settings = AlertsConfig {
+            group_wait: Some("30s".into()),
+            group_interval: Some("1m".into()),
+            ..Default::default()
+        }
+        .build()
+        .unwrap();
+        let mut d = Dispatcher::default();
+        let mut alerts = Alerts::default();
+        let fp = add(&mut alerts, alert("error_burst", 4, Status::Firing));
+        assert!(d.flush(&mut alerts, &settings, &[], 0).is_empty());
+        alerts.by_fingerprint.get_mut(&fp).unwrap().status = Status::Resolved;
+        let n = d.flush(&mut alerts, &settings, &[], 30 * S);
+        assert_eq!((n.len(), n[0].alerts[0].status.as_str()), (1, "firing"));
+        let n = d.flush(&mut alerts, &settings, &[], 90 * S);
+        assert_eq!((n.len(), n[0].alerts[0].status.as_str()), (1, "resolved"));
+        // Ids differ between notifications and would be the same when made again.
+        assert!(alerts.by_fingerprint.is_empty());
+    }
+}

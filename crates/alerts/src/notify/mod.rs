@@ -31,7 +31,7 @@ pub struct Receiver {
 /// `smtp://user@host:587?from=A&to=B` (password from `CLICKPATH_SMTP_PASSWORD`) or `cmd:COMMAND`.
 pub fn from_spec(spec: &str) -> Result<ReceiverConfig> {
     let bad = |why: &str| Error::Receiver {
-        spec: spec.to_owned(),
+        spec: redact(spec),
         why: why.to_owned(),
     };
     let mut c = ReceiverConfig::default();
@@ -72,6 +72,20 @@ pub fn from_spec(spec: &str) -> Result<ReceiverConfig> {
         return Err(bad("unknown kind"));
     }
     Ok(c)
+}
+
+/// `scheme://user:***@host...`: a password given in a URL is never printed.
+pub(crate) fn redact(spec: &str) -> String {
+    let Some((scheme, rest)) = spec.split_once("://") else {
+        return spec.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((user, host)) if user.contains(':') => {
+            let name = user.split(':').next().unwrap_or("");
+            format!("{scheme}://{name}:***@{host}")
+        }
+        _ => spec.to_owned(),
+    }
 }
 
 /// The secret of a receiver: from its file, else its environment variable (never printed).

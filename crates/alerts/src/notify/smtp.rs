@@ -28,7 +28,7 @@ impl Smtp {
         timeout: Duration,
     ) -> Result<Smtp> {
         let bad = |why: String| Error::Receiver {
-            spec: url.to_owned(),
+            spec: super::redact(url),
             why,
         };
         let (wrapper, rest) = match url.split_once("://") {
@@ -38,6 +38,9 @@ impl Smtp {
         };
         let rest = rest.trim_end_matches('/');
         let (user, hostport) = match rest.rsplit_once('@') {
+            Some((u, _)) if u.contains(':') => {
+                return Err(bad("no password in the URL: use secret_file or secret_env".into()));
+            }
             Some((u, h)) => (Some(u.to_owned()), h),
             None => (None, rest),
         };
