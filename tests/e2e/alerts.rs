@@ -658,22 +658,36 @@ fn bad_receivers_and_rules_are_clear_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::write(dir.join("a.log"), "").unwrap();
-    let watch = |args: &[&str]| crate::run(clickpath(dir).args(["watch", "a.log", "--once"]).args(args));
+    let watch =
+        |args: &[&str]| crate::run(clickpath(dir).args(["watch", "a.log", "--once"]).args(args));
     let (code, _, err) = watch(&["--notify", "pager:123"]);
     assert_ne!(code, 0);
-    assert!(err.contains("`pager:123` is not a receiver") && err.contains("webhook:URL"), "{err}");
+    assert!(
+        err.contains("`pager:123` is not a receiver") && err.contains("webhook:URL"),
+        "{err}"
+    );
     // A password on the command line is refused: it would be in `ps` and shell history.
     let (code, _, err) = watch(&["--notify", "smtp://ana:secret@127.0.0.1:587?to=a@b"]);
     assert_ne!(code, 0);
     assert!(err.contains("no password in the URL"), "{err}");
-    assert!(!err.contains("secret@"), "the password is not printed: {err}");
+    assert!(
+        !err.contains("secret@"),
+        "the password is not printed: {err}"
+    );
     let (code, _, err) = watch(&["--notify", "smtp://ana@127.0.0.1:587?to=a@b"]);
     assert_ne!(code, 0);
     assert!(err.contains("CLICKPATH_SMTP_PASSWORD"), "{err}");
-    std::fs::write(dir.join("c.toml"), "[alerts.rules.error_bursts]\nfor = \"2m\"\n").unwrap();
+    std::fs::write(
+        dir.join("c.toml"),
+        "[alerts.rules.error_bursts]\nfor = \"2m\"\n",
+    )
+    .unwrap();
     let (code, _, err) = watch(&["-c", "c.toml"]);
     assert_ne!(code, 0);
-    assert!(err.contains("no rule `error_bursts`") && err.contains("error_burst,"), "{err}");
+    assert!(
+        err.contains("no rule `error_bursts`") && err.contains("error_burst,"),
+        "{err}"
+    );
     std::fs::write(dir.join("c.toml"), "[alerts]\ngroup_wait = \"soon\"\n").unwrap();
     let (code, _, err) = watch(&["-c", "c.toml"]);
     assert_ne!(code, 0);
@@ -681,8 +695,12 @@ fn bad_receivers_and_rules_are_clear_errors() {
     std::fs::write(dir.join("c.toml"), "[alerts]\ngroup_waits = \"1s\"\n").unwrap();
     let (code, _, err) = watch(&["-c", "c.toml"]);
     assert_ne!(code, 0);
-    assert!(err.contains("c.toml") && err.contains("group_waits"), "{err}");
-    let (code, _, err) = crate::run(clickpath(dir).args(["alerts", "silence", "--for", "1h", "host"]));
+    assert!(
+        err.contains("c.toml") && err.contains("group_waits"),
+        "{err}"
+    );
+    let (code, _, err) =
+        crate::run(clickpath(dir).args(["alerts", "silence", "--for", "1h", "host"]));
     assert_ne!(code, 0);
     assert!(err.contains("`host` is not a silence matcher"), "{err}");
 }

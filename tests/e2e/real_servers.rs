@@ -31,7 +31,12 @@ struct App {
 
 impl App {
     fn start() -> App {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        App::start_on(0)
+    }
+
+    /// On `port` (0: any free one).
+    fn start_on(port: u16) -> App {
+        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
@@ -650,4 +655,144 @@ ProxyPass / http://127.0.0.1:{app}/ timeout=1 retry=0
         .map(|r| r["what"].as_str().unwrap())
         .collect();
     assert_eq!(reloads, ["reload"]);
+}
+
+/// `clickpath watch` on nginx's own logs while the test stops the application behind it and
+/// starts it again: the upstream outage alert, naming the backend, and its resolved notice
+/// reach a webhook receiver.
+#[test]
+fn nginx_upstream_stopped_and_started_is_alerted_then_resolved() {
+    let bin = binary("/usr/sbin/nginx", "nginx");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    site(&dir);
+    let app = App::start();
+    let app_port = app.port;
+    let port = free_port();
+    let user = if is_root() { "user root;" } else { "" };
+    let d = dir.display();
+    std::fs::write(
+        dir.join("nginx.conf"),
+        format!(
+            r#"{user}
+worker_processes 1;
+error_log {d}/error.log notice;
+pid {d}/run/nginx.pid;
+daemon off;
+events {{ worker_connections 64; }}
+http {{
+  access_log {d}/access.log combined;
+  client_body_temp_path {d}/tmp/body; proxy_temp_path {d}/tmp/proxy;
+  fastcgi_temp_path {d}/tmp/fastcgi; uwsgi_temp_path {d}/tmp/uwsgi; scgi_temp_path {d}/tmp/scgi;
+  upstream app {{ server 127.0.0.1:{app_port}; }}
+  server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://app; }} }}
+}}
+"#
+        ),
+    )
+    .unwrap();
+    let mut nginx = Daemon::new("QUIT", {
+        let (bin, dir) = (bin.clone(), dir.clone());
+        move || {
+            let mut c = Command::new(&bin);
+            c.arg("-p").arg(&dir).arg("-c").arg(dir.join("nginx.conf"));
+            c.arg("-e").arg(dir.join("error.log"));
+            c
+        }
+    });
+    nginx.start();
+    wait_for_port(port);
+    for _ in 0..5 {
+        assert_eq!(get(port, "/ok"), 200);
+    }
+    let receiver = crate::receiver::Receiver::start();
+    std::fs::write(
+        dir.join("cfg.toml"),
+        "[alerts]\ngroup_wait = \"0s\"\ngroup_interval = \"0s\"\n[alerts.rules.upstream_outage]\nkeep_firing_for = \"0\"\n",
+    )
+    .unwrap();
+    let mut watcher = clickpath(&dir)
+        .args([
+            "watch",
+            "access.log",
+            "error.log",
+            "--data",
+            "data",
+            "-c",
+            "cfg.toml",
+        ])
+        .args(["--poll-ms", "200", "--notify"])
+        .arg(format!("webhook:{}", receiver.url()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("watch.log")).unwrap())
+        .spawn()
+        .unwrap();
+    // Steady traffic: the log's clock moves on.
+    let stop = Arc::new(AtomicBool::new(false));
+    let traffic = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                get(port, "/ok");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_secs(3));
+    let stopped = now();
+    drop(app); // the application goes down: nginx's connects are refused
+    std::thread::sleep(Duration::from_secs(3));
+    let app = App::start_on(app_port);
+    let started = now();
+    let firing = |b: &[Value]| {
+        b.iter()
+            .find(|n| {
+                n["status"] == "firing"
+                    && n["alerts"][0]["labels"]["alertname"] == "upstream_outage"
+            })
+            .cloned()
+    };
+    assert!(
+        receiver.wait_for(Duration::from_secs(60), |b| firing(b).is_some()),
+        "no alert: {}",
+        std::fs::read_to_string(dir.join("watch.log")).unwrap()
+    );
+    let f = firing(&receiver.bodies()).unwrap();
+    let alert = &f["alerts"][0];
+    assert_eq!(alert["labels"]["upstream"], format!("127.0.0.1:{app_port}"));
+    let starts = secs(&alert["startsAt"]);
+    // Whole minutes: the minute the first refusal was in.
+    assert!(starts <= stopped + 1 && stopped - starts < 61, "{alert}");
+    assert!(
+        alert["annotations"]["causes"]
+            .as_str()
+            .unwrap()
+            .contains("upstream_refused"),
+        "{alert}"
+    );
+    // Resolved once whole minutes without refusals went by (keep_firing_for 0).
+    let resolved = |b: &[Value]| {
+        b.iter()
+            .find(|n| {
+                n["alerts"].as_array().unwrap().iter().any(|a| {
+                    a["status"] == "resolved" && a["labels"]["alertname"] == "upstream_outage"
+                })
+            })
+            .cloned()
+    };
+    assert!(
+        receiver.wait_for(Duration::from_secs(200), |b| resolved(b).is_some()),
+        "not resolved"
+    );
+    let r = resolved(&receiver.bodies()).unwrap();
+    let ends = secs(&r["alerts"][0]["endsAt"]);
+    assert!(ends >= started - 1 && ends - started <= 61, "{r}");
+    assert_eq!(r["alerts"][0]["fingerprint"], alert["fingerprint"]);
+    stop.store(true, Ordering::SeqCst);
+    traffic.join().unwrap();
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+    drop(app);
+    nginx.stop();
 }

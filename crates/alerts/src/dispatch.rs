@@ -265,7 +265,11 @@ mod tests {
         let outage = add(&mut alerts, alert("upstream_outage", 1, Status::Firing));
         let n = d.flush(&mut alerts, &settings, &[], 30 * S);
         assert_eq!(n.len(), 1);
-        let names: Vec<&str> = n[0].alerts.iter().map(|a| a.labels["alertname"].as_str()).collect();
+        let names: Vec<&str> = n[0]
+            .alerts
+            .iter()
+            .map(|a| a.labels["alertname"].as_str())
+            .collect();
         assert_eq!(names, ["upstream_outage"]);
         // The outage resolves: told after group_interval, not before.
         alerts.by_fingerprint.get_mut(&outage).unwrap().status = Status::Resolved;
@@ -276,7 +280,10 @@ mod tests {
         assert_eq!(n[0].alerts[0].ends_at, Some(60 * S));
         // Told once, then forgotten; the burst stays inhibited (it was, when it fired).
         assert!(!alerts.by_fingerprint.contains_key(&outage));
-        assert!(d.flush(&mut alerts, &settings, &[], 4 * 3600 * S).is_empty());
+        assert!(
+            d.flush(&mut alerts, &settings, &[], 4 * 3600 * S)
+                .is_empty()
+        );
         assert!(alerts.by_fingerprint[&burst].inhibited);
     }
 

@@ -39,7 +39,9 @@ impl Smtp {
         let rest = rest.trim_end_matches('/');
         let (user, hostport) = match rest.rsplit_once('@') {
             Some((u, _)) if u.contains(':') => {
-                return Err(bad("no password in the URL: use secret_file or secret_env".into()));
+                return Err(bad(
+                    "no password in the URL: use secret_file or secret_env".into()
+                ));
             }
             Some((u, h)) => (Some(u.to_owned()), h),
             None => (None, rest),
