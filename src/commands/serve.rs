@@ -120,6 +120,52 @@ impl Backend for DatasetBackend {
         Ok((commit, doc))
     }
 
+    /// The dataset's figures for Prometheus (the watcher's, `clickpath watch --metrics`, are
+    /// live; these are the dataset's as the dashboard shows them), and the alert states that a
+    /// watcher on this dataset saved.
+    fn metrics(&self, r: &Value) -> Option<String> {
+        let n = |v: &Value| v.as_u64().unwrap_or(0);
+        let mut by_class = BTreeMap::new();
+        for s in r["statuses"]["all"].as_array()? {
+            let class = match s["value"].as_str().and_then(|v| v.chars().next()) {
+                Some(c @ '1'..='5') => format!("{c}xx"),
+                _ => "none".to_owned(),
+            };
+            *by_class.entry(class).or_insert(0) += n(&s["count"]);
+        }
+        let last = r["period"]["last"]
+            .as_str()
+            .and_then(clickpath_model::parse_rfc3339);
+        let snapshot = clickpath_alerts::metrics::Snapshot {
+            host: r["site"]["hosts"][0].as_str().unwrap_or("-").to_owned(),
+            requests_by_class: by_class,
+            human_requests: n(&r["traffic"]["human_requests"]),
+            bot_requests: n(&r["traffic"]["bot_requests"]),
+            conversions: r["funnels"]
+                .as_array()?
+                .iter()
+                .map(|f| {
+                    (
+                        f["name"].as_str().unwrap_or("").to_owned(),
+                        n(&f["conversions"]),
+                    )
+                })
+                .collect(),
+            active_sessions: 0,
+            lines_read: n(&r["input"]["lines"]),
+            lines_rejected: n(&r["input"]["rejected"]),
+            events_read: n(&r["input"]["events"]),
+            lag_seconds: last.map_or(0.0, |t| {
+                ((crate::commands::watch::wall_micros() - t) as f64 / 1e6).max(0.0)
+            }),
+            alerts: clickpath_alerts::engine::saved_alert_states(&self.dir.join("alerts")),
+            fired: 0,
+            resolved: 0,
+            receivers: Vec::new(),
+        };
+        Some(clickpath_alerts::metrics::text(&snapshot))
+    }
+
     fn error_lines(&self, drill: &Drill) -> Result<Value, BackendError> {
         self.events_of(drill).map_err(failed)
     }

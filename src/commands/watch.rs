@@ -13,7 +13,6 @@ use arrow_array::{BooleanArray, RecordBatch};
 use clickpath_alerts::engine::WINDOW;
 use clickpath_alerts::metrics::{self, Snapshot};
 use clickpath_alerts::notify::{self, Receiver};
-use clickpath_alerts::state::Status;
 use clickpath_alerts::{AlertsConfig, Engine, Live, Settings};
 use clickpath_model::{field, format_date, parse_date};
 use clickpath_store::dataset::Manifest;
@@ -154,12 +153,9 @@ fn snapshot(live: &Live, lines: (u64, u64)) -> Snapshot {
     let e = &live.engine;
     let mut alerts = std::collections::BTreeMap::new();
     for a in e.alerts().by_fingerprint.values() {
-        let st = match a.status {
-            Status::Pending => "pending",
-            Status::Firing => "firing",
-            Status::Resolved => "resolved",
-        };
-        *alerts.entry((a.rule.clone(), st.to_owned())).or_insert(0) += 1;
+        *alerts
+            .entry((a.rule.clone(), a.status.as_str().to_owned()))
+            .or_insert(0) += 1;
     }
     let classes = ["none", "1xx", "2xx", "3xx", "4xx", "5xx"];
     Snapshot {

@@ -704,3 +704,46 @@ fn bad_receivers_and_rules_are_clear_errors() {
     assert_ne!(code, 0);
     assert!(err.contains("`host` is not a silence matcher"), "{err}");
 }
+
+/// The dashboard's `/metrics`: the bundled sample's figures against its loggen truth.
+#[test]
+fn the_dashboard_serves_the_datasets_metrics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sample");
+    let truth: Value =
+        serde_json::from_str(&std::fs::read_to_string(sample.join("truth.json")).unwrap()).unwrap();
+    let access = sample.join("access.log.gz");
+    let server = crate::http::Server::start(tmp.path(), &[access.to_str().unwrap()]);
+    let r = crate::http::get(&format!("127.0.0.1:{}", server.port()), "/metrics");
+    assert_eq!(r.status, 200);
+    assert!(
+        r.header("content-type")
+            .unwrap()
+            .contains("openmetrics-text")
+    );
+    let value = |prefix: &str| -> u64 {
+        r.body
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+            .sum()
+    };
+    let lines: u64 = truth["status_counts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(value("clickpath_requests_total{"), lines, "{}", r.body);
+    assert_eq!(
+        value("clickpath_audience_requests_total{host=\"shop.example.com\",audience=\"bot\"}"),
+        truth["bot_requests"].as_u64().unwrap()
+    );
+    assert_eq!(
+        value("clickpath_requests_total{host=\"shop.example.com\",class=\"5xx\"}"),
+        ["500", "502", "503", "504"]
+            .iter()
+            .map(|s| truth["status_counts"][*s].as_u64().unwrap_or(0))
+            .sum::<u64>()
+    );
+}

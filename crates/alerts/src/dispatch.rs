@@ -116,7 +116,7 @@ impl Dispatcher {
             now.sort_by(|(x, _), (y, _)| (x.rank, &x.fingerprint).cmp(&(y.rank, &y.fingerprint)));
             let content: BTreeMap<String, String> = now
                 .iter()
-                .map(|(a, st)| (a.fingerprint.clone(), status_text(*st).to_owned()))
+                .map(|(a, st)| (a.fingerprint.clone(), st.as_str().to_owned()))
                 .collect();
             let changed = content != group.told;
             if changed && group.next_flush.is_none() {
@@ -143,7 +143,7 @@ impl Dispatcher {
             let notified: Vec<NotifiedAlert> = now
                 .iter()
                 .map(|(a, st)| NotifiedAlert {
-                    status: status_text(*st).to_owned(),
+                    status: st.as_str().to_owned(),
                     labels: a.labels.clone(),
                     annotations: a.annotations.clone(),
                     starts_at: a.starts_at,
@@ -194,14 +194,6 @@ impl Dispatcher {
         self.groups
             .retain(|key, g| members.contains_key(key) || g.next_flush.is_some());
         out
-    }
-}
-
-fn status_text(s: Status) -> &'static str {
-    match s {
-        Status::Pending => "pending",
-        Status::Firing => "firing",
-        Status::Resolved => "resolved",
     }
 }
 

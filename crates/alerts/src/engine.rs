@@ -94,6 +94,23 @@ fn state_path(dir: &Path) -> PathBuf {
     dir.join("state.json")
 }
 
+/// Alerts by (alertname, state) in the saved state of `dir`, read only (the dashboard's
+/// `/metrics`); empty when there is none.
+pub fn saved_alert_states(dir: &Path) -> BTreeMap<(String, String), u64> {
+    let mut out = BTreeMap::new();
+    let Some(saved) = std::fs::read(state_path(dir))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Saved>(&b).ok())
+    else {
+        return out;
+    };
+    for a in saved.alerts.by_fingerprint.values() {
+        *out.entry((a.rule.clone(), a.status.as_str().to_owned()))
+            .or_default() += 1;
+    }
+    out
+}
+
 impl Engine {
     /// Opens (or starts) the alert state in `dir`; `host` is the `host` label.
     pub fn open(dir: &Path, settings: Settings, host: &str) -> Result<Engine> {
@@ -154,10 +171,6 @@ impl Engine {
 
     pub fn set_funnel(&mut self, name: Option<String>) {
         self.funnel = name;
-    }
-
-    pub fn settings(&self) -> &Settings {
-        &self.settings
     }
 
     /// Starts one delivery thread per receiver over its journal.

@@ -19,6 +19,16 @@ pub enum Status {
     Resolved,
 }
 
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Firing => "firing",
+            Status::Resolved => "resolved",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Alert {
     pub rule: String,

@@ -211,6 +211,10 @@ pub trait Backend: Send + Sync + 'static {
     /// `{"total": n, "events": [{"file", "line", "raw", ...}]}`: the error-log events of a
     /// window (`drill.start`, `drill.end`).
     fn error_lines(&self, drill: &Drill) -> Result<serde_json::Value, BackendError>;
+    /// Prometheus text for `GET /metrics`, from the unfiltered report (None: no metrics).
+    fn metrics(&self, _report: &serde_json::Value) -> Option<String> {
+        None
+    }
 }
 
 /// Tells open dashboards that the data changed (they refetch).

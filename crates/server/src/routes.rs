@@ -298,6 +298,7 @@ pub fn router(state: State) -> Router {
         .route("/api/requests", get(api_requests))
         .route("/api/error-lines", get(api_error_lines))
         .route("/api/events", get(api_events))
+        .route("/metrics", get(metrics))
         .fallback(|| async { json_error(StatusCode::NOT_FOUND, "no such page") })
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
@@ -505,6 +506,29 @@ async fn api_report(
     match s.report(filter).await {
         Ok(r) => axum::Json(r.as_ref()).into_response(),
         Err(e) => backend_error(e),
+    }
+}
+
+/// Prometheus metrics of the whole dataset (a token or a session, like the API).
+async fn metrics(Extract(s): Extract<State>, headers: HeaderMap) -> Response {
+    if let Some(refusal) = s.refuse_read(&headers) {
+        return refusal;
+    }
+    let report = match s.report(Filter::default()).await {
+        Ok(r) => r,
+        Err(e) => return backend_error(e),
+    };
+    let backend = s.0.backend.clone();
+    match tokio::task::spawn_blocking(move || backend.metrics(&report)).await {
+        Ok(Some(text)) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                crate::metrics::CONTENT_TYPE,
+            )],
+            text,
+        )
+            .into_response(),
+        _ => json_error(StatusCode::NOT_FOUND, "no metrics".to_owned()),
     }
 }
 
