@@ -94,15 +94,14 @@ fn since(from: i64) -> impl Fn(&RecordBatch) -> std::result::Result<BooleanArray
 /// Replays the dataset's recent rows into `live`: from 6 hours before the last minute
 /// evaluated (a restart: minutes after it are evaluated now), or on a first start its last day,
 /// only to warm the rules up.
-pub fn warm_up(dir: &Path, live: &mut Live, from_date: Option<&str>) -> Result<()> {
+fn warm_up(dir: &Path, live: &mut Live) -> Result<()> {
     let Some(m) = Manifest::load(dir)? else {
         return Ok(());
     };
     let until = live.engine.evaluated_until();
-    let (from_ts, quiet) = match (until, from_date) {
-        (_, Some(d)) => (parse_date(d).context("bad date")? * 86_400_000_000, None),
-        (Some(u), None) => (u * 60_000_000 - WINDOW, Some(u)),
-        (None, None) => {
+    let (from_ts, quiet) = match until {
+        Some(u) => (u * 60_000_000 - WINDOW, Some(u)),
+        None => {
             let last = m.files.iter().map(|f| f.date.as_str()).max();
             let day = last.and_then(parse_date).unwrap_or(0);
             ((day - 1) * 86_400_000_000, Some(i64::MAX))
@@ -247,7 +246,7 @@ pub fn run(args: WatchArgs) -> Result<ExitCode> {
     engine.start_delivery(receivers)?;
     engine.source_names = source_names(&dir);
     let mut live = Live::new(traffic, engine);
-    warm_up(&dir, &mut live, None)?;
+    warm_up(&dir, &mut live)?;
     live.follow();
     let lines = Arc::new(Mutex::new((0u64, 0u64)));
     let exposed: Arc<Mutex<Snapshot>> = Arc::new(Mutex::new(snapshot(&live, (0, 0))));
