@@ -26,17 +26,27 @@ ap.add_argument("--bin", default=os.path.join(HERE, "../target/release/clickpath
 a = ap.parse_args()
 
 work = tempfile.mkdtemp(prefix="cp-watch-bench-")
-lines = int(a.rate * a.seconds)
-# 2.65 lines/s per 400 visitors/hour (measured on loggen's seed 5).
-vph = int(a.rate / 2.65 * 400)
+loggen = os.path.join(HERE, "../../shared/tools/loggen.py")
+# loggen's traffic builds up as visitors come back: find when it reaches RATE lines a second
+# (a dry run without incidents, the same seed), and follow from there.
+vph = int(a.rate * 145)  # ~830 lines/s at 120,000 (measured), steady after ~10 min
+base = ["--seed", "3", "--lines", str(int(a.rate * (a.seconds + 1500))), "--visitors-per-hour",
+        str(vph), "--start-date", "2026-06-01T12:00"]
+subprocess.run([sys.executable, loggen] + base + ["--out", "dry.log"], cwd=work, check=True)
+per_minute = {}
+for t, _, _ in replay.timed(os.path.join(work, "dry.log"), "access", dt.timedelta(0)):
+    m = t.replace(second=0, microsecond=0)
+    per_minute[m] = per_minute.get(m, 0) + 1
+first = min(per_minute)
+steady = next(m for m in sorted(per_minute) if m >= first + dt.timedelta(minutes=5) and per_minute[m] >= a.rate * 60 * 0.95)
+offset = int((steady - first).total_seconds())
 gap = a.seconds // (a.crashes + 1)
 incidents = []
 for k in range(1, a.crashes + 1):
-    incidents += ["--incident", f"server-restart@+{k * gap}s+60s:1"]
-subprocess.run([sys.executable, os.path.join(HERE, "../../shared/tools/loggen.py"), "--seed", "3",
-                "--lines", str(lines), "--visitors-per-hour", str(vph), "--start-date", "2026-06-01T12:00",
-                "--error-log", "error.log", "--out", "access.log", "--truth", "truth.json"] + incidents,
-               cwd=work, check=True)
+    incidents += ["--incident", f"server-restart@+{offset + k * gap}s+20s:1"]
+subprocess.run([sys.executable, loggen] + base + ["--error-log", "error.log", "--out", "access.log",
+                "--truth", "truth.json"] + incidents, cwd=work, check=True)
+os.remove(os.path.join(work, "dry.log"))
 open(os.path.join(work, "cfg.toml"), "w").write(
     'site_hosts = ["shop.example.com"]\n[alerts]\ngroup_wait = "0s"\ngroup_interval = "0s"\n'
     '[alerts.rules.server_restart]\nkeep_firing_for = "0"\n')
@@ -62,11 +72,13 @@ os.makedirs(out)
 tz = dt.timedelta(0)
 timed = replay.timed(os.path.join(work, "access.log"), "access", tz) + replay.timed(os.path.join(work, "error.log"), "error", tz)
 timed.sort(key=lambda x: x[0])
-# The first second before the watcher starts (a new dataset: it only warms up).
+lo = steady - dt.timedelta(seconds=60)
+timed = [x for x in timed if lo <= x[0] < steady + dt.timedelta(seconds=a.seconds)]
+# The minute before the steady rate, before the watcher starts (a new dataset: it warms up).
 files = {"error": open(os.path.join(out, "error.log"), "ab"), "access": open(os.path.join(out, "access.log"), "ab")}
 t0 = timed[0][0]
 i = 0
-while i < len(timed) and timed[i][0] < t0 + dt.timedelta(seconds=1):
+while i < len(timed) and timed[i][0] < steady:
     files[timed[i][1]].write(timed[i][2])
     i += 1
 for f in files.values():
@@ -76,6 +88,7 @@ watcher = subprocess.Popen([a.bin, "watch", "out", "--data", "data", "-c", "cfg.
                            cwd=work, stderr=open(os.path.join(work, "watch.log"), "w"))
 time.sleep(2)
 marks = []  # wall time each crash line was written
+i_start = i
 w0, l0 = time.monotonic(), timed[i][0]
 start_cpu = None
 while i < len(timed):
@@ -107,7 +120,7 @@ cpu = (int(stat[13]) + int(stat[14]) - int(start_cpu[1][13]) - int(start_cpu[1][
 watcher.terminate()
 watcher.wait()
 wall = end_wall - start_cpu[0]
-print(f"lines {len(timed)} over {wall:.1f} s wall ({len(timed) / wall:.0f} lines/s written)")
+print(f"lines {len(timed) - i_start} followed over {wall:.1f} s wall ({(len(timed) - i_start) / wall:.0f} lines/s written)")
 print(f"watcher CPU {cpu:.2f} s = {100 * cpu / wall:.1f}% of one core; peak RSS {hwm.split()[1]} kB")
 lat = []
 for t, w in marks:
