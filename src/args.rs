@@ -581,30 +581,15 @@ pub fn parse_duration_or_zero(s: &str) -> Result<i64, String> {
     parse_duration(s)
 }
 
-/// `30m`, `900s`, `1h`, `1h30m` or plain seconds.
+/// `30m`, `900s`, `1h`, `1h30m` or plain seconds, more than zero; in seconds.
 pub fn parse_duration(s: &str) -> Result<i64, String> {
     let bad = || format!("`{s}` is not a duration like 30m, 900s or 1h30m");
     if let Ok(n) = s.parse::<i64>() {
         return if n > 0 { Ok(n) } else { Err(bad()) };
     }
-    let mut total = 0i64;
-    let mut num = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: i64 = num.parse().map_err(|_| bad())?;
-        num.clear();
-        total += n * match c {
-            'h' => 3600,
-            'm' => 60,
-            's' => 1,
-            _ => return Err(bad()),
-        };
+    // Days are for `prune --older-than`'s own parser, not here.
+    match clickpath_model::parse_duration_micros(s) {
+        Some(us) if us > 0 && !s.contains('d') => Ok(us / 1_000_000),
+        _ => Err(bad()),
     }
-    if !num.is_empty() || total <= 0 {
-        return Err(bad());
-    }
-    Ok(total)
 }

@@ -110,17 +110,7 @@ pub fn run(c: AlertsCommand) -> Result<ExitCode> {
         } => {
             let dir = data.dir();
             let (alert_settings, _) = watch::settings(settings.config.as_deref(), &[])?;
-            let traffic = crate::commands::report::config(&crate::args::ReportArgs {
-                input: Default::default(),
-                json: true,
-                csv: None,
-                html: None,
-                data: Some(dir.clone()),
-                from: None,
-                to: None,
-                settings: settings.clone(),
-                geoip: None,
-            })?;
+            let traffic = watch::traffic_config(&dir, &settings)?;
             let host = traffic
                 .site_hosts
                 .first()

@@ -60,7 +60,7 @@ pub fn wall_micros() -> i64 {
 }
 
 /// The report's settings over the dataset `dir`.
-fn traffic_config(
+pub fn traffic_config(
     dir: &Path,
     settings: &ReportSettings,
 ) -> Result<clickpath_analytics::TrafficConfig> {
@@ -244,11 +244,14 @@ pub fn run(args: WatchArgs) -> Result<ExitCode> {
     let mut engine = Engine::open(&state_dir, settings, &host)?;
     engine.set_funnel(funnel);
     engine.start_delivery(receivers)?;
-    engine.source_names = source_names(&dir);
+    engine.source_names = Box::new({
+        let dir = dir.clone();
+        move || source_names(&dir)
+    });
     let mut live = Live::new(traffic, engine);
     warm_up(&dir, &mut live)?;
     live.follow();
-    let lines = Arc::new(Mutex::new((0u64, 0u64)));
+    let mut lines = (0u64, 0u64);
     let exposed: Arc<Mutex<Snapshot>> = Arc::new(Mutex::new(snapshot(&live, (0, 0))));
     if let Some(bind) = args.metrics {
         let s = exposed.clone();
@@ -300,10 +303,8 @@ pub fn run(args: WatchArgs) -> Result<ExitCode> {
         match round {
             Ok(out) => {
                 let t = out.summary.totals();
-                if let Ok(mut l) = lines.lock() {
-                    l.0 += t.lines();
-                    l.1 += t.rejected_total();
-                }
+                lines.0 += t.lines();
+                lines.1 += t.rejected_total();
             }
             // A file renamed away mid-read, a disk full: said, and tried again.
             Err(e) => eprintln!("clickpath: watching: {e:#}"),
@@ -311,7 +312,6 @@ pub fn run(args: WatchArgs) -> Result<ExitCode> {
         if (live.requests, live.events) != seen {
             seen = (live.requests, live.events);
             last_growth = Instant::now();
-            live.engine.source_names = source_names(&dir);
         }
         live.tick_and_dispatch(Some(last_growth.elapsed().as_micros() as i64));
         let (told, error) = live.take();
@@ -327,9 +327,8 @@ pub fn run(args: WatchArgs) -> Result<ExitCode> {
             // Journals are how nothing is lost: without them, stop.
             return Err(e.into());
         }
-        let l = lines.lock().map(|l| *l).unwrap_or_default();
         if let Ok(mut s) = exposed.lock() {
-            *s = snapshot(&live, l);
+            *s = snapshot(&live, lines);
         }
         if args.once {
             // Until the receivers took what is due (a bounded wait).

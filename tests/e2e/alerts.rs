@@ -50,8 +50,8 @@ fn write_logs(dir: &Path, from: Option<&str>, until: Option<&str>, speed: u32) {
     assert!(c.status().unwrap().success());
 }
 
-fn watch(dir: &Path, url: &str, n: usize) -> Child {
-    let log = std::fs::File::create(dir.join(format!("watch-{n}.log"))).unwrap();
+/// `clickpath watch out` with the test's config and `extra` arguments; its stderr in `log`.
+fn watch(dir: &Path, extra: &[String], log: &str) -> Child {
     clickpath(dir)
         .args([
             "watch",
@@ -63,11 +63,11 @@ fn watch(dir: &Path, url: &str, n: usize) -> Child {
             "--poll-ms",
             "100",
         ])
-        .arg("--notify")
-        .arg(format!("webhook:{url}"))
+        .args(extra)
+        .env("CLICKPATH_SMTP_PASSWORD", "s3cret")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(log)
+        .stderr(std::fs::File::create(dir.join(log)).unwrap())
         .spawn()
         .unwrap()
 }
@@ -198,7 +198,8 @@ group_interval = "1s"
     let url = receiver.url();
     // The first lines (a new dataset: they only warm the rules up).
     write_logs(dir, None, Some("2026-03-02T00:05:00Z"), 100_000);
-    let mut watcher = watch(dir, &url, 1);
+    let notify = ["--notify".to_owned(), format!("webhook:{url}")];
+    let mut watcher = watch(dir, &notify, "watch-1.log");
     wait_until("the first evaluation", Duration::from_secs(60), || {
         dir.join("data/alerts").is_dir()
     });
@@ -245,7 +246,7 @@ group_interval = "1s"
     );
     watcher.kill().unwrap(); // SIGKILL
     watcher.wait().unwrap();
-    let mut watcher = watch(dir, &url, 2);
+    let mut watcher = watch(dir, &notify, "watch-2.log");
     write_logs(dir, Some("2026-03-06T10:08:00Z"), None, 40_000);
     let last_end = micros(incidents[5]["end"].as_str().unwrap());
     wait_until(
@@ -482,32 +483,18 @@ fn mail_command_silence_and_a_prometheus_scrape() {
     std::fs::create_dir(dir.join("out")).unwrap();
     write_logs(dir, None, Some("2026-05-04T06:05:00Z"), 100_000);
     let metrics = free_port();
-    let _watcher = Killed(
-        clickpath(dir)
-            .args([
-                "watch",
-                "out",
-                "--data",
-                "data",
-                "-c",
-                "cfg.toml",
-                "--poll-ms",
-                "100",
-            ])
-            .arg("--notify")
-            .arg(format!(
-                "smtp://ana@127.0.0.1:{smtp_port}?to=ops@example.com&ca=ca.pem"
-            ))
-            .args(["--notify", "cmd:cat >> told.jsonl; echo >> told.jsonl"])
-            .arg("--metrics")
-            .arg(format!("127.0.0.1:{metrics}"))
-            .env("CLICKPATH_SMTP_PASSWORD", "s3cret")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("watch.log")).unwrap())
-            .spawn()
-            .unwrap(),
-    );
+    let _watcher = Killed(watch(
+        dir,
+        &[
+            "--notify".to_owned(),
+            format!("smtp://ana@127.0.0.1:{smtp_port}?to=ops@example.com&ca=ca.pem"),
+            "--notify".to_owned(),
+            "cmd:cat >> told.jsonl; echo >> told.jsonl".to_owned(),
+            "--metrics".to_owned(),
+            format!("127.0.0.1:{metrics}"),
+        ],
+        "watch.log",
+    ));
     // Debian's Prometheus scrapes the watcher every second.
     let prom = free_port();
     std::fs::write(

@@ -194,6 +194,21 @@ fn site(dir: &Path) {
     .unwrap();
 }
 
+/// nginx run from `dir/nginx.conf`, its error log in `dir`; stopped gracefully (SIGQUIT).
+fn nginx_daemon(bin: &Path, dir: &Path) -> Daemon {
+    let (bin, dir) = (bin.to_owned(), dir.to_owned());
+    Daemon::new("QUIT", move || {
+        let mut c = Command::new(&bin);
+        c.arg("-p")
+            .arg(&dir)
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .arg("-e")
+            .arg(dir.join("error.log"));
+        c
+    })
+}
+
 /// The statuses the test received, and what the report says of the logs.
 struct Outcome {
     statuses: BTreeMap<u16, u64>,
@@ -369,20 +384,7 @@ http {{
         ),
     )
     .unwrap();
-    // Graceful stop: SIGQUIT.
-    let mut nginx = Daemon::new("QUIT", {
-        let (bin, dir) = (bin.clone(), dir.clone());
-        move || {
-            let mut c = Command::new(&bin);
-            c.arg("-p")
-                .arg(&dir)
-                .arg("-c")
-                .arg(dir.join("nginx.conf"))
-                .arg("-e")
-                .arg(dir.join("error.log"));
-            c
-        }
-    });
+    let mut nginx = nginx_daemon(&bin, &dir);
     nginx.start();
     wait_for_port(port);
 
@@ -691,15 +693,7 @@ http {{
         ),
     )
     .unwrap();
-    let mut nginx = Daemon::new("QUIT", {
-        let (bin, dir) = (bin.clone(), dir.clone());
-        move || {
-            let mut c = Command::new(&bin);
-            c.arg("-p").arg(&dir).arg("-c").arg(dir.join("nginx.conf"));
-            c.arg("-e").arg(dir.join("error.log"));
-            c
-        }
-    });
+    let mut nginx = nginx_daemon(&bin, &dir);
     nginx.start();
     wait_for_port(port);
     for _ in 0..5 {

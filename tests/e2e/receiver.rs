@@ -124,7 +124,9 @@ fn read_request(s: &std::net::TcpStream) -> Option<Received> {
     let mut r = BufReader::new(s);
     let mut first = String::new();
     r.read_line(&mut first).ok()?;
-    first.split_whitespace().nth(1)?;
+    if first.is_empty() {
+        return None;
+    }
     let mut headers = Vec::new();
     let mut len = 0usize;
     loop {

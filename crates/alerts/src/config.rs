@@ -92,34 +92,10 @@ pub struct InhibitConfig {
     pub equal: Vec<String>,
 }
 
-/// A duration like `30s`, `5m`, `4h`, `1h30m`, `0`, in micros.
+/// A duration like `30s`, `5m`, `4h`, `1h30m`, `2d`, `0`, in micros.
 pub fn duration(s: &str) -> Result<i64> {
-    let bad = || Error::Config(format!("`{s}` is not a duration like 30s, 5m or 1h30m"));
-    let s = s.trim();
-    if s == "0" {
-        return Ok(0);
-    }
-    let mut total = 0i64;
-    let mut num = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: i64 = num.parse().map_err(|_| bad())?;
-        num.clear();
-        total += n * match c {
-            'd' => 86_400_000_000,
-            'h' => 3_600_000_000,
-            'm' => 60_000_000,
-            's' => MICROS,
-            _ => return Err(bad()),
-        };
-    }
-    if !num.is_empty() {
-        return Err(bad());
-    }
-    Ok(total)
+    clickpath_model::parse_duration_micros(s)
+        .ok_or_else(|| Error::Config(format!("`{s}` is not a duration like 30s, 5m or 1h30m")))
 }
 
 /// One rule as it runs.

@@ -72,8 +72,9 @@ pub struct Engine {
     queues: Vec<(String, Arc<Queue>)>,
     clock: Clock,
     saved_at: std::time::Instant,
-    /// File names by source id (for the first lines' references).
-    pub source_names: Vec<String>,
+    /// File names by source id, asked for when an alert's first lines are named (rarely:
+    /// when it fires or resolves).
+    pub source_names: Box<dyn Fn() -> Vec<String> + Send>,
     /// Alerts that fired and resolved since the start (for `/metrics`).
     pub fired: u64,
     pub resolved: u64,
@@ -151,7 +152,7 @@ impl Engine {
             settings,
             saved,
             queues: Vec::new(),
-            source_names: Vec::new(),
+            source_names: Box::new(Vec::new),
             fired: 0,
             resolved: 0,
             totals: (0, 0, 0),
@@ -400,16 +401,18 @@ impl Engine {
         if !errors.is_empty() {
             m.insert("first_error_lines".to_owned(), errors.join("\n"));
         }
+        let names = if row.first_lines.access.is_empty() {
+            Vec::new()
+        } else {
+            (self.source_names)()
+        };
         let access: Vec<String> = row
             .first_lines
             .access
             .iter()
             .take(3)
             .map(|l| {
-                let name = self
-                    .source_names
-                    .get(l.file_id as usize)
-                    .map_or("?", String::as_str);
+                let name = names.get(l.file_id as usize).map_or("?", String::as_str);
                 format!("{name}:{}", l.line)
             })
             .collect();

@@ -197,16 +197,17 @@ impl Live {
         (std::mem::take(&mut self.told), self.error.take())
     }
 
-    /// Evaluates between minutes and dispatches: see [`Live::tick`].
+    /// Evaluates between minutes (alerts may fire as soon as a minute seen in part shows it;
+    /// they stop only at whole minutes) and dispatches.
     pub fn tick_and_dispatch(&mut self, silent_for: Option<i64>) {
         self.tick(silent_for);
         let log = self.last_seen();
         self.dispatch(log);
     }
 
-    /// An evaluation between minutes (on a timer while following): alerts may fire as soon
+    /// An evaluation between minutes (each round while following): alerts may fire as soon
     /// as a minute seen in part shows it; they stop only at whole minutes.
-    pub fn tick(&mut self, silent_for: Option<i64>) {
+    fn tick(&mut self, silent_for: Option<i64>) {
         let Some(now) = self.last_seen() else { return };
         if self.quiet_until.is_some_and(|q| minute_of(now) <= q) {
             return;

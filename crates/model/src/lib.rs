@@ -23,5 +23,5 @@ pub use event::event_schema;
 pub use schema::hit_schema;
 pub use time::{
     civil_from_days, days_from_civil, format_date, format_rfc3339_micros, micros_from_civil,
-    parse_date, parse_rfc3339,
+    parse_date, parse_duration_micros, parse_rfc3339,
 };

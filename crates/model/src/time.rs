@@ -119,6 +119,34 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     Some(((days * 86_400 + h * 3600 + m * 60 + sec) * 1_000_000) + micros)
 }
 
+/// `30s`, `5m`, `4h`, `1h30m`, `2d` (units in any order, each a whole number) or `0`, in
+/// micros; None for anything else (plain numbers included: the unit is never guessed).
+pub fn parse_duration_micros(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s == "0" {
+        return Some(0);
+    }
+    let mut total = 0i64;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: i64 = num.parse().ok()?;
+        num.clear();
+        let unit: i64 = match c {
+            'd' => 86_400_000_000,
+            'h' => 3_600_000_000,
+            'm' => 60_000_000,
+            's' => 1_000_000,
+            _ => return None,
+        };
+        total = total.checked_add(n.checked_mul(unit)?)?;
+    }
+    num.is_empty().then_some(total)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
