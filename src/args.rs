@@ -46,6 +46,10 @@ pub enum Command {
     /// happen: built-in rules, grouping, inhibition, silences, webhooks, e-mail, commands
     /// (docs/alerts.md).
     Watch(WatchArgs),
+    /// Takes the logs of many servers over the network (syslog over UDP and TCP, HTTP posts
+    /// as Vector and Fluent Bit send them) into the dataset, each line once, with its server
+    /// (docs/shipping.md).
+    Receive(ReceiveArgs),
     /// Silences, a test notification, and what the rules would have raised over history.
     #[command(subcommand)]
     Alerts(AlertsCommand),
@@ -332,6 +336,55 @@ pub struct IngestArgs {
     #[arg(long, value_name = "FILE.mmdb")]
     pub geoip: Option<PathBuf>,
     /// Take the site's hosts from this config file (`site_hosts`, as `report -c` reads it).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReceiveArgs {
+    /// Syslog over UDP (RFC 3164 or 5424; nginx's `access_log syslog:server=ADDR`), e.g.
+    /// 127.0.0.1:5514. What UDP loses, it loses: docs/shipping.md.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub syslog_udp: Option<std::net::SocketAddr>,
+    /// Syslog over TCP (rsyslog's omfwd, syslog-ng's network(); octet-counted or one message
+    /// per line).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub syslog_tcp: Option<std::net::SocketAddr>,
+    /// HTTP posts to /ingest (Vector's http sink, Fluent Bit's http output, curl); answered
+    /// 200 once the lines are on disk.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub http: Option<std::net::SocketAddr>,
+    /// A file holding the token HTTP posts must carry (`Authorization: Bearer TOKEN`); required
+    /// when --http listens beyond loopback.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// How often what was received is ingested into the dataset (each round is a commit).
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub ingest_every: i64,
+    /// Refuse lines of more servers than this (a UDP sender can claim any hostname).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub max_servers: usize,
+    /// The lines' format (a preset or your server's format line); detected per server when
+    /// absent.
+    #[arg(long, short = 'f')]
+    pub format: Option<String>,
+    /// Take the client from the first X-Forwarded-For address when the format logs it.
+    #[arg(long)]
+    pub client_from_forwarded_for: bool,
+    /// The zone of error logs' local times (`+0100`, `UTC`); default: the access lines'.
+    #[arg(long, value_name = "ZONE", value_parser = parse_zone)]
+    pub error_log_tz: Option<i16>,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// Keep client IP addresses in the dataset (otherwise only the keyed `client` hash).
+    #[arg(long)]
+    pub raw_ip: bool,
+    /// Look up each client's country in a MaxMind-format database.
+    #[arg(long, value_name = "FILE.mmdb")]
+    pub geoip: Option<PathBuf>,
+    /// Take the site's hosts from this config file (`site_hosts`).
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
 }

@@ -30,24 +30,7 @@ impl Inputs {
             anyhow::bail!("no log file given: name files or globs (`-` reads stdin)");
         }
         let sources = expand(&args.files)?;
-        let secret_path = Secret::default_path();
-        let secret = Secret::load_or_create(&secret_path)?;
-        let mut options = Options::new(RowOptions {
-            raw_ip,
-            client_from_forwarded_for: args.client_from_forwarded_for,
-            keyer: ClientKeyer::new(secret),
-            error_log_tz: args.error_log_tz,
-        });
-        options.threads = args.threads;
-        if let Some(f) = &args.format {
-            options.format = Some(Arc::new(resolve(f)?));
-        }
-        if let Some(path) = &args.rejects {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
-            let out: Box<dyn Write + Send> = Box::new(std::io::BufWriter::new(file));
-            options.rejects = Some(Arc::new(Mutex::new(out)));
-        }
+        let mut options = options(args, raw_ip)?;
         let total: u64 = sources.iter().map(Source::len).sum();
         let progress = Progress::new(total, args.quiet);
         options.progress = Some(Arc::clone(&progress.read));
@@ -57,6 +40,29 @@ impl Inputs {
             progress,
         })
     }
+}
+
+/// The parse options `args` ask for (without inputs: `receive` names its own files).
+pub fn options(args: &InputArgs, raw_ip: bool) -> Result<Options> {
+    let secret_path = Secret::default_path();
+    let secret = Secret::load_or_create(&secret_path)?;
+    let mut options = Options::new(RowOptions {
+        raw_ip,
+        client_from_forwarded_for: args.client_from_forwarded_for,
+        keyer: ClientKeyer::new(secret),
+        error_log_tz: args.error_log_tz,
+    });
+    options.threads = args.threads;
+    if let Some(f) = &args.format {
+        options.format = Some(Arc::new(resolve(f)?));
+    }
+    if let Some(path) = &args.rejects {
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        let out: Box<dyn Write + Send> = Box::new(std::io::BufWriter::new(file));
+        options.rejects = Some(Arc::new(Mutex::new(out)));
+    }
+    Ok(options)
 }
 
 impl Inputs {

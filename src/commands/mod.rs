@@ -6,6 +6,7 @@ mod formats;
 mod ingest;
 mod maintenance;
 mod parse;
+mod receive;
 mod report;
 mod report_text;
 mod selection;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(a) => serve::run(a),
         Command::User(c) => user::run(c),
         Command::Watch(a) => watch::run(a),
+        Command::Receive(a) => receive::run(a),
         Command::Alerts(c) => alerts::run(c),
     }
 }

@@ -14,6 +14,7 @@ mod parse;
 mod real_servers;
 mod receiver;
 mod report;
+mod shipping;
 mod sql_docs;
 mod trust;
 mod truth;

@@ -98,7 +98,7 @@ fn serve(mut s: TcpStream) {
 }
 
 /// A free loopback port (bound and released; nothing else here races for it).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -107,7 +107,7 @@ fn free_port() -> u16 {
 }
 
 /// One GET through the proxy; its status.
-fn get(port: u16, path: &str) -> u16 {
+pub(crate) fn get(port: u16, path: &str) -> u16 {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
@@ -124,7 +124,7 @@ fn get(port: u16, path: &str) -> u16 {
         .unwrap_or_else(|| panic!("no status for {path}: {text:?}"))
 }
 
-fn wait_for_port(port: u16) {
+pub(crate) fn wait_for_port(port: u16) {
     let until = Instant::now() + Duration::from_secs(10);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < until, "nothing listens on {port}");
@@ -132,7 +132,7 @@ fn wait_for_port(port: u16) {
     }
 }
 
-fn signal(pid: u32, sig: &str) {
+pub(crate) fn signal(pid: u32, sig: &str) {
     let ok = Command::new("kill")
         .args(["-s", sig, &pid.to_string()])
         .status()
@@ -160,7 +160,7 @@ fn secs(t: &Value) -> i64 {
     clickpath_model::parse_rfc3339(t.as_str().unwrap()).unwrap() / 1_000_000
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .unwrap()
         .lines()
@@ -169,7 +169,7 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-fn binary(path: &str, package: &str) -> PathBuf {
+pub(crate) fn binary(path: &str, package: &str) -> PathBuf {
     let p = PathBuf::from(path);
     assert!(
         p.exists(),
@@ -179,7 +179,7 @@ fn binary(path: &str, package: &str) -> PathBuf {
 }
 
 /// A directory the servers' unprivileged workers can read.
-fn site(dir: &Path) {
+pub(crate) fn site(dir: &Path) {
     std::fs::create_dir_all(dir.join("www/static")).unwrap();
     std::fs::write(dir.join("www/static/app.css"), "body{}\n").unwrap();
     std::fs::create_dir_all(dir.join("tmp")).unwrap();
@@ -195,7 +195,7 @@ fn site(dir: &Path) {
 }
 
 /// nginx run from `dir/nginx.conf`, its error log in `dir`; stopped gracefully (SIGQUIT).
-fn nginx_daemon(bin: &Path, dir: &Path) -> Daemon {
+pub(crate) fn nginx_daemon(bin: &Path, dir: &Path) -> Daemon {
     let (bin, dir) = (bin.to_owned(), dir.to_owned());
     Daemon::new("QUIT", move || {
         let mut c = Command::new(&bin);
@@ -286,7 +286,7 @@ struct Stamps {
 }
 
 /// A server process the test starts, stops gracefully with `stop_signal` and starts again.
-struct Daemon {
+pub(crate) struct Daemon {
     command: Box<dyn Fn() -> Command>,
     stop_signal: &'static str,
     child: Option<Child>,
@@ -300,7 +300,7 @@ impl Daemon {
             child: None,
         }
     }
-    fn start(&mut self) {
+    pub(crate) fn start(&mut self) {
         let child = (self.command)()
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -312,7 +312,7 @@ impl Daemon {
         self.child.as_ref().unwrap().id()
     }
     /// A graceful stop, waited for (killed after 15 s).
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
             signal(c.id(), self.stop_signal);
             let until = Instant::now() + Duration::from_secs(15);

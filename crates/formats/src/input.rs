@@ -15,6 +15,29 @@ pub struct Source {
     pub name: String,
     /// `None` for stdin.
     pub path: Option<PathBuf>,
+    /// Which server wrote which lines, for a file several servers shipped to
+    /// (`clickpath receive`).
+    pub origins: Option<Arc<Origins>>,
+}
+
+/// The server of each run of lines of a file that servers shipped to, by the run's first line
+/// number (1-based).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origins {
+    runs: Vec<(u64, Arc<str>)>,
+}
+
+impl Origins {
+    /// `runs` in line order.
+    pub fn new(runs: Vec<(u64, Arc<str>)>) -> Self {
+        Self { runs }
+    }
+
+    /// The server of line `line`.
+    pub fn at(&self, line: u64) -> Option<&Arc<str>> {
+        let i = self.runs.partition_point(|(first, _)| *first <= line);
+        i.checked_sub(1).map(|i| &self.runs[i].1)
+    }
 }
 
 impl Source {
@@ -22,6 +45,7 @@ impl Source {
         Self {
             name: "-".into(),
             path: None,
+            origins: None,
         }
     }
 
@@ -30,6 +54,7 @@ impl Source {
         Self {
             name: path.display().to_string(),
             path: Some(path),
+            origins: None,
         }
     }
 
@@ -299,6 +324,14 @@ pub fn fingerprint(source: &Source) -> Result<(Option<String>, Compression)> {
         start += i + 1;
         if !line.starts_with(b"#") && !line.iter().all(u8::is_ascii_whitespace) {
             let mut h = siphasher::sip128::SipHasher13::new();
+            // A receiver's inbox files start with whatever line arrived first, which another
+            // of its files may have started with too: their file name is part of who they are.
+            if source.origins.is_some()
+                && let Some(name) = source.path.as_ref().and_then(|p| p.file_name())
+            {
+                h.write(name.as_encoded_bytes());
+                h.write_u8(0);
+            }
             h.write(&head[..start]);
             let hex = format!(
                 "{:032x}",

@@ -30,7 +30,7 @@ use clickpath_analytics::geo::GeoDb;
 use clickpath_analytics::{
     DeriveConfig, Deriver, ROBOTS_TXT_FETCHER_NAME, SessionInput, SessionState, Sessionizer,
 };
-use clickpath_formats::input::{Compression, Source, fingerprint};
+use clickpath_formats::input::{Compression, Origins, Source, fingerprint};
 use clickpath_formats::pipeline::{self, Position, Resume};
 use clickpath_formats::spec::{FieldKind, Format};
 use clickpath_model::{dataset as col, dataset_schema, field, format_date};
@@ -147,6 +147,8 @@ pub fn ingest_into(
     let mut to_read = Vec::new();
     let mut resume = Vec::new();
     let mut source_ids = Vec::new();
+    // The `server` column of each input's rows.
+    let mut servers: Vec<Option<Arc<Origins>>> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for s in sources {
         let Some(path) = &s.path else {
@@ -198,6 +200,7 @@ pub fn ingest_into(
         });
         to_read.push(s.clone());
         source_ids.push(index as u32);
+        servers.push(s.origins.clone());
     }
     options.resume = resume;
     options.whole_lines_only = true;
@@ -253,7 +256,11 @@ pub fn ingest_into(
                 .ok()
                 .and_then(|mut v| v.pop())
                 .unwrap_or_else(|| Deriver::new(derive.clone()));
-            let out = prepare(&mut d, format, batch, &source_ids, geo.as_ref(), keep_ip);
+            let inputs = InputIds {
+                source_ids: &source_ids,
+                servers: &servers,
+            };
+            let out = prepare(&mut d, format, batch, inputs, geo.as_ref(), keep_ip);
             if let Ok(mut v) = derivers.lock() {
                 v.push(d);
             }
@@ -422,11 +429,33 @@ fn countries(batch: &RecordBatch, geo: Option<&GeoDb>) -> ArrayRef {
     Arc::new(out.finish())
 }
 
+/// What each input (by its place in the run) is in the dataset.
+#[derive(Clone, Copy)]
+struct InputIds<'a> {
+    /// Its source id in the manifest.
+    source_ids: &'a [u32],
+    /// The servers that shipped its lines.
+    servers: &'a [Option<Arc<Origins>>],
+}
+
+/// The `server` column: the server of each row's line (all null for files read here).
+fn servers_column(inputs: &[u32], lines: &[u64], servers: &[Option<Arc<Origins>>]) -> ArrayRef {
+    if servers.iter().all(Option::is_none) {
+        return arrow_array::new_null_array(&arrow_schema::DataType::Utf8, inputs.len());
+    }
+    let mut out = StringBuilder::with_capacity(inputs.len(), inputs.len() * 8);
+    for (&i, &line) in inputs.iter().zip(lines) {
+        let origins = servers.get(i as usize).and_then(Option::as_ref);
+        out.append_option(origins.and_then(|o| o.at(line)).map(|s| s.as_ref()));
+    }
+    Arc::new(out.finish())
+}
+
 fn prepare(
     deriver: &mut Deriver,
     format: &Format,
     batch: RecordBatch,
-    source_ids: &[u32],
+    inputs: InputIds<'_>,
     geo: Option<&GeoDb>,
     keep_ip: bool,
 ) -> Result<Prepared, clickpath_store::Error> {
@@ -434,10 +463,19 @@ fn prepare(
     let country = countries(&batch, geo);
     // file_id: the source's id in the manifest instead of its place on the command line.
     let file_idx = batch.schema().index_of(field::FILE_ID)?;
-    let ids: UInt32Array = batch
+    let input_ids = batch
         .column(file_idx)
-        .as_primitive::<arrow_array::types::UInt32Type>()
-        .unary(|i| source_ids[i as usize]);
+        .as_primitive::<arrow_array::types::UInt32Type>();
+    let lines = batch
+        .column_by_name(field::LINE)
+        .map(|c| {
+            c.as_primitive::<arrow_array::types::UInt64Type>()
+                .values()
+                .to_vec()
+        })
+        .unwrap_or_default();
+    let server = servers_column(input_ids.values(), &lines, inputs.servers);
+    let ids: UInt32Array = input_ids.unary(|i| inputs.source_ids[i as usize]);
     let mut per_source: Vec<(u32, u64)> = Vec::new();
     for id in ids.values() {
         match per_source.last_mut() {
@@ -470,6 +508,7 @@ fn prepare(
         RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), cols)?
     };
     stateless.push((idx(col::COUNTRY), country));
+    stateless.push((idx(col::SERVER), server));
     // Rows by local day, in input order.
     let dates = derived.date.as_primitive::<Date32Type>().values();
     let mut days: Vec<i32> = dates.to_vec();

@@ -36,6 +36,10 @@ pub const USER_AGENT_LOGGED: &str = "user_agent_logged";
 /// and for addresses the database does not know.
 pub const COUNTRY: &str = "country";
 
+/// The server that shipped the line to `clickpath receive` (its syslog hostname or HTTP label);
+/// null for lines read from files.
+pub const SERVER: &str = "server";
+
 /// Derived columns that depend on earlier requests (computed in input order).
 pub const STATEFUL: [&str; 5] = [SEQ, SESSION_ID, IS_BOT, BOT_FAMILY, BOT_NAME];
 
@@ -70,6 +74,7 @@ pub fn dataset_schema() -> SchemaRef {
                 utf8(UTM_CAMPAIGN, true),
                 Field::new(USER_AGENT_LOGGED, DataType::Boolean, false),
                 utf8(COUNTRY, true),
+                utf8(SERVER, true),
             ]);
             Arc::new(Schema::new(fields))
         })

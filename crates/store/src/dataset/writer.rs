@@ -223,7 +223,10 @@ impl PendingCommit {
                 max_seq: day.max_seq,
             });
         }
-        dirs.push(self.dir.join(REQUESTS));
+        if !out.is_empty() {
+            // A commit of error-log events only has no day file (nor, at first, this folder).
+            dirs.push(self.dir.join(REQUESTS));
+        }
         for d in dirs {
             sync_dir(&d)?;
         }
