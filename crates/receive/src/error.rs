@@ -19,8 +19,6 @@ pub enum Error {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
-    #[error(transparent)]
-    Ingest(#[from] clickpath_ingest::Error),
 }
 
 impl Error {

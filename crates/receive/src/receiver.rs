@@ -749,7 +749,7 @@ impl Writer {
                     self.skipped.insert(p);
                     closed = true;
                 }
-                if closed && let Err(e) = self.spool.save_state() {
+                if closed && let Err(e) = self.spool.save() {
                     (self.on_message)(&format!("cannot save the inbox's state: {e}"));
                 }
                 if outcome.rows_added > 0 {

@@ -328,7 +328,8 @@ impl Spool {
         self.save()
     }
 
-    fn save(&self) -> Result<()> {
+    /// Saves the state (also after [`Spool::close`], with nothing to commit).
+    pub fn save(&self) -> Result<()> {
         let path = self.dir.join(STATE);
         let tmp = self.dir.join("state.json.tmp");
         let bytes = serde_json::to_vec(&self.state).map_err(|e| Error::Damaged {
@@ -361,7 +362,7 @@ impl Spool {
     }
 
     /// Stops writing to the file at `path` (its lines could not be read, or it is full): the
-    /// next lines of its kind start a new file. Call between commits; saved by the next.
+    /// next lines of its kind start a new file. Call between commits; saved by the next commit or [`Spool::save`].
     pub fn close(&mut self, path: &Path) {
         debug_assert!(self.pending.is_empty());
         if let Some(i) = self
@@ -384,11 +385,6 @@ impl Spool {
             .filter(|s| !s.closed && s.len >= SEGMENT_BYTES)
             .map(|s| self.dir.join(&s.file))
             .collect()
-    }
-
-    /// Saves the state now (after [`Spool::close`], with nothing to commit).
-    pub fn save_state(&self) -> Result<()> {
-        self.save()
     }
 }
 
