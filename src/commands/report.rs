@@ -135,6 +135,8 @@ fn aggregate(args: &ReportArgs, agg: &mut TrafficAggregator, geo: bool) -> Resul
     let mut inputs = Inputs::new(&args.input, geo)?;
     // Error logs first: their events explain the responses read after them.
     inputs.sources = input::error_logs_first(std::mem::take(&mut inputs.sources));
+    let total: u64 = inputs.sources.iter().map(input::Source::len).sum();
+    inputs.options.size_chunks_for(total);
     let summary = pipeline::run(&inputs.sources, &inputs.options, Parsed::of, |parsed| {
         inputs.progress.tick();
         match parsed {
