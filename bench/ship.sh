@@ -54,3 +54,25 @@ awk -v t="$t" -v m="$m" -v n="$bytes" 'BEGIN{printf "| clickpath ingest FILE (sa
 read -r t m < "$DIR/time.txt"
 awk -v t="$t" -v n="$bytes" 'BEGIN{printf "| mawk {c[$9]++} (same run) | %.2f | %.0f | |\n", t, n/1e6/t}'
 rm -rf "$parts"
+
+# Syslog over UDP: the log's first million lines sent as datagrams, flat out and paced; what the
+# dataset holds against what the lines hold (check-format's requests: malformed lines are no
+# requests either way).
+head -1000000 "$log" >"$DIR/udp.log"
+# (check-format exits 1 when lines were rejected)
+want=$({ "$BIN" check-format -q "$DIR/udp.log" 2>&1 || true; } | grep -o '[0-9]* requests' | head -1 | cut -d' ' -f1)
+echo
+echo "| syslog UDP, 1,000,000 datagrams ($want requests in them) | sent in s | in the dataset | lost |"
+echo "|---|---|---|---|"
+for rate in 0 250000 100000; do
+  rm -rf "$DIR/udp-data"
+  "$BIN" receive --data "$DIR/udp-data" --syslog-udp 127.0.0.1:18555 --ingest-every 2s 2>"$DIR/udp.err" &
+  rpid=$!
+  sleep 1
+  sent=$(python3 bench/udp_send.py 18555 "$DIR/udp.log" $rate | awk '{print $4}')
+  sleep 6
+  kill -TERM $rpid; wait $rpid || true
+  got=$(python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print(sum(f['rows'] for f in m['files']))" "$DIR/udp-data/manifest.json")
+  name=$([[ $rate == 0 ]] && echo "flat out" || echo "$rate/s")
+  echo "| $name | $sent | $got | $((want - got)) |"
+done

@@ -118,13 +118,11 @@ pub fn run(cfg: ReceiverConfig) -> Result<()> {
         .map_err(|e| Error::io(&cfg.ingest.dir, e))?;
     let served = runtime.block_on(async {
         if let Some(addr) = cfg.syslog_udp {
-            let sock = tokio::net::UdpSocket::bind(addr)
-                .await
-                .map_err(|source| Error::Listen {
-                    what: "syslog udp",
-                    addr,
-                    source,
-                })?;
+            let sock = udp_socket(addr).map_err(|source| Error::Listen {
+                what: "syslog udp",
+                addr,
+                source,
+            })?;
             (cfg.on_listen)("syslog udp", sock.local_addr().unwrap_or(addr));
             tokio::spawn(udp(sock, tx.clone(), Arc::clone(&stats)));
         }
@@ -253,32 +251,65 @@ fn take_frame(
     }
 }
 
+/// Datagrams are gathered for this long (or [`UDP_BATCH`] lines) before they go to the writer:
+/// the writer's queue holds batches, and one per datagram would fill it in a burst.
+const UDP_GATHER: Duration = Duration::from_millis(20);
+const UDP_BATCH: usize = 4096;
+/// The socket's receive buffer asked for (the kernel caps it at `net.core.rmem_max`): room for
+/// a burst while the writer runs an ingest round.
+const UDP_RECV_BUFFER: usize = 32 << 20;
+
+/// A UDP socket with a large receive buffer.
+fn udp_socket(addr: SocketAddr) -> std::io::Result<tokio::net::UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let sock = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    // Best effort: a smaller buffer still works, it only drops sooner.
+    let _ = sock.set_recv_buffer_size(UDP_RECV_BUFFER);
+    sock.set_nonblocking(true)?;
+    sock.bind(&addr.into())?;
+    tokio::net::UdpSocket::from_std(sock.into())
+}
+
 async fn udp(sock: tokio::net::UdpSocket, tx: SyncSender<Msg>, stats: Arc<Stats>) {
     let mut buf = vec![0u8; 65_536];
     let mut hosts = Hostnames(HashMap::new());
+    let mut lines = Vec::new();
+    let mut started: Option<Instant> = None;
     loop {
-        let Ok((n, peer)) = sock.recv_from(&mut buf).await else {
-            continue;
+        let got = match started {
+            None => Some(sock.recv_from(&mut buf).await),
+            Some(t) => {
+                let left = UDP_GATHER.saturating_sub(t.elapsed());
+                tokio::time::timeout(left, sock.recv_from(&mut buf))
+                    .await
+                    .ok()
+            }
         };
-        let mut lines = Vec::new();
-        take_frame(&buf[..n], peer.ip(), &mut hosts, &mut lines, &stats);
+        if let Some(Ok((n, peer))) = got {
+            take_frame(&buf[..n], peer.ip(), &mut hosts, &mut lines, &stats);
+            started.get_or_insert_with(Instant::now);
+        }
         // What else is waiting goes in the same batch.
-        while lines.len() < 4096 {
+        while lines.len() < UDP_BATCH {
             match sock.try_recv_from(&mut buf) {
                 Ok((n, peer)) => take_frame(&buf[..n], peer.ip(), &mut hosts, &mut lines, &stats),
                 Err(_) => break,
             }
         }
-        stats.udp.fetch_add(lines.len() as u64, Ordering::Relaxed);
-        if !lines.is_empty() {
+        let due = started.is_some_and(|t| t.elapsed() >= UDP_GATHER);
+        if !lines.is_empty() && (lines.len() >= UDP_BATCH || due) {
+            stats.udp.fetch_add(lines.len() as u64, Ordering::Relaxed);
             let batch = Batch {
-                lines,
+                lines: std::mem::take(&mut lines),
                 id: None,
                 reply: None,
             };
+            started = None;
             if !send(&tx, Msg::Batch(batch)).await {
                 return;
             }
+        } else if lines.is_empty() {
+            started = None;
         }
     }
 }
