@@ -364,8 +364,8 @@ pub struct ReceiveArgs {
     /// Refuse lines of more servers than this (a UDP sender can claim any hostname).
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub max_servers: usize,
-    /// The lines' format (a preset or your server's format line); detected per server when
-    /// absent.
+    /// The lines' format (a preset or your server's format line); detected when absent, per
+    /// inbox file (all servers' lines of one kind of log: docs/shipping.md).
     #[arg(long, short = 'f')]
     pub format: Option<String>,
     /// Take the client from the first X-Forwarded-For address when the format logs it.

@@ -73,15 +73,18 @@ pub struct Position {
     pub lines: u64,
 }
 
-/// Inputs smaller than this are read in [`SMALL_CHUNK_BYTES`] chunks by [`Options::size_chunks_for`].
+/// Inputs smaller than this are read in [`SMALL_CHUNK_BYTES`] chunks by
+/// [`Options::size_chunks_for`].
 pub const SMALL_INPUT_BYTES: u64 = 256 << 20;
+/// The chunk size of small inputs.
 pub const SMALL_CHUNK_BYTES: usize = 256 << 10;
 
 impl Options {
     /// Chunks for a pass whose output is small (a report): a small input in small chunks, so
     /// that its memory is what its own figures need, not the chunks in flight (the 100 MiB
-    /// loggen file: 36 MiB instead of 105 MiB, same time); a large one in the default chunks,
-    /// for speed (256 KiB chunks cost 18% more time on 1 GiB; docs/benchmarks.md).
+    /// loggen file: 33 MiB instead of 99 MiB, same time); a large one in the default chunks,
+    /// for speed (256 KiB chunks cost 18% more time on 1 GiB; docs/benchmarks.md). Stdin, of
+    /// unknown size (0), is read as small.
     pub fn size_chunks_for(&mut self, input_bytes: u64) {
         if input_bytes < SMALL_INPUT_BYTES {
             self.chunk_bytes = SMALL_CHUNK_BYTES;

@@ -439,12 +439,25 @@ struct InputIds<'a> {
 }
 
 /// The `server` column: the server of each row's line (all null for files read here).
-fn servers_column(inputs: &[u32], lines: &[u64], servers: &[Option<Arc<Origins>>]) -> ArrayRef {
+fn servers_column(batch: &RecordBatch, servers: &[Option<Arc<Origins>>]) -> ArrayRef {
+    let n = batch.num_rows();
+    let (Some(inputs), Some(lines)) = (
+        batch.column_by_name(field::FILE_ID),
+        batch.column_by_name(field::LINE),
+    ) else {
+        return arrow_array::new_null_array(&arrow_schema::DataType::Utf8, n);
+    };
     if servers.iter().all(Option::is_none) {
-        return arrow_array::new_null_array(&arrow_schema::DataType::Utf8, inputs.len());
+        return arrow_array::new_null_array(&arrow_schema::DataType::Utf8, n);
     }
-    let mut out = StringBuilder::with_capacity(inputs.len(), inputs.len() * 8);
-    for (&i, &line) in inputs.iter().zip(lines) {
+    let inputs = inputs
+        .as_primitive::<arrow_array::types::UInt32Type>()
+        .values();
+    let lines = lines
+        .as_primitive::<arrow_array::types::UInt64Type>()
+        .values();
+    let mut out = StringBuilder::with_capacity(n, n * 8);
+    for (&i, &line) in inputs.iter().zip(lines.iter()) {
         let origins = servers.get(i as usize).and_then(Option::as_ref);
         out.append_option(origins.and_then(|o| o.at(line)).map(|s| s.as_ref()));
     }
@@ -463,19 +476,11 @@ fn prepare(
     let country = countries(&batch, geo);
     // file_id: the source's id in the manifest instead of its place on the command line.
     let file_idx = batch.schema().index_of(field::FILE_ID)?;
-    let input_ids = batch
+    let server = servers_column(&batch, inputs.servers);
+    let ids: UInt32Array = batch
         .column(file_idx)
-        .as_primitive::<arrow_array::types::UInt32Type>();
-    let lines = batch
-        .column_by_name(field::LINE)
-        .map(|c| {
-            c.as_primitive::<arrow_array::types::UInt64Type>()
-                .values()
-                .to_vec()
-        })
-        .unwrap_or_default();
-    let server = servers_column(input_ids.values(), &lines, inputs.servers);
-    let ids: UInt32Array = input_ids.unary(|i| inputs.source_ids[i as usize]);
+        .as_primitive::<arrow_array::types::UInt32Type>()
+        .unary(|i| inputs.source_ids[i as usize]);
     let mut per_source: Vec<(u32, u64)> = Vec::new();
     for id in ids.values() {
         match per_source.last_mut() {
