@@ -364,6 +364,10 @@ pub struct ReceiveArgs {
     /// Refuse lines of more servers than this (a UDP sender can claim any hostname).
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub max_servers: usize,
+    /// Delete inbox files (closed at 64 MiB) once the dataset has read them whole and they are
+    /// older than this many days, e.g. `7d` (default: kept; drill-down to raw lines needs them).
+    #[arg(long, value_parser = parse_days, value_name = "DAYS")]
+    pub keep_inbox: Option<i64>,
     /// The lines' format (a preset or your server's format line); detected when absent, per
     /// inbox file (all servers' lines of one kind of log: docs/shipping.md).
     #[arg(long, short = 'f')]

@@ -67,6 +67,9 @@ pub fn run(args: ReceiveArgs) -> Result<ExitCode> {
         token,
         ingest_every: Duration::from_secs(args.ingest_every as u64),
         max_servers: args.max_servers,
+        keep_inbox: args
+            .keep_inbox
+            .map(|d| Duration::from_secs(d.max(0) as u64 * 86_400)),
         on_listen: Box::new(|what, addr| eprintln!("clickpath: receiving {what} on {addr}")),
         on_message: Box::new(|m| eprintln!("clickpath: {m}")),
     })?;

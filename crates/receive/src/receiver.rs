@@ -46,6 +46,9 @@ pub struct ReceiverConfig {
     pub ingest_every: Duration,
     /// Servers beyond this many are refused (a UDP sender can claim any hostname).
     pub max_servers: usize,
+    /// Inbox files closed, read whole into the dataset and last written longer ago than this
+    /// are deleted (None: kept).
+    pub keep_inbox: Option<Duration>,
     pub on_listen: OnListen,
     /// Told after each ingest round that added something, and of problems.
     pub on_message: Box<dyn Fn(&str) + Send + Sync>,
@@ -102,6 +105,7 @@ pub fn run(cfg: ReceiverConfig) -> Result<()> {
         options: cfg.options.clone(),
         every: cfg.ingest_every,
         max_servers: cfg.max_servers,
+        keep_inbox: cfg.keep_inbox,
         stats: Arc::clone(&stats),
         on_message: Arc::clone(&on_message),
         ingested: HashMap::new(),
@@ -585,6 +589,7 @@ struct Writer {
     options: pipeline::Options,
     every: Duration,
     max_servers: usize,
+    keep_inbox: Option<Duration>,
     stats: Arc<Stats>,
     on_message: Arc<dyn Fn(&str) + Send + Sync>,
     /// Bytes of each inbox file the dataset has (known this run).
@@ -782,6 +787,21 @@ impl Writer {
                 }
                 if closed && let Err(e) = self.spool.save() {
                     (self.on_message)(&format!("cannot save the inbox's state: {e}"));
+                }
+                if let Some(keep) = self.keep_inbox {
+                    let before = std::time::SystemTime::now() - keep;
+                    let ingested = &self.ingested;
+                    match self
+                        .spool
+                        .prune(before, |p, len| ingested.get(p) == Some(&len))
+                    {
+                        Ok(gone) => {
+                            for p in gone {
+                                self.ingested.remove(&p);
+                            }
+                        }
+                        Err(e) => (self.on_message)(&format!("cannot prune the inbox: {e}")),
+                    }
                 }
                 if outcome.rows_added > 0 {
                     let rejected = self

@@ -78,6 +78,9 @@ struct State {
     segments: Vec<Segment>,
     /// Every server that shipped lines, in order of arrival.
     servers: Vec<String>,
+    /// The number of the last file made (files are never renumbered, even once pruned).
+    #[serde(default)]
+    last_file: u64,
     /// (batch id, unix seconds committed), oldest first.
     batches: VecDeque<(String, i64)>,
 }
@@ -164,7 +167,7 @@ impl Spool {
     pub fn open(dir: &Path) -> Result<Spool> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let path = dir.join(STATE);
-        let state: State = match std::fs::read(&path) {
+        let mut state: State = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Damaged {
                 path: path.clone(),
                 message: e.to_string(),
@@ -191,6 +194,16 @@ impl Spool {
                 std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
             }
         }
+        // Never a name in use (a state written before files were numbered apart).
+        let numbers = state.segments.iter().filter_map(|s| {
+            s.file
+                .strip_suffix(".log")?
+                .rsplit('.')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        });
+        state.last_file = numbers.fold(state.last_file, u64::max);
         let batch_ids = state.batches.iter().map(|(id, _)| id.clone()).collect();
         let servers = state.servers.iter().cloned().collect();
         Ok(Spool {
@@ -270,14 +283,9 @@ impl Spool {
     }
 
     fn new_segment(&mut self, kind: Kind) -> usize {
-        let n = self
-            .state
-            .segments
-            .iter()
-            .filter(|s| s.kind == kind)
-            .count();
+        self.state.last_file += 1;
         self.state.segments.push(Segment {
-            file: format!("{}.{}.log", kind.as_str(), n + 1),
+            file: format!("{}.{}.log", kind.as_str(), self.state.last_file),
             kind,
             len: 0,
             lines: 0,
@@ -377,6 +385,53 @@ impl Spool {
         }
     }
 
+    /// Deletes the closed files that `ingested` says the dataset has read whole and that were
+    /// last written before `before` (a time): their lines are in the dataset. Call between
+    /// commits. Returns the paths deleted (the state is saved when there are any).
+    pub fn prune(
+        &mut self,
+        before: std::time::SystemTime,
+        ingested: impl Fn(&Path, u64) -> bool,
+    ) -> Result<Vec<PathBuf>> {
+        debug_assert!(self.pending.is_empty());
+        let mut gone = Vec::new();
+        let mut keep = Vec::new();
+        let mut runs = Vec::new();
+        for (seg, r) in std::mem::take(&mut self.state.segments)
+            .into_iter()
+            .zip(std::mem::take(&mut self.runs))
+        {
+            let data = self.dir.join(&seg.file);
+            let old = std::fs::metadata(&data)
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t < before);
+            if seg.closed && old && ingested(&data, seg.len) {
+                gone.push(data);
+            } else {
+                keep.push(seg);
+                runs.push(r);
+            }
+        }
+        self.state.segments = keep;
+        self.runs = runs;
+        if gone.is_empty() {
+            return Ok(gone);
+        }
+        // Indexes moved: the open files are opened again when next written.
+        self.open.clear();
+        self.save()?;
+        for data in &gone {
+            for p in [data.clone(), runs_path(data)] {
+                match std::fs::remove_file(&p) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::io(&p, e)),
+                }
+            }
+        }
+        Ok(gone)
+    }
+
     /// Open files at least [`SEGMENT_BYTES`] long.
     pub fn full(&self) -> Vec<PathBuf> {
         self.state
@@ -461,6 +516,40 @@ mod tests {
         assert_eq!(read(&files[0]), "a\nb\nc\nd\n");
         assert_eq!(read(&files[2]), "f\n");
         assert_eq!(who(&files[2], 1).as_deref(), Some("web-1"));
+    }
+
+    #[test]
+    fn pruning_deletes_closed_old_files_the_dataset_has_read_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Spool::open(dir.path()).unwrap();
+        s.append("web-1", Kind::Access, b"a\n").unwrap();
+        s.append("web-1", Kind::Error, b"e\n").unwrap();
+        s.commit(&[], 1).unwrap();
+        let first = s.files()[0].path.clone();
+        s.close(&first);
+        s.append("web-2", Kind::Access, b"b\n").unwrap();
+        s.commit(&[], 2).unwrap();
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+        // Not read whole by the dataset: kept.
+        assert!(s.prune(later, |_, _| false).unwrap().is_empty());
+        assert_eq!(first.file_name().unwrap(), "access.1.log");
+        // Read whole, but written after the cut: kept.
+        let long_ago = std::time::SystemTime::UNIX_EPOCH;
+        assert!(s.prune(long_ago, |_, _| true).unwrap().is_empty());
+        // Closed, old and read: deleted, with its servers file; the open ones stay.
+        assert_eq!(s.prune(later, |_, _| true).unwrap(), vec![first.clone()]);
+        assert!(!first.exists() && !runs_path(&first).exists());
+        s.append("web-2", Kind::Access, b"c\n").unwrap();
+        s.commit(&[], 3).unwrap();
+        drop(s);
+        let s = Spool::open(dir.path()).unwrap();
+        let files = s.files();
+        assert_eq!(files.len(), 2);
+        assert_eq!(read(&files[0]), "e\n");
+        assert_eq!(read(&files[1]), "b\nc\n");
+        // Never the name of a pruned file again.
+        assert_eq!(files[1].path.file_name().unwrap(), "access.3.log");
+        assert_eq!(files[1].origins.at(2).map(|s| s.as_ref()), Some("web-2"));
     }
 
     #[test]
