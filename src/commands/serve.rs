@@ -36,9 +36,13 @@ struct DatasetBackend {
     report: ReportArgs,
     /// The server's story for a period, whatever sessions a filter selects: restarts, reloads,
     /// incidents and the error log are the site's, computed over all of its requests (a filter
-    /// that leaves out most requests would make silences of them). By (commit, from, to).
-    site_wide: std::sync::Mutex<Option<(Period, Value)>>,
+    /// that leaves out most requests would make silences of them). By (commit, from, to), the
+    /// last [`SITE_WIDE_KEPT`] periods asked (one kept entry made a filter of another period
+    /// recompute the whole period's report: 8.1 s instead of 2.6 s for the bots over 10 M).
+    site_wide: std::sync::Mutex<Vec<(Period, Value)>>,
 }
+
+const SITE_WIDE_KEPT: usize = 16;
 
 /// A manifest commit and a date range (`from`, `to`).
 type Period = (u64, Option<String>, Option<String>);
@@ -91,8 +95,8 @@ impl Backend for DatasetBackend {
             .site_wide
             .lock()
             .expect("not poisoned")
-            .as_ref()
-            .filter(|(k, _)| *k == key)
+            .iter()
+            .find(|(k, _)| *k == key)
             .map(|(_, v)| v.clone());
         let site = match cached {
             Some(v) => v,
@@ -109,7 +113,13 @@ impl Backend for DatasetBackend {
                 let v = Value::Object(parts);
                 // (Another commit in between: not kept, the next answer computes it again.)
                 if at == commit {
-                    *self.site_wide.lock().expect("not poisoned") = Some((key, v.clone()));
+                    let mut kept = self.site_wide.lock().expect("not poisoned");
+                    // Another commit's periods are not asked again.
+                    kept.retain(|(k, _)| k.0 == commit);
+                    if kept.len() == SITE_WIDE_KEPT {
+                        kept.remove(0);
+                    }
+                    kept.push((key, v.clone()));
                 }
                 v
             }
@@ -560,7 +570,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     let backend = Arc::new(DatasetBackend {
         dir,
         report,
-        site_wide: std::sync::Mutex::new(None),
+        site_wide: std::sync::Mutex::new(Vec::new()),
     });
     clickpath_server::run(
         ServerConfig {
