@@ -449,7 +449,6 @@ fn http_shippers_lose_and_double_nothing_when_the_receiver_is_killed_mid_stream(
     let done: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("done.json")).unwrap()).unwrap();
     assert_eq!(done["lines"], truth["total_lines"]);
-    eprintln!("shipper: {done}");
     // The kills came mid-stream: batches had to be sent again.
     assert!(done["retries"].as_u64().unwrap() >= 3, "{done}");
 
