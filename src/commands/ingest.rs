@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clickpath_ingest::{Discard, IngestConfig, Outcome, Sink};
 
-use crate::args::IngestArgs;
+use std::path::Path;
+
+use crate::args::{DataArgs, IngestArgs, SessionArgs};
 use crate::commands::report::read_config;
 use crate::inputs::{Inputs, exit_status, report_skipped, totals_line};
 
@@ -19,15 +21,35 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
 
 /// The ingest `args` ask for (also `serve`'s, into its temporary dataset).
 pub fn config(args: &IngestArgs) -> Result<IngestConfig> {
-    let file = read_config(args.config.as_deref(), &[])?;
-    let mut settings = args.session.given(&file.site_hosts);
-    settings.raw_ip = args.raw_ip;
-    settings.geoip = args.geoip.is_some();
+    dataset_config(
+        &args.data,
+        &args.session,
+        args.raw_ip,
+        args.geoip.as_deref(),
+        args.config.as_deref(),
+        args.commit_every,
+    )
+}
+
+/// Where and how rows are written: the dataset, its settings from the flags and the config
+/// file's site hosts (`ingest`, `serve`, `watch` and `receive`).
+pub fn dataset_config(
+    data: &DataArgs,
+    session: &SessionArgs,
+    raw_ip: bool,
+    geoip: Option<&Path>,
+    config: Option<&Path>,
+    commit_every: u64,
+) -> Result<IngestConfig> {
+    let file = read_config(config, &[])?;
+    let mut settings = session.given(&file.site_hosts);
+    settings.raw_ip = raw_ip;
+    settings.geoip = geoip.is_some();
     Ok(IngestConfig {
-        dir: args.data.dir(),
+        dir: data.dir(),
         settings,
-        commit_every: args.commit_every,
-        geoip: args.geoip.clone(),
+        commit_every,
+        geoip: geoip.map(Path::to_path_buf),
     })
 }
 

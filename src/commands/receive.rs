@@ -4,11 +4,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use clickpath_ingest::IngestConfig;
 use clickpath_receive::ReceiverConfig;
 
 use crate::args::{InputArgs, ReceiveArgs};
-use crate::commands::report::read_config;
 
 pub fn run(args: ReceiveArgs) -> Result<ExitCode> {
     if args.syslog_udp.is_none() && args.syslog_tcp.is_none() && args.http.is_none() {
@@ -37,10 +35,15 @@ pub fn run(args: ReceiveArgs) -> Result<ExitCode> {
             "--http {addr} listens beyond loopback: anyone who reaches it could write into the dataset; give --token-file FILE, or listen on 127.0.0.1"
         );
     }
-    let file = read_config(args.config.as_deref(), &[])?;
-    let mut settings = args.session.given(&file.site_hosts);
-    settings.raw_ip = args.raw_ip;
-    settings.geoip = args.geoip.is_some();
+    // Commits come from the rounds, not from the bytes read.
+    let ingest = super::ingest::dataset_config(
+        &args.data,
+        &args.session,
+        args.raw_ip,
+        args.geoip.as_deref(),
+        args.config.as_deref(),
+        u64::MAX,
+    )?;
     let input = InputArgs {
         files: Vec::new(),
         format: args.format.clone(),
@@ -51,15 +54,10 @@ pub fn run(args: ReceiveArgs) -> Result<ExitCode> {
         error_log_tz: args.error_log_tz,
     };
     let options = crate::inputs::options(&input, args.raw_ip)?;
-    let dir = args.data.dir();
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(&ingest.dir)
+        .with_context(|| format!("cannot create {}", ingest.dir.display()))?;
     clickpath_receive::run(ReceiverConfig {
-        ingest: IngestConfig {
-            dir,
-            settings,
-            commit_every: u64::MAX,
-            geoip: args.geoip.clone(),
-        },
+        ingest,
         options,
         syslog_udp: args.syslog_udp,
         syslog_tcp: args.syslog_tcp,

@@ -194,6 +194,34 @@ pub(crate) fn site(dir: &Path) {
     .unwrap();
 }
 
+/// Writes `dir/nginx.conf`: nginx in the foreground (as root's own user when root), its pid,
+/// temporary files and logs in `dir` (`error.log` at `notice`, `access.log` combined), with
+/// `main` added to the main context and `http` to the `http` block.
+pub(crate) fn write_nginx_conf(dir: &Path, workers: u32, main: &str, http: &str) {
+    let user = if is_root() { "user root;" } else { "" };
+    let d = dir.display();
+    std::fs::write(
+        dir.join("nginx.conf"),
+        format!(
+            r#"{user}
+worker_processes {workers};
+error_log {d}/error.log notice;
+{main}
+pid {d}/run/nginx.pid;
+daemon off;
+events {{ worker_connections 64; }}
+http {{
+  access_log {d}/access.log combined;
+  client_body_temp_path {d}/tmp/body; proxy_temp_path {d}/tmp/proxy;
+  fastcgi_temp_path {d}/tmp/fastcgi; uwsgi_temp_path {d}/tmp/uwsgi; scgi_temp_path {d}/tmp/scgi;
+{http}
+}}
+"#
+        ),
+    )
+    .unwrap();
+}
+
 /// nginx run from `dir/nginx.conf`, its error log in `dir`; stopped gracefully (SIGQUIT).
 pub(crate) fn nginx_daemon(bin: &Path, dir: &Path) -> Daemon {
     let (bin, dir) = (bin.to_owned(), dir.to_owned());
@@ -343,22 +371,13 @@ fn nginx_error_log_explains_its_errors_and_tells_its_restarts() {
     site(&dir);
     let app = App::start();
     let (port, gone1, gone2) = (free_port(), free_port(), free_port());
-    let user = if is_root() { "user root;" } else { "" };
     let d = dir.display();
-    std::fs::write(
-        dir.join("nginx.conf"),
-        format!(
-            r#"{user}
-worker_processes 2;
-error_log {d}/error.log notice;
-pid {d}/run/nginx.pid;
-daemon off;
-events {{ worker_connections 64; }}
-http {{
-  access_log {d}/access.log combined;
-  client_body_temp_path {d}/tmp/body; proxy_temp_path {d}/tmp/proxy;
-  fastcgi_temp_path {d}/tmp/fastcgi; uwsgi_temp_path {d}/tmp/uwsgi; scgi_temp_path {d}/tmp/scgi;
-  limit_req_zone $binary_remote_addr zone=perip:1m rate=1r/s;
+    write_nginx_conf(
+        &dir,
+        2,
+        "",
+        &format!(
+            r#"  limit_req_zone $binary_remote_addr zone=perip:1m rate=1r/s;
   upstream app {{ server 127.0.0.1:{app}; }}
   upstream gone {{
     zone gone 64k;
@@ -377,13 +396,10 @@ http {{
     }}
     location /gone/ {{ proxy_pass http://gone; }}
     location / {{ proxy_pass http://app; proxy_read_timeout 1s; }}
-  }}
-}}
-"#,
+  }}"#,
             app = app.port
         ),
-    )
-    .unwrap();
+    );
     let mut nginx = nginx_daemon(&bin, &dir);
     nginx.start();
     wait_for_port(port);
@@ -671,28 +687,15 @@ fn nginx_upstream_stopped_and_started_is_alerted_then_resolved() {
     let app = App::start();
     let app_port = app.port;
     let port = free_port();
-    let user = if is_root() { "user root;" } else { "" };
-    let d = dir.display();
-    std::fs::write(
-        dir.join("nginx.conf"),
-        format!(
-            r#"{user}
-worker_processes 1;
-error_log {d}/error.log notice;
-pid {d}/run/nginx.pid;
-daemon off;
-events {{ worker_connections 64; }}
-http {{
-  access_log {d}/access.log combined;
-  client_body_temp_path {d}/tmp/body; proxy_temp_path {d}/tmp/proxy;
-  fastcgi_temp_path {d}/tmp/fastcgi; uwsgi_temp_path {d}/tmp/uwsgi; scgi_temp_path {d}/tmp/scgi;
-  upstream app {{ server 127.0.0.1:{app_port}; }}
-  server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://app; }} }}
-}}
-"#
+    write_nginx_conf(
+        &dir,
+        1,
+        "",
+        &format!(
+            "  upstream app {{ server 127.0.0.1:{app_port}; }}
+  server {{ listen 127.0.0.1:{port}; location / {{ proxy_pass http://app; }} }}"
         ),
-    )
-    .unwrap();
+    );
     let mut nginx = nginx_daemon(&bin, &dir);
     nginx.start();
     wait_for_port(port);

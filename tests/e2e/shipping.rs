@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::real_servers::{
-    Daemon, binary, free_port, get, is_root, nginx_daemon, site, wait_for_port,
+    Daemon, binary, free_port, get, nginx_daemon, site, wait_for_port, write_nginx_conf,
 };
 use super::{clickpath, loggen, run};
 
@@ -26,10 +26,16 @@ struct Receiver {
 }
 
 impl Receiver {
-    fn start(dir: &Path, args: &[String]) -> Receiver {
+    /// `receive --data data --ingest-every 1s` and `listeners` (and any other flags).
+    fn start(dir: &Path, listeners: &[&str]) -> Receiver {
+        let args: Vec<String> = ["--data", "data", "--ingest-every", "1s"]
+            .iter()
+            .chain(listeners)
+            .map(|s| s.to_string())
+            .collect();
         let mut r = Receiver {
             dir: dir.to_path_buf(),
-            args: args.to_vec(),
+            args,
             child: None,
             runs: 0,
         };
@@ -167,41 +173,23 @@ fn nginx_logs_straight_to_the_receiver_over_syslog_and_udp_loses_what_is_sent_wh
     let dir = tmp.path().to_path_buf();
     site(&dir);
     let (port, udp) = (free_port(), free_udp_port());
-    let user = if is_root() { "user root;" } else { "" };
     let d = dir.display();
     // nginx writes its own files too: what it logged, whatever reached the receiver.
-    std::fs::write(
-        dir.join("nginx.conf"),
-        format!(
-            r#"{user}
-worker_processes 1;
-error_log {d}/error.log notice;
-error_log syslog:server=127.0.0.1:{udp},tag=nginx notice;
-pid {d}/run/nginx.pid;
-daemon off;
-events {{ worker_connections 64; }}
-http {{
-  access_log {d}/access.log combined;
-  access_log syslog:server=127.0.0.1:{udp},tag=nginx combined;
-  client_body_temp_path {d}/tmp/body; proxy_temp_path {d}/tmp/proxy;
-  fastcgi_temp_path {d}/tmp/fastcgi; uwsgi_temp_path {d}/tmp/uwsgi; scgi_temp_path {d}/tmp/scgi;
+    write_nginx_conf(
+        &dir,
+        1,
+        &format!("error_log syslog:server=127.0.0.1:{udp},tag=nginx notice;"),
+        &format!(
+            r#"  access_log syslog:server=127.0.0.1:{udp},tag=nginx combined;
   server {{
     listen 127.0.0.1:{port};
     server_name shop.test;
     root {d}/www;
     location /admin/ {{ deny all; }}
-  }}
-}}
-"#
+  }}"#
         ),
-    )
-    .unwrap();
-    let args: Vec<String> = ["--data", "data", "--ingest-every", "1s", "--syslog-udp"]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([format!("127.0.0.1:{udp}")])
-        .collect();
-    let mut receiver = Receiver::start(&dir, &args);
+    );
+    let mut receiver = Receiver::start(&dir, &["--syslog-udp", &format!("127.0.0.1:{udp}")]);
     let mut nginx: Daemon = nginx_daemon(&bin, &dir);
     nginx.start();
     wait_for_port(port);
@@ -307,12 +295,7 @@ fn rsyslog_relays_a_file_it_tails_over_tcp() {
     let dir = tmp.path().to_path_buf();
     let truth = loggen(&dir, &["--seed", "4", "--lines", "6000"]);
     let tcp = free_port();
-    let args: Vec<String> = ["--data", "data", "--ingest-every", "1s", "--syslog-tcp"]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([format!("127.0.0.1:{tcp}")])
-        .collect();
-    let mut receiver = Receiver::start(&dir, &args);
+    let mut receiver = Receiver::start(&dir, &["--syslog-tcp", &format!("127.0.0.1:{tcp}")]);
     std::fs::create_dir_all(dir.join("rsyslog")).unwrap();
     let d = dir.display();
     std::fs::write(
@@ -403,12 +386,7 @@ fn http_shippers_lose_and_double_nothing_when_the_receiver_is_killed_mid_stream(
     let dir = tmp.path().to_path_buf();
     let truth = loggen(&dir, &["--seed", "5", "--lines", "40000"]);
     let http = free_port();
-    let args: Vec<String> = ["--data", "data", "--ingest-every", "1s", "--http"]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([format!("127.0.0.1:{http}")])
-        .collect();
-    let mut receiver = Receiver::start(&dir, &args);
+    let mut receiver = Receiver::start(&dir, &["--http", &format!("127.0.0.1:{http}")]);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/ship_http.py");
     let mut shipper = Command::new("python3")
         .arg(script)
@@ -491,19 +469,18 @@ fn bad_input_gets_a_clear_answer_and_the_good_lines_go_in() {
     let dir = tmp.path().to_path_buf();
     let (http, tcp) = (free_port(), free_port());
     std::fs::write(dir.join("token"), "0123456789abcdef0123\n").unwrap();
-    let args: Vec<String> = vec![
-        "--data".into(),
-        "data".into(),
-        "--ingest-every".into(),
-        "1s".into(),
-        "--http".into(),
-        format!("127.0.0.1:{http}"),
-        "--syslog-tcp".into(),
-        format!("127.0.0.1:{tcp}"),
-        "--token-file".into(),
-        "token".into(),
-    ];
-    let mut receiver = Receiver::start(&dir, &args);
+    let (http_at, tcp_at) = (format!("127.0.0.1:{http}"), format!("127.0.0.1:{tcp}"));
+    let mut receiver = Receiver::start(
+        &dir,
+        &[
+            "--http",
+            &http_at,
+            "--syslog-tcp",
+            &tcp_at,
+            "--token-file",
+            "token",
+        ],
+    );
     let line = r#"192.0.2.1 - - [01/Mar/2024:10:00:00 +0000] "GET /a HTTP/1.1" 200 5 "-" "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0""#;
     let auth = ("Authorization", "Bearer 0123456789abcdef0123");
 

@@ -127,6 +127,11 @@ impl ClientKeyer {
     }
 }
 
+/// Equality that takes the same time wherever the inputs differ (passwords, tokens).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

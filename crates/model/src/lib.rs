@@ -16,7 +16,7 @@ pub mod field;
 mod schema;
 mod time;
 
-pub use client_key::{ClientKeyer, Secret};
+pub use client_key::{ClientKeyer, Secret, constant_time_eq};
 pub use dataset::dataset_schema;
 pub use error::{Error, Result};
 pub use event::event_schema;

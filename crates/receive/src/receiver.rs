@@ -22,6 +22,7 @@ use axum::routing::{get, post};
 use clickpath_formats::input::Source;
 use clickpath_formats::pipeline;
 use clickpath_ingest::IngestConfig;
+use clickpath_model::constant_time_eq;
 use tokio::io::AsyncReadExt;
 
 use crate::error::{Error, Result};
@@ -69,6 +70,16 @@ impl Stats {
         if let Ok(mut m) = self.rejected.lock() {
             *m.entry(why).or_default() += n;
         }
+    }
+
+    /// Lines received over (UDP, TCP, HTTP).
+    fn received(&self) -> (u64, u64, u64) {
+        let n = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        (n(&self.udp), n(&self.tcp), n(&self.http))
+    }
+
+    fn rejected(&self) -> BTreeMap<&'static str, u64> {
+        self.rejected.lock().map(|m| m.clone()).unwrap_or_default()
     }
 }
 
@@ -122,33 +133,21 @@ pub fn run(cfg: ReceiverConfig) -> Result<()> {
         .map_err(|e| Error::io(&cfg.ingest.dir, e))?;
     let served = runtime.block_on(async {
         if let Some(addr) = cfg.syslog_udp {
-            let sock = udp_socket(addr).map_err(|source| Error::Listen {
-                what: "syslog udp",
-                addr,
-                source,
-            })?;
+            let sock = udp_socket(addr).map_err(listen_error("syslog udp", addr))?;
             (cfg.on_listen)("syslog udp", sock.local_addr().unwrap_or(addr));
             tokio::spawn(udp(sock, tx.clone(), Arc::clone(&stats)));
         }
         if let Some(addr) = cfg.syslog_tcp {
             let l = tokio::net::TcpListener::bind(addr)
                 .await
-                .map_err(|source| Error::Listen {
-                    what: "syslog tcp",
-                    addr,
-                    source,
-                })?;
+                .map_err(listen_error("syslog tcp", addr))?;
             (cfg.on_listen)("syslog tcp", l.local_addr().unwrap_or(addr));
             tokio::spawn(tcp(l, tx.clone(), Arc::clone(&stats)));
         }
         if let Some(addr) = cfg.http {
             let l = tokio::net::TcpListener::bind(addr)
                 .await
-                .map_err(|source| Error::Listen {
-                    what: "http",
-                    addr,
-                    source,
-                })?;
+                .map_err(listen_error("http", addr))?;
             (cfg.on_listen)("http", l.local_addr().unwrap_or(addr));
             let app = axum::Router::new()
                 .route("/ingest", post(http_ingest))
@@ -177,6 +176,10 @@ pub fn run(cfg: ReceiverConfig) -> Result<()> {
         ))
     });
     served.and(written)
+}
+
+fn listen_error(what: &'static str, addr: SocketAddr) -> impl FnOnce(std::io::Error) -> Error {
+    move |source| Error::Listen { what, addr, source }
 }
 
 async fn shutdown_signal() {
@@ -378,43 +381,22 @@ fn authorized(headers: &HeaderMap, token: &str) -> bool {
         return false;
     };
     if let Some(t) = value.strip_prefix("Bearer ") {
-        return constant_eq(t.trim().as_bytes(), token.as_bytes());
+        return constant_time_eq(t.trim().as_bytes(), token.as_bytes());
     }
-    if let Some(b) = value.strip_prefix("Basic ")
-        && let Some(decoded) = base64_decode(b.trim())
-        && let Some((_, password)) = decoded.split_once(':')
-    {
-        return constant_eq(password.as_bytes(), token.as_bytes());
-    }
-    false
+    value
+        .strip_prefix("Basic ")
+        .and_then(|b| basic_password(b.trim()))
+        .is_some_and(|p| constant_time_eq(p.as_bytes(), token.as_bytes()))
 }
 
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Standard base64 (Basic credentials), hand-written: a dozen lines against a dependency.
-fn base64_decode(s: &str) -> Option<String> {
-    let mut bits = 0u32;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for c in s.bytes().filter(|&c| c != b'=') {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(v);
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-        }
-    }
-    String::from_utf8(out).ok()
+/// The password of `Basic` credentials.
+fn basic_password(credentials: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(credentials)
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    text.split_once(':').map(|(_, p)| p.to_string())
 }
 
 fn problem(status: StatusCode, message: String) -> Response {
@@ -423,15 +405,11 @@ fn problem(status: StatusCode, message: String) -> Response {
 
 async fn health(State(state): State<Arc<HttpState>>) -> Response {
     let s = &state.stats;
-    let rejected = s.rejected.lock().map(|m| m.clone()).unwrap_or_default();
+    let (udp, tcp, http) = s.received();
     axum::Json(serde_json::json!({
-        "received": {
-            "udp": s.udp.load(Ordering::Relaxed),
-            "tcp": s.tcp.load(Ordering::Relaxed),
-            "http": s.http.load(Ordering::Relaxed),
-        },
+        "received": { "udp": udp, "tcp": tcp, "http": http },
         "duplicate_batches": s.duplicates.load(Ordering::Relaxed),
-        "rejected": rejected,
+        "rejected": s.rejected(),
     }))
     .into_response()
 }
@@ -739,9 +717,8 @@ impl Writer {
 
     /// Ingests the inbox's new lines into the dataset.
     fn ingest_round(&mut self) {
-        let mut files = self.spool.files();
-        files.retain(|f| {
-            !self.skipped.contains(&f.path) && self.ingested.get(&f.path) != Some(&f.len)
+        let mut files = self.spool.files_where(|path, len| {
+            !self.skipped.contains(path) && self.ingested.get(path) != Some(&len)
         });
         if files.is_empty() {
             return;
@@ -804,22 +781,16 @@ impl Writer {
                     }
                 }
                 if outcome.rows_added > 0 {
-                    let rejected = self
+                    let (udp, tcp, http) = self.stats.received();
+                    let rejected: Vec<String> = self
                         .stats
-                        .rejected
-                        .lock()
-                        .map(|m| m.clone())
-                        .unwrap_or_default();
-                    let rejected: Vec<String> =
-                        rejected.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                        .rejected()
+                        .iter()
+                        .map(|(k, v)| format!("{k} {v}"))
+                        .collect();
                     (self.on_message)(&format!(
-                        "received {} lines (udp {}, tcp {}, http {}) from {} server(s){}; {}",
-                        self.stats.udp.load(Ordering::Relaxed)
-                            + self.stats.tcp.load(Ordering::Relaxed)
-                            + self.stats.http.load(Ordering::Relaxed),
-                        self.stats.udp.load(Ordering::Relaxed),
-                        self.stats.tcp.load(Ordering::Relaxed),
-                        self.stats.http.load(Ordering::Relaxed),
+                        "received {} lines (udp {udp}, tcp {tcp}, http {http}) from {} server(s){}; {}",
+                        udp + tcp + http,
                         self.spool.servers(),
                         if rejected.is_empty() {
                             String::new()

@@ -353,18 +353,26 @@ impl Spool {
             .map_err(|e| Error::io(&self.dir, e))
     }
 
-    /// The committed files, for the ingest (closed ones too: the ingest skips what it read).
-    pub fn files(&self) -> Vec<SpooledFile> {
+    #[cfg(test)]
+    fn files(&self) -> Vec<SpooledFile> {
+        self.files_where(|_, _| true)
+    }
+
+    /// The committed files for which `wanted(path, committed length)` holds, for the ingest
+    /// (their servers are copied only for those).
+    pub fn files_where(&self, wanted: impl Fn(&Path, u64) -> bool) -> Vec<SpooledFile> {
         self.state
             .segments
             .iter()
             .zip(&self.runs)
-            .filter(|(s, _)| s.len > 0)
-            .map(|(s, runs)| SpooledFile {
-                path: self.dir.join(&s.file),
-                kind: s.kind,
-                len: s.len,
-                origins: Arc::new(Origins::new(runs.clone())),
+            .filter_map(|(s, runs)| {
+                let path = self.dir.join(&s.file);
+                (s.len > 0 && wanted(&path, s.len)).then(|| SpooledFile {
+                    path,
+                    kind: s.kind,
+                    len: s.len,
+                    origins: Arc::new(Origins::new(runs.clone())),
+                })
             })
             .collect()
     }

@@ -233,10 +233,7 @@ impl UsersFile {
     }
 }
 
-/// Equality that takes the same time wherever the inputs differ.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub use clickpath_model::constant_time_eq;
 
 #[cfg(test)]
 mod tests {
