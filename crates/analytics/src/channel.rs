@@ -134,6 +134,16 @@ pub fn strip_www(host: &str) -> &str {
     host.strip_prefix("www.").unwrap_or(host)
 }
 
+/// A referrer host is the site's own when it is the request's host or one of the site's hosts
+/// (`www.` aside, case ignored): what the dataset's `channel` calls `internal`.
+pub fn is_internal(referrer_host: &str, own_host: Option<&str>, site_hosts: &[String]) -> bool {
+    let h = strip_www(referrer_host);
+    own_host.is_some_and(|own| strip_www(own).eq_ignore_ascii_case(h))
+        || site_hosts
+            .iter()
+            .any(|s| strip_www(s).eq_ignore_ascii_case(h))
+}
+
 const SEARCH: &[&str] = &[
     "google.",
     "bing.com",

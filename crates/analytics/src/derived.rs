@@ -12,7 +12,9 @@ use arrow_array::{Array, ArrayRef, BooleanArray, Date32Array, RecordBatch, UInt6
 use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::agent::Agents;
-use crate::channel::{Channel, ClickIds, Utm, campaign_params, channel, referrer_host, strip_www};
+use crate::channel::{
+    Channel, ClickIds, Utm, campaign_params, channel, is_internal, referrer_host,
+};
 use crate::config::VisitorKey;
 use crate::hits::{Hits, opt};
 use crate::pages::PageRules;
@@ -176,15 +178,9 @@ impl Deriver {
                     Cow::Borrowed(h)
                 }
             });
-            let internal = rh.as_deref().is_some_and(|h| {
-                let h = strip_www(h);
-                opt(host, r).is_some_and(|own| strip_www(own).eq_ignore_ascii_case(h))
-                    || self
-                        .cfg
-                        .site_hosts
-                        .iter()
-                        .any(|s| strip_www(s).eq_ignore_ascii_case(h))
-            });
+            let internal = rh
+                .as_deref()
+                .is_some_and(|h| is_internal(h, opt(host, r), &self.cfg.site_hosts));
             let ch = match &rh {
                 Some(h) if utm == Utm::default() && clicks == ClickIds::default() => {
                     let cache = &mut self.channels[usize::from(internal)];

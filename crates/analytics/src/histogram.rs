@@ -18,6 +18,23 @@ impl SecondsHistogram {
         }
     }
 
+    /// A histogram of `(whole second, how many)` whose values sum to `sum` (what a query's
+    /// `GROUP BY floor(seconds)` gives).
+    pub fn from_counts(
+        cap_seconds: usize,
+        counts: impl IntoIterator<Item = (u64, u64)>,
+        sum: f64,
+    ) -> Self {
+        let mut h = Self::new(cap_seconds);
+        for (s, n) in counts {
+            let i = (s as usize).min(cap_seconds);
+            h.counts[i] += n;
+            h.total += n;
+        }
+        h.sum = sum;
+        h
+    }
+
     pub fn add(&mut self, seconds: f64) {
         let s = seconds.max(0.0);
         let i = (s as usize).min(self.counts.len() - 1);

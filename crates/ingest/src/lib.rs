@@ -28,7 +28,8 @@ use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, UInt32Array, UInt6
 use clickpath_analytics::bots::BotFamily;
 use clickpath_analytics::geo::GeoDb;
 use clickpath_analytics::{
-    DeriveConfig, Deriver, ROBOTS_TXT_FETCHER_NAME, SessionInput, SessionState, Sessionizer,
+    DeriveConfig, Deriver, Open, ROBOTS_TXT_FETCHER_NAME, RowFacts, SessionInput, SessionState,
+    Sessionizer, sessions_batch,
 };
 use clickpath_formats::input::{Compression, Origins, Source, fingerprint};
 use clickpath_formats::pipeline::{self, Position, Resume};
@@ -231,7 +232,8 @@ pub fn ingest_into(
     let keep_ip = wanted.raw_ip;
     let mut ingest = Ingest {
         dir,
-        sessions: Sessionizer::new(wanted.rules(), state),
+        sessions: Sessionizer::new(wanted.rules(), state, wanted.site_hosts.clone()),
+        closed_sessions: Vec::new(),
         pending: PendingCommit::new(dir, first_commit),
         manifest,
         source_ids: &source_ids,
@@ -404,6 +406,46 @@ struct Prepared {
     /// The hit columns and `country`, for a [`Sink`].
     hit: RecordBatch,
     user_agents_logged: bool,
+    /// What the sessions table reads of each row.
+    facts: FactColumns,
+}
+
+fn opt(a: &arrow_array::StringArray, r: usize) -> Option<&str> {
+    a.is_valid(r).then(|| a.value(r))
+}
+
+/// The columns the `sessions` table takes of a request, by dataset column.
+struct FactColumns {
+    columns: Vec<Option<ArrayRef>>,
+}
+
+impl FactColumns {
+    fn of(stateless: &[(usize, ArrayRef)]) -> Self {
+        let mut columns = vec![None; dataset_schema().fields().len()];
+        for (i, a) in stateless {
+            columns[*i] = Some(a.clone());
+        }
+        Self { columns }
+    }
+
+    fn strings(&self, name: &str) -> &arrow_array::StringArray {
+        let i = dataset_schema().index_of(name).expect("dataset column");
+        self.columns[i]
+            .as_ref()
+            .expect("a stateless column")
+            .as_string::<i32>()
+    }
+
+    fn primitive<T: arrow_array::ArrowPrimitiveType>(
+        &self,
+        name: &str,
+    ) -> &arrow_array::PrimitiveArray<T> {
+        let i = dataset_schema().index_of(name).expect("dataset column");
+        self.columns[i]
+            .as_ref()
+            .expect("a stateless column")
+            .as_primitive::<T>()
+    }
 }
 
 /// Countries of the batch's addresses (all null without a database).
@@ -514,6 +556,7 @@ fn prepare(
     };
     stateless.push((idx(col::COUNTRY), country));
     stateless.push((idx(col::SERVER), server));
+    let facts = FactColumns::of(&stateless);
     // Rows by local day, in input order.
     let dates = derived.date.as_primitive::<Date32Type>().values();
     let mut days: Vec<i32> = dates.to_vec();
@@ -559,6 +602,7 @@ fn prepare(
         parts,
         hit,
         user_agents_logged: format.logs(FieldKind::UserAgent),
+        facts,
     })
 }
 
@@ -578,6 +622,8 @@ struct Ingest<'a> {
     commits: u64,
     /// Error-log events since the last commit.
     events: Vec<RecordBatch>,
+    /// Sessions closed since the last commit (rows of the sessions table).
+    closed_sessions: Vec<Open>,
     events_added: u64,
 }
 
@@ -585,12 +631,53 @@ impl Ingest<'_> {
     fn add(&mut self, p: Prepared, at: Position) -> Result<()> {
         let base = self.manifest.next_seq;
         let n = p.rows.len();
-        let outputs: Vec<_> = p
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(r, input)| self.sessions.next(base + r as u64, input))
-            .collect();
+        let outputs: Vec<_> = {
+            use arrow_array::types::{Int16Type, UInt16Type};
+            let f = &p.facts;
+            let (path, query, host) = (
+                f.strings(field::PATH),
+                f.strings(field::QUERY),
+                f.strings(field::HOST),
+            );
+            let (referrer_host, channel) = (f.strings(col::REFERRER_HOST), f.strings(col::CHANNEL));
+            let utm = [
+                f.strings(col::UTM_SOURCE),
+                f.strings(col::UTM_MEDIUM),
+                f.strings(col::UTM_CAMPAIGN),
+            ];
+            let (device, browser, os) = (
+                f.strings(col::DEVICE),
+                f.strings(col::BROWSER),
+                f.strings(col::OS),
+            );
+            let (country, server) = (f.strings(col::COUNTRY), f.strings(col::SERVER));
+            let status = f.primitive::<UInt16Type>(field::STATUS);
+            let tz = f.primitive::<Int16Type>(field::TZ_OFFSET_MIN);
+            let mut out = Vec::with_capacity(n);
+            for (r, input) in p.rows.iter().enumerate() {
+                let offset = if tz.is_valid(r) { tz.value(r) } else { 0 };
+                let facts = RowFacts {
+                    local: input.ts.div_euclid(1_000_000) + i64::from(offset) * 60,
+                    path: opt(path, r),
+                    query: opt(query, r),
+                    status: status.is_valid(r).then(|| status.value(r)),
+                    host: opt(host, r),
+                    referrer_host: opt(referrer_host, r),
+                    channel: channel.value(r),
+                    utm_source: opt(utm[0], r),
+                    utm_medium: opt(utm[1], r),
+                    utm_campaign: opt(utm[2], r),
+                    device: device.value(r),
+                    browser: browser.value(r),
+                    os: os.value(r),
+                    country: opt(country, r),
+                    server: opt(server, r),
+                };
+                out.push(self.sessions.next(base + r as u64, input, &facts));
+            }
+            out
+        };
+        self.closed_sessions.extend(self.sessions.take_closed());
         let schema = dataset_schema();
         let idx = |name: &str| schema.index_of(name).expect("dataset column");
         for part in p.parts {
@@ -678,7 +765,18 @@ impl Ingest<'_> {
         if let Some(f) = dataset::write_events(self.dir, next, &events)? {
             self.manifest.events.push(f);
         }
+        let closed = std::mem::take(&mut self.closed_sessions);
+        if !closed.is_empty() && self.manifest.sessions_table {
+            let batch = sessions_batch(closed.iter().map(|o| (o.id, &o.span, &o.row)));
+            let files = dataset::write_sessions(self.dir, next, &batch)?;
+            self.manifest.sessions.extend(files);
+        }
         self.manifest.commit = next;
+        if self.manifest.sessions_table {
+            let open = self.sessions.open();
+            let batch = sessions_batch(open.iter().map(|o| (o.id, &o.span, &o.row)));
+            dataset::write_open_sessions(self.dir, &mut self.manifest, &batch)?;
+        }
         let state = serde_json::to_vec(&self.sessions.state())
             .map_err(|e| Error::Internal(format!("session state: {e}")))?;
         dataset::commit(self.dir, &mut self.manifest, Some(&state))?;

@@ -14,6 +14,7 @@ pub mod error;
 pub mod event;
 pub mod field;
 mod schema;
+pub mod sessions;
 mod time;
 
 pub use client_key::{ClientKeyer, Secret, constant_time_eq};
@@ -21,6 +22,7 @@ pub use dataset::dataset_schema;
 pub use error::{Error, Result};
 pub use event::event_schema;
 pub use schema::hit_schema;
+pub use sessions::sessions_schema;
 pub use time::{
     civil_from_days, days_from_civil, format_date, format_rfc3339_micros, micros_from_civil,
     parse_date, parse_duration_micros, parse_rfc3339,

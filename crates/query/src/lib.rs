@@ -1,13 +1,14 @@
 //! SQL over the dataset, on Apache DataFusion.
 //!
 //! [`Engine::open`] registers the manifest's files as the `requests` table (only the files the
-//! manifest lists: a concurrent or crashed ingest's files are never read), the `sessions` and
-//! `page_views` views, and clickpath's own functions ([`functions`]). Queries are plain
+//! manifest lists: a concurrent or crashed ingest's files are never read), the `sessions` table
+//! written at ingest, the `page_views` view, and clickpath's own functions ([`functions`]). Queries are plain
 //! DataFusion SQL; errors are the engine's messages.
 
 pub mod functions;
 mod incidents;
 mod tables;
+pub mod views;
 
 pub use datafusion;
 
@@ -33,17 +34,31 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub struct Engine {
     ctx: SessionContext,
     runtime: tokio::runtime::Runtime,
+    /// The dataset was written before the sessions table existed.
+    without_sessions: bool,
 }
 
 impl Engine {
     /// Opens the dataset in `dir` (its current manifest).
     pub fn open(dir: &Path) -> Result<Self> {
-        let engine = Self::without_tables()?;
+        let mut engine = Self::without_tables()?;
         let manifest = clickpath_store::dataset::open_for_read(dir)?;
+        engine.without_sessions = !manifest.sessions_table && !manifest.files.is_empty();
         engine
             .runtime
             .block_on(tables::register(&engine.ctx, dir, &manifest))?;
         Ok(engine)
+    }
+
+    /// The report's session figures for `filter`, as plans (`views`).
+    pub fn session_figures(
+        &self,
+        filter: &views::SessionFilter,
+        top: usize,
+    ) -> Result<views::SessionFigures> {
+        Ok(self
+            .runtime
+            .block_on(views::session_figures(&self.ctx, filter, top))?)
     }
 
     /// A session with clickpath's functions and no tables.
@@ -57,13 +72,17 @@ impl Engine {
             .with_information_schema(true);
         let ctx = SessionContext::new_with_config(config);
         functions::register(&ctx);
-        Ok(Self { ctx, runtime })
+        Ok(Self {
+            ctx,
+            runtime,
+            without_sessions: false,
+        })
     }
 
     /// Runs every statement (split by DataFusion's SQL parser, so a `;` in a string or a
     /// comment is text); returns the last one's rows.
     pub fn sql(&self, sql: &str) -> Result<Vec<RecordBatch>> {
-        self.runtime.block_on(async {
+        let result = self.runtime.block_on(async {
             let statements = datafusion::sql::parser::DFParser::parse_sql(sql)?;
             let mut last = Vec::new();
             for statement in statements {
@@ -71,7 +90,19 @@ impl Engine {
                 last = self.ctx.execute_logical_plan(plan).await?.collect().await?;
             }
             Ok(last)
-        })
+        });
+        match result {
+            Err(Error::Query(e))
+                if self.without_sessions
+                    && e.to_string().contains("table 'sessions' not found") =>
+            {
+                Err(Error::Query(DataFusionError::Plan(format!(
+                    "{e}. This dataset was written by a clickpath without the sessions table \
+                     (docs/dataset.md): ingest its logs into a new dataset to have it"
+                ))))
+            }
+            other => other,
+        }
     }
 }
 

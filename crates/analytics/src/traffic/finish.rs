@@ -345,26 +345,7 @@ impl TrafficAggregator {
                 pages_per_session: round2(ratio(self.pageviews, self.sessions_with_pages)),
                 bounces: self.bounces,
                 bounce_rate: share(self.bounces, self.sessions_with_pages),
-                session_duration: Durations {
-                    mean_s: round2(d.mean()),
-                    median_s: d.quantile(0.5),
-                    p90_s: d.quantile(0.9),
-                    buckets: [
-                        ("0-10s", 0, 10),
-                        ("10-30s", 10, 30),
-                        ("30-60s", 30, 60),
-                        ("1-3min", 60, 180),
-                        ("3-10min", 180, 600),
-                        ("10-30min", 600, 1800),
-                        ("30min+", 1800, usize::MAX),
-                    ]
-                    .into_iter()
-                    .map(|(l, a, b)| Row {
-                        value: l.into(),
-                        count: d.between(a, b),
-                    })
-                    .collect(),
-                },
+                session_duration: session_durations(d),
                 time_on_page: TimeOnPage {
                     measured: self.time_on_page.count(),
                     censored: self.censored,
@@ -512,5 +493,32 @@ fn bucket(at: String, b: &Bucket) -> TimeBucket {
         human_requests: b.human,
         pageviews: b.pageviews,
         sessions: b.sessions,
+    }
+}
+
+/// The longest session duration the histogram tells apart (longer ones count as this).
+pub const MAX_SESSION_S: usize = 24 * 3600;
+
+/// Session durations as the report shows them.
+pub fn session_durations(d: &SecondsHistogram) -> Durations {
+    Durations {
+        mean_s: round2(d.mean()),
+        median_s: d.quantile(0.5),
+        p90_s: d.quantile(0.9),
+        buckets: [
+            ("0-10s", 0, 10),
+            ("10-30s", 10, 30),
+            ("30-60s", 30, 60),
+            ("1-3min", 60, 180),
+            ("3-10min", 180, 600),
+            ("10-30min", 600, 1800),
+            ("30min+", 1800, usize::MAX),
+        ]
+        .into_iter()
+        .map(|(l, a, b)| Row {
+            value: l.into(),
+            count: d.between(a, b),
+        })
+        .collect(),
     }
 }

@@ -29,6 +29,8 @@ use crate::session_rule::{Arrival, SessionRules, Span};
 
 mod finish;
 
+pub use finish::{MAX_SESSION_S, session_durations};
+
 const MICROS: i64 = 1_000_000;
 
 struct Session {
@@ -187,7 +189,7 @@ impl TrafficAggregator {
             sessions_returning: 0,
             sessions_with_pages: 0,
             bounces: 0,
-            durations: SecondsHistogram::new(24 * 3600),
+            durations: SecondsHistogram::new(finish::MAX_SESSION_S),
             time_on_page: SecondsHistogram::new(timeout),
             time_on_page_by_path: FxHashMap::default(),
             censored: 0,

@@ -13,9 +13,9 @@ use parquet::arrow::ArrowWriter;
 
 use super::encode::writer_properties;
 use super::manifest::DataFile;
-use super::manifest::RetiredFile;
+use super::manifest::{RetiredFile, SessionFile};
 use super::reader::OrderedReader;
-use super::writer::{REQUESTS, commit, unix_now};
+use super::writer::{REQUESTS, SESSIONS, commit, unix_now, write_parquet};
 use crate::{Error, Result};
 
 /// What a maintenance command changed.
@@ -31,7 +31,7 @@ pub const KEEP_REPLACED_S: u64 = 3600;
 
 /// Retires `files` for `keep_replaced_s` seconds; files retired before are kept at most that
 /// long too (`--keep-replaced 0s` deletes them all now). True when the manifest changed.
-fn retire(m: &mut super::Manifest, files: &[String], keep_replaced_s: u64) -> bool {
+pub(crate) fn retire(m: &mut super::Manifest, files: &[String], keep_replaced_s: u64) -> bool {
     let now = unix_now();
     let delete_after = now + keep_replaced_s;
     let mut changed = !files.is_empty();
@@ -66,6 +66,9 @@ pub fn prune(dir: &Path, before: &str, keep_replaced_s: u64) -> Result<Changed> 
         .drain(..)
         .partition(|e| local_date(e.max_local).as_str() < before);
     m.events = events;
+    let (old_sessions, sessions): (Vec<_>, Vec<_>) =
+        m.sessions.drain(..).partition(|f| f.date.as_str() < before);
+    m.sessions = sessions;
     let changed = Changed {
         files_before,
         files_after: m.files.len(),
@@ -75,6 +78,7 @@ pub fn prune(dir: &Path, before: &str, keep_replaced_s: u64) -> Result<Changed> 
         .into_iter()
         .map(|f| f.path)
         .chain(old_events.into_iter().map(|e| e.path))
+        .chain(old_sessions.into_iter().map(|f| f.path))
         .collect();
     if retire(&mut m, &gone, keep_replaced_s) {
         m.commit += 1;
@@ -137,7 +141,8 @@ pub fn compact(dir: &Path, keep_replaced_s: u64) -> Result<Changed> {
     m.files.retain(|f| !replaced.contains(f));
     m.files.extend(written);
     m.files.sort_by_key(|f| f.min_seq);
-    let replaced: Vec<String> = replaced.into_iter().map(|f: DataFile| f.path).collect();
+    let mut replaced: Vec<String> = replaced.into_iter().map(|f: DataFile| f.path).collect();
+    replaced.extend(compact_sessions(dir, &mut m, commit_no)?);
     if retire(&mut m, &replaced, keep_replaced_s) {
         m.commit = commit_no;
         commit(dir, &mut m, None)?;
@@ -147,4 +152,38 @@ pub fn compact(dir: &Path, keep_replaced_s: u64) -> Result<Changed> {
         files_after: m.files.len(),
         rows_removed: 0,
     })
+}
+
+/// Rewrites the sessions of every date held in more than one file as one file; the replaced
+/// files' paths.
+fn compact_sessions(dir: &Path, m: &mut super::Manifest, commit_no: u64) -> Result<Vec<String>> {
+    let mut by_date: BTreeMap<String, Vec<SessionFile>> = BTreeMap::new();
+    for f in &m.sessions {
+        by_date.entry(f.date.clone()).or_default().push(f.clone());
+    }
+    let mut replaced = Vec::new();
+    for (date, files) in by_date.into_iter().filter(|(_, f)| f.len() > 1) {
+        let mut batches = Vec::new();
+        for f in &files {
+            let path = dir.join(&f.path);
+            let file = File::open(&path).map_err(|e| Error::read(&path, e))?;
+            let reader =
+                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)?
+                    .build()?;
+            for b in reader {
+                batches.push(b?);
+            }
+        }
+        let rel = format!("{SESSIONS}/date={date}/compact-{commit_no:08}.parquet");
+        let bytes = write_parquet(dir, &rel, clickpath_model::sessions_schema(), &batches)?;
+        m.sessions.retain(|f| !files.contains(f));
+        m.sessions.push(SessionFile {
+            path: rel,
+            date,
+            rows: files.iter().map(|f| f.rows).sum(),
+            bytes,
+        });
+        replaced.extend(files.into_iter().map(|f| f.path));
+    }
+    Ok(replaced)
 }

@@ -37,10 +37,33 @@ pub struct Manifest {
     /// Files of the `events` table (error-log events), one per commit that had any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventFile>,
+    /// Files of the `sessions` table (the sessions closed in a commit, per local date of their
+    /// start); the sessions still open are in the session state.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sessions: Vec<SessionFile>,
+    /// The sessions open at the end of the last commit, as rows of the sessions table (each
+    /// commit writes a new file and retires the one before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_sessions: Option<SessionFile>,
+    /// The dataset has kept the sessions table since its first commit (false for datasets
+    /// written before it existed: their `sessions` table cannot be read).
+    #[serde(default)]
+    pub sessions_table: bool,
     /// The UTC offsets (minutes east) the ingested access lines printed, and how many did:
     /// error logs print none, and take the most common one.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub zones: std::collections::BTreeMap<i16, u64>,
+}
+
+/// One Parquet file of the `sessions` table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionFile {
+    pub path: String,
+    /// Local date of every session's earliest request, `YYYY-MM-DD`.
+    pub date: String,
+    pub rows: u64,
+    pub bytes: u64,
 }
 
 /// One Parquet file of the `events` table.
@@ -110,6 +133,7 @@ impl Manifest {
             format: FORMAT.into(),
             version: VERSION,
             settings,
+            sessions_table: true,
             ..Self::default()
         }
     }

@@ -17,9 +17,13 @@ mod writer;
 
 pub use encode::ColumnChunks;
 pub use maintenance::{Changed, KEEP_REPLACED_S, compact, prune};
-pub use manifest::{DataFile, EventFile, MANIFEST, Manifest, RetiredFile, SourceEntry};
+pub use manifest::{
+    DataFile, EventFile, MANIFEST, Manifest, RetiredFile, SessionFile, SourceEntry,
+};
 pub use reader::{OrderedReader, read_events};
-pub use writer::{DatasetLock, PendingCommit, commit, write_events};
+pub use writer::{
+    DatasetLock, PendingCommit, commit, write_events, write_open_sessions, write_sessions,
+};
 
 use std::path::Path;
 

@@ -23,6 +23,7 @@ pub const LOCK: &str = ".lock";
 pub const REQUESTS: &str = "requests";
 pub const STATE: &str = "state";
 pub const EVENTS: &str = "events";
+pub const SESSIONS: &str = "sessions";
 
 /// Holds the dataset's write lock until dropped.
 pub struct DatasetLock {
@@ -98,12 +99,19 @@ pub(crate) fn remove_unlisted(dir: &Path, m: &Manifest) -> Result<usize> {
         .map(|f| dir.join(&f.path))
         .chain(m.retired.iter().map(|f| dir.join(&f.path)))
         .chain(m.events.iter().map(|f| dir.join(&f.path)))
+        .chain(m.sessions.iter().map(|f| dir.join(&f.path)))
+        .chain(m.open_sessions.iter().map(|f| dir.join(&f.path)))
         .collect();
     if let Some(s) = &m.session_state {
         keep.insert(dir.join(s));
     }
     let mut removed = 0;
-    let mut dirs = vec![dir.join(REQUESTS), dir.join(STATE), dir.join(EVENTS)];
+    let mut dirs = vec![
+        dir.join(REQUESTS),
+        dir.join(STATE),
+        dir.join(EVENTS),
+        dir.join(SESSIONS),
+    ];
     while let Some(d) = dirs.pop() {
         let Ok(entries) = std::fs::read_dir(&d) else {
             continue;
@@ -234,6 +242,38 @@ impl PendingCommit {
     }
 }
 
+/// Writes `batches` as the Parquet file `dir/rel` (zstd), durably under its final name; its size.
+pub(crate) fn write_parquet(
+    dir: &Path,
+    rel: &str,
+    schema: arrow_schema::SchemaRef,
+    batches: &[arrow_array::RecordBatch],
+) -> Result<u64> {
+    let path = dir.join(rel);
+    let parent = path.parent().expect("in a directory").to_path_buf();
+    std::fs::create_dir_all(&parent).map_err(|e| Error::write(&path, e))?;
+    let tmp = path.with_extension("parquet.tmp");
+    let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::ZSTD(
+            parquet::basic::ZstdLevel::try_new(1).expect("valid level"),
+        ))
+        .build();
+    let mut w = ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, file), schema, Some(props))?;
+    for b in batches {
+        w.write(b)?;
+    }
+    let file = w
+        .into_inner()?
+        .into_inner()
+        .map_err(|e| Error::write(&tmp, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::write(&tmp, e))?;
+    let bytes = file.metadata().map_err(|e| Error::write(&tmp, e))?.len();
+    std::fs::rename(&tmp, &path).map_err(|e| Error::write(&path, e))?;
+    sync_dir(&parent)?;
+    Ok(bytes)
+}
+
 /// Writes the events of one commit as `events/part-<commit>.parquet` (durably, under its final
 /// name); the caller lists the entry in the manifest it then commits.
 pub fn write_events(
@@ -247,21 +287,6 @@ pub fn write_events(
     if rows == 0 {
         return Ok(None);
     }
-    let rel = format!("{EVENTS}/part-{commit:08}.parquet");
-    let path = dir.join(&rel);
-    std::fs::create_dir_all(dir.join(EVENTS)).map_err(|e| Error::write(&path, e))?;
-    let tmp = path.with_extension("parquet.tmp");
-    let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
-    let props = parquet::file::properties::WriterProperties::builder()
-        .set_compression(parquet::basic::Compression::ZSTD(
-            parquet::basic::ZstdLevel::try_new(1).expect("valid level"),
-        ))
-        .build();
-    let mut w = ArrowWriter::try_new(
-        BufWriter::with_capacity(1 << 20, file),
-        clickpath_model::event_schema(),
-        Some(props),
-    )?;
     let (mut lo, mut hi) = (i64::MAX, i64::MIN);
     for b in batches {
         let local = b
@@ -272,16 +297,9 @@ pub fn write_events(
             lo = lo.min(*v);
             hi = hi.max(*v);
         }
-        w.write(b)?;
     }
-    let file = w
-        .into_inner()?
-        .into_inner()
-        .map_err(|e| Error::write(&tmp, e.into_error()))?;
-    file.sync_all().map_err(|e| Error::write(&tmp, e))?;
-    let bytes = file.metadata().map_err(|e| Error::write(&tmp, e))?.len();
-    std::fs::rename(&tmp, &path).map_err(|e| Error::write(&path, e))?;
-    sync_dir(&dir.join(EVENTS))?;
+    let rel = format!("{EVENTS}/part-{commit:08}.parquet");
+    let bytes = write_parquet(dir, &rel, clickpath_model::event_schema(), batches)?;
     Ok(Some(super::manifest::EventFile {
         path: rel,
         rows: rows as u64,
@@ -289,6 +307,80 @@ pub fn write_events(
         min_local: lo,
         max_local: hi,
     }))
+}
+
+/// Writes the sessions that closed in one commit (a batch of the sessions schema) as
+/// `sessions/date=<date>/part-<commit>.parquet`, one file per local date of their start; the
+/// caller lists them in the manifest it then commits.
+pub fn write_sessions(
+    dir: &Path,
+    commit: u64,
+    batch: &arrow_array::RecordBatch,
+) -> Result<Vec<super::manifest::SessionFile>> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Date32Type;
+    let dates = batch
+        .column_by_name(clickpath_model::sessions::DATE)
+        .ok_or_else(|| Error::Internal("a sessions batch without date".into()))?
+        .as_primitive::<Date32Type>()
+        .values();
+    let mut days: Vec<i32> = dates.to_vec();
+    days.sort_unstable();
+    days.dedup();
+    let mut out = Vec::with_capacity(days.len());
+    for day in days {
+        let part = if out.is_empty() && dates.iter().all(|&d| d == day) {
+            batch.clone()
+        } else {
+            let keep = arrow_array::BooleanArray::from_iter(dates.iter().map(|&d| Some(d == day)));
+            arrow_select::filter::filter_record_batch(batch, &keep)?
+        };
+        let date = clickpath_model::format_date(i64::from(day));
+        let rel = format!("{SESSIONS}/date={date}/part-{commit:08}.parquet");
+        let bytes = write_parquet(
+            dir,
+            &rel,
+            clickpath_model::sessions_schema(),
+            &[part.clone()],
+        )?;
+        out.push(super::manifest::SessionFile {
+            path: rel,
+            date,
+            rows: part.num_rows() as u64,
+            bytes,
+        });
+    }
+    if !out.is_empty() {
+        sync_dir(&dir.join(SESSIONS))?;
+    }
+    Ok(out)
+}
+
+/// Writes the sessions open at this commit (a batch of the sessions schema) as
+/// `sessions/open-<commit>.parquet`, lists it in `m` and retires the previous one (readers of an
+/// earlier manifest may be reading it).
+pub fn write_open_sessions(
+    dir: &Path,
+    m: &mut Manifest,
+    batch: &arrow_array::RecordBatch,
+) -> Result<()> {
+    let rel = format!("{SESSIONS}/open-{:08}.parquet", m.commit);
+    let bytes = write_parquet(
+        dir,
+        &rel,
+        clickpath_model::sessions_schema(),
+        std::slice::from_ref(batch),
+    )?;
+    let new = super::manifest::SessionFile {
+        path: rel,
+        date: String::new(),
+        rows: batch.num_rows() as u64,
+        bytes,
+    };
+    if let Some(old) = m.open_sessions.replace(new) {
+        super::maintenance::retire(m, &[old.path], super::maintenance::KEEP_REPLACED_S);
+    }
+    Ok(())
 }
 
 /// Publishes `m` (whose `commit` is the new number) with its session state.
