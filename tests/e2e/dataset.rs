@@ -117,8 +117,11 @@ fn ingest_in_slices_equals_ingest_in_one_go_and_a_rerun_adds_nothing() {
         append(&growing, &whole[w[0]..w[1]]);
         ingest_ok(d, "slices", &["growing.log"], &["--commit-every", "300KiB"]);
     }
-    // A session that spans two runs is one session: every column equal, session ids included.
+    // A session that spans two runs is one session: every column equal, session ids included,
+    // and so is its row of the sessions table.
     assert_eq!(rows(d, "one", ""), rows(d, "slices", ""));
+    let sessions_of = |data: &str| sql(d, data, "SELECT * FROM sessions ORDER BY session_id", "csv");
+    assert_eq!(sessions_of("one"), sessions_of("slices"));
     let sessions = sql(
         d,
         "slices",
@@ -449,37 +452,38 @@ fn sql_answers_counts_from_metadata_and_reports_query_errors() {
     }
 }
 
-#[test]
-fn another_reader_sees_the_documented_schema() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let truth = loggen(d, LOG);
-    ingest_ok(d, "data", &["access.log"], &[]);
-    // The schema table of docs/dataset.md: | `name` | type | ...
+/// The `| `name` | type | meaning |` rows of the docs/dataset.md section headed `heading`.
+fn documented_columns(heading: &str) -> Vec<(String, String)> {
     let doc =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/dataset.md"))
             .unwrap();
-    let documented: Vec<(String, String)> = doc
+    let section = doc.split("\n## ").find(|s| s.starts_with(heading)).unwrap();
+    section
         .lines()
         .filter_map(|l| {
             let cells: Vec<&str> = l.split('|').map(str::trim).collect();
             let name = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
             Some((name.to_owned(), cells.get(2)?.to_string()))
         })
-        .collect();
-    assert!(documented.len() > 30, "{documented:?}");
-    // DuckDB, reading the files the manifest lists.
+        .collect()
+}
+
+/// (name, DuckDB type) of the files the manifest lists under `key`, then ("rows", count).
+fn duckdb_columns(data: &Path, key: &str) -> Vec<(String, String)> {
     let script = r#"
 import duckdb, json, sys
-data = sys.argv[1]
-files = [data + "/" + f["path"] for f in json.load(open(data + "/manifest.json"))["files"]]
+data, key = sys.argv[1], sys.argv[2]
+m = json.load(open(data + "/manifest.json"))
+files = [data + "/" + f["path"] for f in m[key]]
+if key == "sessions" and m.get("open_sessions"):
+    files.append(data + "/" + m["open_sessions"]["path"])
 rel = duckdb.read_parquet(files)
 for name, type_ in zip(rel.columns, rel.types):
     print(f"{name}\t{type_}")
 print("rows\t" + str(rel.aggregate("count(*)").fetchall()[0][0]))
 "#;
     let out = Command::new("python3")
-        .args(["-c", script, d.join("data").to_str().unwrap()])
+        .args(["-c", script, data.to_str().unwrap(), key])
         .output()
         .expect("python3");
     assert!(
@@ -487,23 +491,40 @@ print("rows\t" + str(rel.aggregate("count(*)").fetchall()[0][0]))
         "DuckDB (pip install duckdb): {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = String::from_utf8(out.stdout).unwrap();
-    let seen: Vec<(String, String)> = out
+    String::from_utf8(out.stdout)
+        .unwrap()
         .lines()
         .map(|l| {
             let (a, b) = l.split_once('\t').unwrap();
             (a.to_owned(), b.to_owned())
         })
-        .collect();
-    let (rows, columns) = seen.split_last().unwrap();
-    assert_eq!(rows.1, truth["valid_requests"].to_string());
-    let names = |v: &[(String, String)]| v.iter().map(|c| c.0.clone()).collect::<Vec<_>>();
-    assert_eq!(names(columns), names(&documented));
-    for ((name, duck), (_, doc)) in columns.iter().zip(&documented) {
-        assert!(
-            doc.contains(duck.as_str()),
-            "{name}: DuckDB sees {duck}, the docs say {doc}"
-        );
+        .collect()
+}
+
+#[test]
+fn another_reader_sees_the_documented_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let truth = loggen(d, LOG);
+    ingest_ok(d, "data", &["access.log"], &["--commit-every", "1MiB"]);
+    // DuckDB, reading the files the manifest lists: the requests, then the sessions.
+    for (key, heading, rows) in [
+        ("files", "The `requests` table", &truth["valid_requests"]),
+        ("sessions", "The sessions table", &truth["human_sessions"]),
+    ] {
+        let documented = documented_columns(heading);
+        assert!(documented.len() > 20, "{documented:?}");
+        let seen = duckdb_columns(&d.join("data"), key);
+        let (count, columns) = seen.split_last().unwrap();
+        assert_eq!(count.1, rows.to_string(), "{key}");
+        let names = |v: &[(String, String)]| v.iter().map(|c| c.0.clone()).collect::<Vec<_>>();
+        assert_eq!(names(columns), names(&documented));
+        for ((name, duck), (_, doc)) in columns.iter().zip(&documented) {
+            assert!(
+                doc.contains(duck.as_str()),
+                "{name}: DuckDB sees {duck}, the docs say {doc}"
+            );
+        }
     }
 }
 

@@ -1,0 +1,46 @@
+//! Times the session figures' plans over a dataset (bench/scale.sh): each filter twice, in a
+//! fresh engine per filter and then again in the same one.
+//!
+//!   cargo run --release -p clickpath-query --example session_figures -- DIR [channel=email ...]
+
+use std::time::Instant;
+
+use clickpath_query::Engine;
+use clickpath_query::views::SessionFilter;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let dir = std::path::PathBuf::from(args.next().expect("a dataset directory"));
+    let mut filters = vec![SessionFilter::default()];
+    for a in args {
+        let mut f = SessionFilter::default();
+        for kv in a.split(',') {
+            let (k, v) = kv.split_once('=').expect("key=value");
+            let v = Some(v.to_owned());
+            match k {
+                "from" => f.from = v,
+                "to" => f.to = v,
+                "channel" => f.channel = v,
+                "campaign" => f.campaign = v,
+                "device" => f.device = v,
+                "country" => f.country = v,
+                _ => panic!("unknown filter {k}"),
+            }
+        }
+        filters.push(f);
+    }
+    for f in &filters {
+        let t = Instant::now();
+        let engine = Engine::open(&dir).expect("the dataset opens");
+        let opened = t.elapsed().as_secs_f64();
+        let figures = engine.session_figures(f, 10).expect("the plans run");
+        let cold = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        engine.session_figures(f, 10).expect("the plans run");
+        let again = t.elapsed().as_secs_f64();
+        println!(
+            "{f:?}: sessions {}, open {opened:.3} s, cold {cold:.3} s, again {again:.3} s",
+            figures.traffic.sessions
+        );
+    }
+}
