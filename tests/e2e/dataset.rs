@@ -120,7 +120,8 @@ fn ingest_in_slices_equals_ingest_in_one_go_and_a_rerun_adds_nothing() {
     // A session that spans two runs is one session: every column equal, session ids included,
     // and so is its row of the sessions table.
     assert_eq!(rows(d, "one", ""), rows(d, "slices", ""));
-    let sessions_of = |data: &str| sql(d, data, "SELECT * FROM sessions ORDER BY session_id", "csv");
+    let sessions_of =
+        |data: &str| sql(d, data, "SELECT * FROM sessions ORDER BY session_id", "csv");
     assert_eq!(sessions_of("one"), sessions_of("slices"));
     let sessions = sql(
         d,

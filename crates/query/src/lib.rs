@@ -53,12 +53,23 @@ impl Engine {
     /// The report's session figures for `filter`, as plans (`views`).
     pub fn session_figures(
         &self,
-        filter: &views::SessionFilter,
+        filter: &views::Filter,
         top: usize,
     ) -> Result<views::SessionFigures> {
         Ok(self
             .runtime
             .block_on(views::session_figures(&self.ctx, filter, top))?)
+    }
+
+    /// The report's request figures for `filter`, as plans (`views`).
+    pub fn request_figures(
+        &self,
+        filter: &views::Filter,
+        top: usize,
+    ) -> Result<views::RequestFigures> {
+        Ok(self
+            .runtime
+            .block_on(views::request_figures(&self.ctx, filter, top))?)
     }
 
     /// A session with clickpath's functions and no tables.

@@ -11,7 +11,7 @@ use clickpath_formats::pipeline::Options;
 use clickpath_ingest::{GivenSettings, IngestConfig};
 use clickpath_model::{ClientKeyer, Secret};
 use clickpath_query::Engine;
-use clickpath_query::views::SessionFilter;
+use clickpath_query::views::Filter;
 use serde_json::{Value, json};
 
 fn loggen(dir: &Path, args: &[&str]) -> Value {
@@ -95,12 +95,8 @@ fn session_figures_as_plans_equal_the_streaming_report() {
     let top = 50;
     let report = streaming_report(&data, top);
     let engine = Engine::open(&data).unwrap();
-    let plans = serde_json::to_value(
-        engine
-            .session_figures(&SessionFilter::default(), top)
-            .unwrap(),
-    )
-    .unwrap();
+    let plans =
+        serde_json::to_value(engine.session_figures(&Filter::default(), top).unwrap()).unwrap();
     // The report itself against loggen's truth, then the plans against the report.
     assert_eq!(report["traffic"]["sessions"], truth["human_sessions"]);
     for key in [
@@ -144,10 +140,39 @@ fn session_figures_as_plans_equal_the_streaming_report() {
         .collect();
     assert_eq!(plans["by_hour"], hours);
 
+    let requests =
+        serde_json::to_value(engine.request_figures(&Filter::default(), top).unwrap()).unwrap();
+    for key in ["requests", "human_requests", "bot_requests"] {
+        assert_eq!(requests[key], report["traffic"][key], "traffic.{key}");
+    }
+    assert_eq!(requests["period"], report["period"]);
+    assert_eq!(requests["statuses"], report["statuses"]);
+    assert_eq!(requests["bots"], report["bots"]);
+    assert_eq!(requests["top_pages"], report["pages"]["top"]);
+    let without_sessions = |rows: &Value| -> Value {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r.as_object_mut().unwrap().remove("sessions");
+                r
+            })
+            .collect()
+    };
+    assert_eq!(
+        requests["by_day"],
+        without_sessions(&report["time"]["by_day"])
+    );
+    assert_eq!(
+        requests["by_hour"],
+        without_sessions(&report["time"]["by_hour"])
+    );
+
     // A filter counts the sessions of its landing channel: each channel's row of the report.
     let mut total = 0;
     for row in report["acquisition"]["channels"].as_array().unwrap() {
-        let filter = SessionFilter {
+        let filter = Filter {
             channel: Some(row["value"].as_str().unwrap().to_owned()),
             ..Default::default()
         };

@@ -4,8 +4,10 @@
 //! DataFusion runs. The streaming report (`clickpath_analytics::TrafficAggregator`) is the
 //! reference: `crates/query/tests/views.rs` requires equal figures.
 
+mod requests;
 mod sessions;
 
+pub use requests::{RequestFigures, request_figures};
 pub use sessions::{SessionFigures, session_figures};
 
 use arrow_array::{Array, RecordBatch};
@@ -16,56 +18,127 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
 
-/// Which sessions a view counts: those that started within the dates and whose landing has the
-/// values (the dashboard's filter, docs/dashboard.md).
+/// Humans or bots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Audience {
+    Humans,
+    Bots,
+}
+
+/// What a view counts (the dashboard's filter, docs/dashboard.md): sessions that started within
+/// the dates and whose landing has the values; requests within the dates, a human's when its
+/// session is selected, a bot's when it has the values itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct SessionFilter {
-    /// `YYYY-MM-DD`, included: the local date of the session's first request.
+pub struct Filter {
+    /// `YYYY-MM-DD`, included: the local date of the request (of a session's first request).
     pub from: Option<String>,
     pub to: Option<String>,
     pub channel: Option<String>,
     pub campaign: Option<String>,
     pub device: Option<String>,
     pub country: Option<String>,
+    /// Humans, bots or (None) both.
+    pub audience: Option<Audience>,
 }
 
-impl SessionFilter {
-    /// `WHERE ...` over the sessions table (empty for no filter) and its parameter values.
-    fn sql(&self) -> (String, Vec<ScalarValue>) {
-        let mut terms = Vec::new();
-        let mut values = Vec::new();
-        let mut add = |term: &str, v: &Option<String>| {
-            if let Some(v) = v {
-                values.push(ScalarValue::Utf8(Some(v.clone())));
-                terms.push(term.replace('?', &format!("${}", values.len())));
-            }
-        };
-        add("date >= CAST(? AS DATE)", &self.from);
-        add("date <= CAST(? AS DATE)", &self.to);
-        add("channel = ?", &self.channel);
-        add("utm_campaign = ?", &self.campaign);
-        add("device = ?", &self.device);
-        add("country = ?", &self.country);
-        if terms.is_empty() {
-            (String::new(), values)
+/// Terms of a `WHERE` with `$n` parameters, and their values.
+#[derive(Default)]
+struct Terms {
+    terms: Vec<String>,
+    values: Vec<ScalarValue>,
+}
+
+impl Terms {
+    /// Adds `term` with its `?` standing for `v`, when there is a `v`.
+    fn add(&mut self, term: &str, v: &Option<String>) {
+        if let Some(v) = v {
+            self.values.push(ScalarValue::Utf8(Some(v.clone())));
+            self.terms
+                .push(term.replace('?', &format!("${}", self.values.len())));
+        }
+    }
+
+    fn and(&self) -> String {
+        if self.terms.is_empty() {
+            "TRUE".into()
         } else {
-            (format!("WHERE {}", terms.join(" AND ")), values)
+            self.terms.join(" AND ")
         }
     }
 }
 
-/// Runs `sql` (`{where}` replaced by the filter's clause, `{and}` by the same clause's terms
-/// after an existing `WHERE`) and returns its rows.
-async fn query(
-    ctx: &SessionContext,
-    sql: &str,
-    filter: &SessionFilter,
-) -> Result<Vec<RecordBatch>> {
-    let (clause, values) = filter.sql();
-    let and = clause
-        .strip_prefix("WHERE ")
-        .map_or(String::new(), |t| format!("AND {t}"));
-    let text = sql.replace("{where}", &clause).replace("{and}", &and);
+impl Filter {
+    fn has_values(&self) -> bool {
+        self.channel.is_some()
+            || self.campaign.is_some()
+            || self.device.is_some()
+            || self.country.is_some()
+    }
+
+    fn values(&self, t: &mut Terms) {
+        t.add("channel = ?", &self.channel);
+        t.add("utm_campaign = ?", &self.campaign);
+        t.add("device = ?", &self.device);
+        t.add("country = ?", &self.country);
+    }
+
+    /// The condition on the sessions table, and its parameter values.
+    fn sessions(&self) -> (String, Vec<ScalarValue>) {
+        let mut t = Terms::default();
+        t.add("date >= CAST(? AS DATE)", &self.from);
+        t.add("date <= CAST(? AS DATE)", &self.to);
+        self.values(&mut t);
+        let cond = match self.audience {
+            Some(Audience::Bots) => "FALSE".into(),
+            _ => t.and(),
+        };
+        (cond, t.values)
+    }
+
+    /// The condition on the requests table, and its parameter values.
+    fn requests(&self) -> (String, Vec<ScalarValue>) {
+        let mut t = Terms::default();
+        t.add("date >= CAST(? AS DATE)", &self.from);
+        t.add("date <= CAST(? AS DATE)", &self.to);
+        let dates = t.and();
+        let (humans, bots) = if self.has_values() {
+            // Bots by their own values; humans by their session's landing. One list of
+            // parameters: each part numbers on from the one before.
+            let part = |t: &mut Terms| {
+                let before = t.terms.len();
+                self.values(t);
+                let cond = t.terms[before..].join(" AND ");
+                t.terms.truncate(before);
+                cond
+            };
+            let bots = part(&mut t);
+            let sessions = part(&mut t);
+            (
+                format!("session_id IN (SELECT session_id FROM sessions WHERE {sessions})"),
+                bots,
+            )
+        } else {
+            ("TRUE".into(), "TRUE".into())
+        };
+        let who = match self.audience {
+            None => format!("((is_bot AND {bots}) OR (NOT is_bot AND {humans}))"),
+            Some(Audience::Humans) => format!("(NOT is_bot AND {humans})"),
+            Some(Audience::Bots) => format!("(is_bot AND {bots})"),
+        };
+        (format!("{dates} AND {who}"), t.values)
+    }
+}
+
+/// Runs `sql` with `{sessions}` replaced by the filter's condition on the sessions table and
+/// `{requests}` by that on the requests table; returns its rows.
+async fn query(ctx: &SessionContext, sql: &str, filter: &Filter) -> Result<Vec<RecordBatch>> {
+    let (text, values) = if sql.contains("{sessions}") {
+        let (cond, values) = filter.sessions();
+        (sql.replace("{sessions}", &cond), values)
+    } else {
+        let (cond, values) = filter.requests();
+        (sql.replace("{requests}", &cond), values)
+    };
     let mut df = ctx.sql(&text).await?;
     if !values.is_empty() {
         df = df.with_param_values(values)?;

@@ -9,7 +9,7 @@ use clickpath_analytics::{MAX_SESSION_S, session_durations};
 use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
 
-use super::{SessionFilter, counts, numbers, query, rows, texts};
+use super::{Filter, counts, numbers, query, rows, texts};
 
 /// What the report's `traffic` says of sessions and human visitors.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -46,39 +46,40 @@ pub struct SessionFigures {
 const HEADLINE: &str = "SELECT count(*), count(DISTINCT visitor), sum(requests), sum(page_views),
   sum(CASE WHEN page_views > 0 THEN 1 ELSE 0 END), sum(CASE WHEN page_views = 1 THEN 1 ELSE 0 END),
   sum(duration_s), count(country)
-FROM sessions {where}";
+FROM sessions WHERE {sessions}";
 
 const RETURNING_VISITORS: &str = "SELECT count(*) FROM
-  (SELECT visitor FROM sessions {where} GROUP BY visitor HAVING count(*) > 1)";
+  (SELECT visitor FROM sessions WHERE {sessions} GROUP BY visitor HAVING count(*) > 1)";
 
 const DURATIONS: &str =
-    "SELECT CAST(floor(duration_s) AS BIGINT), count(*) FROM sessions {where} GROUP BY 1";
+    "SELECT CAST(floor(duration_s) AS BIGINT), count(*) FROM sessions WHERE {sessions} GROUP BY 1";
 
 /// Sessions per value of `column` (rows with a value), most first, at most `top`.
 fn ranking(column: &str, top: usize) -> String {
     format!(
-        "SELECT {column}, count(*) AS n FROM sessions WHERE {column} IS NOT NULL {{and}}
+        "SELECT {column}, count(*) AS n FROM sessions WHERE {column} IS NOT NULL AND {{sessions}}
          GROUP BY 1 ORDER BY n DESC, 1 LIMIT {top}"
     )
 }
 
 const CAMPAIGNS: &str = "SELECT utm_source, utm_medium, utm_campaign, count(*) AS n FROM sessions
 WHERE (utm_source IS NOT NULL OR utm_medium IS NOT NULL OR utm_campaign IS NOT NULL
-  OR utm_term IS NOT NULL OR utm_content IS NOT NULL) {and}
+  OR utm_term IS NOT NULL OR utm_content IS NOT NULL) AND {sessions}
 GROUP BY 1, 2, 3
 ORDER BY n DESC, 1 ASC NULLS FIRST, 2 ASC NULLS FIRST, 3 ASC NULLS FIRST LIMIT {top}";
 
-const COUNTRIES: &str = "SELECT coalesce(country, 'unknown'), count(*) AS n FROM sessions {where}
+const COUNTRIES: &str =
+    "SELECT coalesce(country, 'unknown'), count(*) AS n FROM sessions WHERE {sessions}
 GROUP BY 1 ORDER BY n DESC, 1 LIMIT {top}";
 
-const BY_DAY: &str = "SELECT date, count(*) FROM sessions {where} GROUP BY 1 ORDER BY 1";
-const BY_HOUR: &str = "SELECT hour, count(*) FROM sessions {where} GROUP BY 1 ORDER BY 1";
+const BY_DAY: &str = "SELECT date, count(*) FROM sessions WHERE {sessions} GROUP BY 1 ORDER BY 1";
+const BY_HOUR: &str = "SELECT hour, count(*) FROM sessions WHERE {sessions} GROUP BY 1 ORDER BY 1";
 
 /// The session figures of the sessions `filter` selects; lists of values hold at most `top` rows
 /// (channels and devices all), as in the report.
 pub async fn session_figures(
     ctx: &SessionContext,
-    filter: &SessionFilter,
+    filter: &Filter,
     top: usize,
 ) -> Result<SessionFigures> {
     let top_sql = |sql: &str| sql.replace("{top}", &top.to_string());

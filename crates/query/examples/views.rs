@@ -1,19 +1,19 @@
-//! Times the session figures' plans over a dataset (bench/scale.sh): each filter twice, in a
+//! Times the session and request figures' plans over a dataset (bench/scale.sh): each filter twice, in a
 //! fresh engine per filter and then again in the same one.
 //!
-//!   cargo run --release -p clickpath-query --example session_figures -- DIR [channel=email ...]
+//!   cargo run --release -p clickpath-query --example views -- DIR [channel=email ...]
 
 use std::time::Instant;
 
 use clickpath_query::Engine;
-use clickpath_query::views::SessionFilter;
+use clickpath_query::views::Filter;
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let dir = std::path::PathBuf::from(args.next().expect("a dataset directory"));
-    let mut filters = vec![SessionFilter::default()];
+    let mut filters = vec![Filter::default()];
     for a in args {
-        let mut f = SessionFilter::default();
+        let mut f = Filter::default();
         for kv in a.split(',') {
             let (k, v) = kv.split_once('=').expect("key=value");
             let v = Some(v.to_owned());
@@ -34,13 +34,17 @@ fn main() {
         let engine = Engine::open(&dir).expect("the dataset opens");
         let opened = t.elapsed().as_secs_f64();
         let figures = engine.session_figures(f, 10).expect("the plans run");
+        let sessions = t.elapsed().as_secs_f64();
+        let requests = engine.request_figures(f, 10).expect("the plans run");
         let cold = t.elapsed().as_secs_f64();
         let t = Instant::now();
         engine.session_figures(f, 10).expect("the plans run");
+        engine.request_figures(f, 10).expect("the plans run");
         let again = t.elapsed().as_secs_f64();
         println!(
-            "{f:?}: sessions {}, open {opened:.3} s, cold {cold:.3} s, again {again:.3} s",
-            figures.traffic.sessions
+            "{f:?}: sessions {}, requests {}; open {opened:.3} s, sessions {sessions:.3} s, cold \
+             {cold:.3} s, again {again:.3} s",
+            figures.traffic.sessions, requests.requests
         );
     }
 }
