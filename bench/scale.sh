@@ -15,6 +15,7 @@ SIZES=${SIZES:-"1M 10M 100M"}
 mkdir -p "$DIR"
 export CLICKPATH_SECRET_FILE="$DIR/secret"
 cargo build --release --quiet
+cargo build --release --quiet -p clickpath-query --example views
 BIN=$PWD/target/release/clickpath
 CFG=$PWD/examples/clickpath.toml
 LOGGEN=../shared/tools/loggen.py
@@ -78,4 +79,14 @@ for size in $SIZES; do
   done
   echo "| $size | server peak RSS | $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/$pid/status) | |"
   kill $pid; wait $pid 2>/dev/null || true
+done
+
+echo
+echo "The report's session and request figures as DataFusion plans (crates/query/src/views), same views:"
+for size in $SIZES; do
+  d="$DIR/d$size"
+  day=$(first_day "$d")
+  echo "== $size"
+  target/release/examples/views "$d" channel=email "from=$day,to=$day" audience=bots \
+    device=mobile,channel=organic_search
 done

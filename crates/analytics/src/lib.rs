@@ -44,6 +44,6 @@ pub use funnel::Money;
 pub use funnel_config::FileConfig;
 pub use report::TrafficReport;
 pub use session_rule::SessionRules;
-pub use session_table::{RowFacts, SessionRow, sessions_batch};
+pub use session_table::{RowFacts, SessionRow, SessionsBuilder};
 pub use sessionizer::{Open, SessionOutput, SessionState, Sessionizer};
 pub use traffic::{MAX_SESSION_S, TrafficAggregator, session_durations};

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    Date32Builder, Float64Builder, StringBuilder, TimestampMicrosecondBuilder, UInt8Builder,
-    UInt64Builder,
+    ArrayBuilder, Date32Builder, Float64Builder, StringBuilder, TimestampMicrosecondBuilder,
+    UInt8Builder, UInt64Builder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use serde::{Deserialize, Serialize};
@@ -160,47 +160,78 @@ fn landing(r: &RowFacts<'_>, site_hosts: &[String]) -> Landing {
     }
 }
 
-/// A batch of the sessions table (`clickpath_model::sessions_schema`) of `(id, span, row)`.
-pub fn sessions_batch<'a>(
-    rows: impl ExactSizeIterator<Item = (u64, &'a Span, &'a SessionRow)>,
-) -> RecordBatch {
-    let n = rows.len();
-    let mut id = UInt64Builder::with_capacity(n);
-    let mut visitor = UInt64Builder::with_capacity(n);
-    let mut date = Date32Builder::with_capacity(n);
-    let mut hour = UInt8Builder::with_capacity(n);
-    let mut started = TimestampMicrosecondBuilder::with_capacity(n).with_timezone("UTC");
-    let mut ended = TimestampMicrosecondBuilder::with_capacity(n).with_timezone("UTC");
-    let mut duration = Float64Builder::with_capacity(n);
-    let mut counts: [UInt64Builder; 4] = std::array::from_fn(|_| UInt64Builder::with_capacity(n));
-    let mut strings: [StringBuilder; 15] = std::array::from_fn(|_| StringBuilder::new());
-    for (sid, span, s) in rows {
-        id.append_value(sid);
-        visitor.append_value(s.visitor);
-        date.append_value(s.first_local.div_euclid(86_400) as i32);
-        hour.append_value((s.first_local.rem_euclid(86_400) / 3600) as u8);
-        started.append_value(span.first);
-        ended.append_value(span.last);
-        duration.append_value((span.last - span.first) as f64 / MICROS as f64);
+/// Rows of the sessions table as Arrow columns, appended one closed session at a time (a
+/// commit's sessions cost their columns' bytes, not their open rows').
+pub struct SessionsBuilder {
+    id: UInt64Builder,
+    visitor: UInt64Builder,
+    date: Date32Builder,
+    hour: UInt8Builder,
+    started: TimestampMicrosecondBuilder,
+    ended: TimestampMicrosecondBuilder,
+    duration: Float64Builder,
+    counts: [UInt64Builder; 4],
+    strings: [StringBuilder; 15],
+    journey: String,
+}
+
+impl Default for SessionsBuilder {
+    fn default() -> Self {
+        Self {
+            id: UInt64Builder::new(),
+            visitor: UInt64Builder::new(),
+            date: Date32Builder::new(),
+            hour: UInt8Builder::new(),
+            started: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            ended: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            duration: Float64Builder::new(),
+            counts: std::array::from_fn(|_| UInt64Builder::new()),
+            strings: std::array::from_fn(|_| StringBuilder::new()),
+            journey: String::new(),
+        }
+    }
+}
+
+impl SessionsBuilder {
+    pub fn len(&self) -> usize {
+        self.id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends session `id`.
+    pub fn push(&mut self, id: u64, span: &Span, s: &SessionRow) {
+        self.id.append_value(id);
+        self.visitor.append_value(s.visitor);
+        self.date
+            .append_value(s.first_local.div_euclid(86_400) as i32);
+        self.hour
+            .append_value((s.first_local.rem_euclid(86_400) / 3600) as u8);
+        self.started.append_value(span.first);
+        self.ended.append_value(span.last);
+        self.duration
+            .append_value((span.last - span.first) as f64 / MICROS as f64);
         for (b, v) in
-            counts
+            self.counts
                 .iter_mut()
                 .zip([s.requests, s.page_views, s.server_errors, s.client_errors])
         {
             b.append_value(v);
         }
-        let journey = (!s.pages.is_empty()).then(|| {
-            s.pages
-                .iter()
-                .map(|p| p.1.as_str())
-                .collect::<Vec<_>>()
-                .join(" > ")
-        });
+        self.journey.clear();
+        for (i, p) in s.pages.iter().enumerate() {
+            if i > 0 {
+                self.journey.push_str(" > ");
+            }
+            self.journey.push_str(&p.1);
+        }
         let l = &s.landing;
         let values: [Option<&str>; 15] = [
             s.pages.first().map(|p| p.1.as_str()),
             s.exit.as_ref().map(|p| p.1.as_str()),
-            journey.as_deref(),
+            (!s.pages.is_empty()).then_some(self.journey.as_str()),
             Some(&l.channel),
             l.referrer_domain.as_deref(),
             l.utm[0].as_deref(),
@@ -214,43 +245,49 @@ pub fn sessions_batch<'a>(
             s.country.as_deref(),
             s.server.as_deref(),
         ];
-        for (b, v) in strings.iter_mut().zip(values) {
+        for (b, v) in self.strings.iter_mut().zip(values) {
             b.append_option(v);
         }
     }
-    let [requests, page_views, server_errors, client_errors] = counts.map(|mut b| b.finish());
-    let mut strings = strings
-        .map(|mut b| Arc::new(b.finish()) as ArrayRef)
-        .into_iter();
-    let mut next = || strings.next().expect("15 string columns");
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(id.finish()),
-        Arc::new(visitor.finish()),
-        Arc::new(date.finish()),
-        Arc::new(hour.finish()),
-        Arc::new(started.finish()),
-        Arc::new(ended.finish()),
-        Arc::new(duration.finish()),
-        Arc::new(requests),
-        Arc::new(page_views),
-        next(), // entry_page
-        next(), // exit_page
-        next(), // journey
-        next(), // channel
-        next(), // referrer_domain
-        next(), // utm_source
-        next(), // utm_medium
-        next(), // utm_campaign
-        next(), // utm_term
-        next(), // utm_content
-        next(), // device
-        next(), // browser
-        next(), // os
-        next(), // country
-        next(), // server
-        Arc::new(server_errors),
-        Arc::new(client_errors),
-    ];
-    RecordBatch::try_new(clickpath_model::sessions_schema(), columns)
-        .expect("columns follow the sessions schema")
+
+    /// The batch of the sessions pushed since the last `finish` (`clickpath_model::sessions_schema`).
+    pub fn finish(&mut self) -> RecordBatch {
+        let [requests, page_views, server_errors, client_errors] =
+            std::array::from_fn(|i| Arc::new(self.counts[i].finish()) as ArrayRef);
+        let mut strings = self
+            .strings
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef);
+        let mut next = || strings.next().expect("15 string columns");
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.id.finish()),
+            Arc::new(self.visitor.finish()),
+            Arc::new(self.date.finish()),
+            Arc::new(self.hour.finish()),
+            Arc::new(self.started.finish()),
+            Arc::new(self.ended.finish()),
+            Arc::new(self.duration.finish()),
+            requests,
+            page_views,
+            next(), // entry_page
+            next(), // exit_page
+            next(), // journey
+            next(), // channel
+            next(), // referrer_domain
+            next(), // utm_source
+            next(), // utm_medium
+            next(), // utm_campaign
+            next(), // utm_term
+            next(), // utm_content
+            next(), // device
+            next(), // browser
+            next(), // os
+            next(), // country
+            next(), // server
+            server_errors,
+            client_errors,
+        ];
+        RecordBatch::try_new(clickpath_model::sessions_schema(), columns)
+            .expect("columns follow the sessions schema")
+    }
 }

@@ -28,8 +28,8 @@ use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, UInt32Array, UInt6
 use clickpath_analytics::bots::BotFamily;
 use clickpath_analytics::geo::GeoDb;
 use clickpath_analytics::{
-    DeriveConfig, Deriver, Open, ROBOTS_TXT_FETCHER_NAME, RowFacts, SessionInput, SessionState,
-    Sessionizer, sessions_batch,
+    DeriveConfig, Deriver, ROBOTS_TXT_FETCHER_NAME, RowFacts, SessionInput, SessionState,
+    Sessionizer, SessionsBuilder,
 };
 use clickpath_formats::input::{Compression, Origins, Source, fingerprint};
 use clickpath_formats::pipeline::{self, Position, Resume};
@@ -233,7 +233,7 @@ pub fn ingest_into(
     let mut ingest = Ingest {
         dir,
         sessions: Sessionizer::new(wanted.rules(), state, wanted.site_hosts.clone()),
-        closed_sessions: Vec::new(),
+        closed_sessions: SessionsBuilder::default(),
         pending: PendingCommit::new(dir, first_commit),
         manifest,
         source_ids: &source_ids,
@@ -623,7 +623,7 @@ struct Ingest<'a> {
     /// Error-log events since the last commit.
     events: Vec<RecordBatch>,
     /// Sessions closed since the last commit (rows of the sessions table).
-    closed_sessions: Vec<Open>,
+    closed_sessions: SessionsBuilder,
     events_added: u64,
 }
 
@@ -677,7 +677,9 @@ impl Ingest<'_> {
             }
             out
         };
-        self.closed_sessions.extend(self.sessions.take_closed());
+        for o in self.sessions.take_closed() {
+            self.closed_sessions.push(o.id, &o.span, &o.row);
+        }
         let schema = dataset_schema();
         let idx = |name: &str| schema.index_of(name).expect("dataset column");
         for part in p.parts {
@@ -765,17 +767,18 @@ impl Ingest<'_> {
         if let Some(f) = dataset::write_events(self.dir, next, &events)? {
             self.manifest.events.push(f);
         }
-        let closed = std::mem::take(&mut self.closed_sessions);
-        if !closed.is_empty() && self.manifest.sessions_table {
-            let batch = sessions_batch(closed.iter().map(|o| (o.id, &o.span, &o.row)));
-            let files = dataset::write_sessions(self.dir, next, &batch)?;
+        let closed = self.closed_sessions.finish();
+        if closed.num_rows() > 0 && self.manifest.sessions_table {
+            let files = dataset::write_sessions(self.dir, next, &closed)?;
             self.manifest.sessions.extend(files);
         }
         self.manifest.commit = next;
         if self.manifest.sessions_table {
-            let open = self.sessions.open();
-            let batch = sessions_batch(open.iter().map(|o| (o.id, &o.span, &o.row)));
-            dataset::write_open_sessions(self.dir, &mut self.manifest, &batch)?;
+            let mut open = SessionsBuilder::default();
+            for o in self.sessions.open() {
+                open.push(o.id, &o.span, &o.row);
+            }
+            dataset::write_open_sessions(self.dir, &mut self.manifest, &open.finish())?;
         }
         let state = serde_json::to_vec(&self.sessions.state())
             .map_err(|e| Error::Internal(format!("session state: {e}")))?;

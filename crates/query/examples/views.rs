@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use clickpath_query::Engine;
-use clickpath_query::views::Filter;
+use clickpath_query::views::{Audience, Filter};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -24,6 +24,12 @@ fn main() {
                 "campaign" => f.campaign = v,
                 "device" => f.device = v,
                 "country" => f.country = v,
+                "audience" => {
+                    f.audience = Some(match v.as_deref() {
+                        Some("humans") => Audience::Humans,
+                        _ => Audience::Bots,
+                    })
+                }
                 _ => panic!("unknown filter {k}"),
             }
         }

@@ -341,7 +341,7 @@ pub fn write_sessions(
             dir,
             &rel,
             clickpath_model::sessions_schema(),
-            &[part.clone()],
+            std::slice::from_ref(&part),
         )?;
         out.push(super::manifest::SessionFile {
             path: rel,
