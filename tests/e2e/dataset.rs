@@ -372,6 +372,14 @@ fn prune_drops_old_days_and_compact_keeps_every_row() {
     let before = rows(d, "data", "");
     let files_before = manifest(d, "data")["files"].as_array().unwrap().len();
     assert!(files_before > 4);
+    let all_sessions = "SELECT * FROM sessions ORDER BY session_id";
+    let sessions_before = sql(d, "data", all_sessions, "csv");
+    assert_eq!(
+        sessions_before.lines().count() - 1,
+        truth["human_sessions"].as_u64().unwrap() as usize
+    );
+    let day2_sessions = "SELECT count(*) AS n FROM sessions WHERE date >= DATE '2024-03-02'";
+    let sessions_from_day2 = sql(d, "data", day2_sessions, "csv");
 
     let (code, _, err) = run(clickpath(d).args(["compact", "--data", "data"]));
     assert_eq!(code, 0, "{err}");
@@ -382,6 +390,9 @@ fn prune_drops_old_days_and_compact_keeps_every_row() {
         "one file per day: {m}"
     );
     assert_eq!(rows(d, "data", ""), before);
+    // The sessions closed in each commit: one file per day of their start now, the same rows.
+    assert_eq!(m["sessions"].as_array().unwrap().len(), 2, "{m}");
+    assert_eq!(sql(d, "data", all_sessions, "csv"), sessions_before);
     // Ingesting goes on after compaction.
     let err = ingest_ok(d, "data", &["access.log"], &[]);
     assert!(err.contains("added 0 requests"), "{err}");
@@ -414,6 +425,11 @@ fn prune_drops_old_days_and_compact_keeps_every_row() {
         expected.lines().nth(1)
     );
     assert!(manifest(d, "data")["next_seq"] == truth["valid_requests"]);
+    // The sessions that began on the first day went with it, the others stayed.
+    assert_eq!(
+        sql(d, "data", "SELECT count(*) AS n FROM sessions", "csv"),
+        sessions_from_day2
+    );
     // The first day's error-log events went with it.
     assert_eq!(
         sql(d, "data", "SELECT count(*) AS n FROM events", "csv"),

@@ -474,7 +474,8 @@ fn status_rows(counts: &[u64]) -> Vec<Row> {
         .collect()
 }
 
-fn class_rows(classes: &[u64; 6]) -> Vec<Row> {
+/// Requests per status class (`none`, `1xx`..`5xx`), the classes with requests.
+pub fn class_rows(classes: &[u64; 6]) -> Vec<Row> {
     ["none", "1xx", "2xx", "3xx", "4xx", "5xx"]
         .iter()
         .zip(classes)

@@ -146,46 +146,55 @@ async fn query(ctx: &SessionContext, sql: &str, filter: &Filter) -> Result<Vec<R
     df.collect().await
 }
 
-/// Column `i` of every batch as text (null as None).
-fn texts(batches: &[RecordBatch], i: usize) -> Result<Vec<Option<String>>> {
+/// Column `i` of every batch cast to `to`, each value read by `get` (None when null).
+fn column<A: Array + 'static, T>(
+    batches: &[RecordBatch],
+    i: usize,
+    to: &DataType,
+    get: impl Fn(&A, usize) -> T,
+) -> Result<Vec<Option<T>>> {
     let mut out = Vec::new();
     for b in batches {
-        let a = cast(b.column(i), &DataType::Utf8)?;
+        let a = cast(b.column(i), to)?;
         let a = a
             .as_any()
-            .downcast_ref::<arrow_array::StringArray>()
-            .ok_or_else(|| DataFusionError::Internal("not text".into()))?;
-        out.extend((0..a.len()).map(|r| a.is_valid(r).then(|| a.value(r).to_owned())));
+            .downcast_ref::<A>()
+            .ok_or_else(|| DataFusionError::Internal(format!("column {i} is not {to}")))?;
+        out.extend((0..a.len()).map(|r| a.is_valid(r).then(|| get(a, r))));
     }
     Ok(out)
+}
+
+/// Column `i` of every batch as text (null as None).
+fn texts(batches: &[RecordBatch], i: usize) -> Result<Vec<Option<String>>> {
+    column(
+        batches,
+        i,
+        &DataType::Utf8,
+        |a: &arrow_array::StringArray, r| a.value(r).to_owned(),
+    )
 }
 
 /// Column `i` of every batch as counts (null as 0).
 fn counts(batches: &[RecordBatch], i: usize) -> Result<Vec<u64>> {
-    let mut out = Vec::new();
-    for b in batches {
-        let a = cast(b.column(i), &DataType::UInt64)?;
-        let a = a
-            .as_any()
-            .downcast_ref::<arrow_array::UInt64Array>()
-            .ok_or_else(|| DataFusionError::Internal("not a count".into()))?;
-        out.extend((0..a.len()).map(|r| if a.is_valid(r) { a.value(r) } else { 0 }));
-    }
-    Ok(out)
+    let v = column(
+        batches,
+        i,
+        &DataType::UInt64,
+        |a: &arrow_array::UInt64Array, r| a.value(r),
+    )?;
+    Ok(v.into_iter().map(Option::unwrap_or_default).collect())
 }
 
 /// Column `i` of every batch as numbers (null as 0).
 fn numbers(batches: &[RecordBatch], i: usize) -> Result<Vec<f64>> {
-    let mut out = Vec::new();
-    for b in batches {
-        let a = cast(b.column(i), &DataType::Float64)?;
-        let a = a
-            .as_any()
-            .downcast_ref::<arrow_array::Float64Array>()
-            .ok_or_else(|| DataFusionError::Internal("not a number".into()))?;
-        out.extend((0..a.len()).map(|r| if a.is_valid(r) { a.value(r) } else { 0.0 }));
-    }
-    Ok(out)
+    let v = column(
+        batches,
+        i,
+        &DataType::Float64,
+        |a: &arrow_array::Float64Array, r| a.value(r),
+    )?;
+    Ok(v.into_iter().map(Option::unwrap_or_default).collect())
 }
 
 /// `(value, count)` rows of a two-column result; a null value is `null_as`.

@@ -1,6 +1,7 @@
 //! The figures of the report that count requests: totals and period, statuses, bots, page views
 //! per path, requests per day and hour. Plans over the `requests` table.
 
+use clickpath_analytics::class_rows;
 use clickpath_analytics::report::{BotRow, Bots, Period, Row, Statuses};
 use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
@@ -267,16 +268,4 @@ pub async fn request_figures(
         by_day: buckets(&by_day, |d| d)?,
         by_hour,
     })
-}
-
-fn class_rows(classes: &[u64; 6]) -> Vec<Row> {
-    ["none", "1xx", "2xx", "3xx", "4xx", "5xx"]
-        .iter()
-        .zip(classes)
-        .filter(|&(_, &n)| n > 0)
-        .map(|(l, &n)| Row {
-            value: (*l).into(),
-            count: n,
-        })
-        .collect()
 }
