@@ -16,7 +16,37 @@ use crate::args::{SqlArgs, SqlOutput};
 use crate::commands::report_text::safe;
 
 /// String columns with control characters escaped: log text must not drive the terminal.
+/// `batch` with its nested columns (lists, structs, maps: the sessions' `page_steps`) as text,
+/// as the table shows them (`[{path: /, next_path: /cart, gap_us: 5000000}]`): CSV has no
+/// nested values.
+fn nested_as_text(batch: &RecordBatch) -> Result<RecordBatch> {
+    let mut fields = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    for (f, c) in batch.schema().fields().iter().zip(batch.columns()) {
+        if c.data_type().is_nested() {
+            let fmt = arrow::util::display::ArrayFormatter::try_new(
+                c.as_ref(),
+                &arrow::util::display::FormatOptions::default(),
+            )?;
+            let text: StringArray = (0..c.len())
+                .map(|r| c.is_valid(r).then(|| fmt.value(r).to_string()))
+                .collect();
+            fields.push(arrow_schema::Field::new(f.name(), DataType::Utf8, true));
+            columns.push(Arc::new(text));
+        } else {
+            fields.push(f.as_ref().clone());
+            columns.push(Arc::clone(c));
+        }
+    }
+    Ok(RecordBatch::try_new(
+        Arc::new(arrow_schema::Schema::new(fields)),
+        columns,
+    )?)
+}
+
+/// `batch` with every text value (nested ones too) escaped for a terminal.
 fn terminal_safe(batch: &RecordBatch) -> Result<RecordBatch> {
+    let batch = nested_as_text(batch)?;
     let columns: Vec<ArrayRef> = batch
         .columns()
         .iter()
@@ -66,7 +96,7 @@ pub fn run(args: SqlArgs) -> Result<ExitCode> {
                 .with_header(true)
                 .build(&mut out);
             for b in &batches {
-                w.write(b)?;
+                w.write(&nested_as_text(b)?)?;
             }
         }
         SqlOutput::Json => {

@@ -106,6 +106,21 @@ fn hostile_log_content_is_escaped_everywhere() {
         .map(|p| p["value"].as_str().unwrap())
         .collect();
     assert!(tops.contains(&"/\u{1b}]0;owned\u{7}"), "{tops:?}");
+    // SQL's table escapes text inside nested values too (the sessions' page steps).
+    let (code, _, err) = run(clickpath(dir.path()).args(["ingest", "-q", "--data", "d", "a.log"]));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(clickpath(dir.path()).args([
+        "sql",
+        "--data",
+        "d",
+        "SELECT page_steps FROM sessions WHERE page_views > 1",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("owned") && out.contains("gap_us: 5000000"),
+        "{out}"
+    );
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out}");
     // CSV cells that a spreadsheet would run as formulas are defused.
     let campaign = "192.0.2.9 - - [01/Mar/2024:11:00:00 +0000] \"GET /?utm_source=%3DHYPERLINK(1)&utm_medium=x HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0\"\n";
     let mut text = std::fs::read_to_string(dir.path().join("a.log")).unwrap();

@@ -10,7 +10,9 @@ use arrow_array::builder::{
     ArrayBuilder, Date32Builder, Float64Builder, StringBuilder, TimestampMicrosecondBuilder,
     UInt8Builder, UInt64Builder,
 };
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{ArrayRef, ListArray, RecordBatch, StructArray};
+use arrow_buffer::OffsetBuffer;
+use arrow_schema::DataType;
 use serde::{Deserialize, Serialize};
 
 use crate::channel::{campaign_params, is_internal, strip_www};
@@ -20,6 +22,9 @@ const MICROS: i64 = 1_000_000;
 
 /// How many page views the journey keeps (the report's `pages.paths`).
 const JOURNEY_PAGES: usize = 3;
+
+/// The `page_steps` entries' fields: a page view, the next one, the time between.
+const STEP_FIELDS: [&str; 3] = ["path", "next_path", "gap_us"];
 
 /// One request as the sessions table sees it (borrowed from its batch).
 #[derive(Clone, Copy, Debug, Default)]
@@ -62,10 +67,8 @@ pub struct SessionRow {
     pub page_views: u64,
     pub server_errors: u64,
     pub client_errors: u64,
-    /// The first page views by time: (UTC micros, path).
-    pub pages: Vec<(i64, String)>,
-    /// The last page view by time.
-    pub exit: Option<(i64, String)>,
+    /// Its page views in arrival order: (UTC micros, path); put in time order when it closes.
+    pub views: Vec<(i64, String)>,
     pub landing: Landing,
     pub device: String,
     pub browser: String,
@@ -122,22 +125,7 @@ impl SessionRow {
             return;
         }
         self.page_views += 1;
-        let path = r.path.unwrap_or_default();
-        // After every page view at or before `ts`: a stable sort by time.
-        let at = self.pages.partition_point(|p| p.0 <= ts);
-        if at < JOURNEY_PAGES {
-            self.pages.insert(at, (ts, path.to_owned()));
-            self.pages.truncate(JOURNEY_PAGES);
-        }
-        match &mut self.exit {
-            Some((t, p)) if ts >= *t => {
-                *t = ts;
-                p.clear();
-                p.push_str(path);
-            }
-            Some(_) => {}
-            None => self.exit = Some((ts, path.to_owned())),
-        }
+        self.views.push((ts, r.path.unwrap_or_default().to_owned()));
     }
 }
 
@@ -173,6 +161,11 @@ pub struct SessionsBuilder {
     counts: [UInt64Builder; 4],
     strings: [StringBuilder; 15],
     journey: String,
+    step_offsets: Vec<i32>,
+    step_paths: [StringBuilder; 2],
+    step_gaps: arrow_array::builder::Int64Builder,
+    /// Scratch: a session's page views in time order.
+    order: Vec<usize>,
 }
 
 impl Default for SessionsBuilder {
@@ -188,6 +181,10 @@ impl Default for SessionsBuilder {
             counts: std::array::from_fn(|_| UInt64Builder::new()),
             strings: std::array::from_fn(|_| StringBuilder::new()),
             journey: String::new(),
+            step_offsets: vec![0],
+            step_paths: std::array::from_fn(|_| StringBuilder::new()),
+            step_gaps: arrow_array::builder::Int64Builder::new(),
+            order: Vec::new(),
         }
     }
 }
@@ -220,18 +217,34 @@ impl SessionsBuilder {
         {
             b.append_value(v);
         }
+        // The page views in time order, ties in arrival order (a stable sort), as the report.
+        self.order.clear();
+        self.order.extend(0..s.views.len());
+        self.order.sort_by_key(|&i| s.views[i].0);
+        let order = &self.order;
+        let view = |k: usize| &s.views[order[k]];
         self.journey.clear();
-        for (i, p) in s.pages.iter().enumerate() {
-            if i > 0 {
+        for k in 0..order.len().min(JOURNEY_PAGES) {
+            if k > 0 {
                 self.journey.push_str(" > ");
             }
-            self.journey.push_str(&p.1);
+            self.journey.push_str(&view(k).1);
         }
+        for k in 1..order.len() {
+            let (from, to) = (view(k - 1), view(k));
+            self.step_paths[0].append_value(&from.1);
+            self.step_paths[1].append_value(&to.1);
+            self.step_gaps.append_value(to.0 - from.0);
+        }
+        let last = *self.step_offsets.last().expect("starts at 0");
+        self.step_offsets
+            .push(last + order.len().saturating_sub(1) as i32);
         let l = &s.landing;
+        let n = order.len();
         let values: [Option<&str>; 15] = [
-            s.pages.first().map(|p| p.1.as_str()),
-            s.exit.as_ref().map(|p| p.1.as_str()),
-            (!s.pages.is_empty()).then_some(self.journey.as_str()),
+            (n > 0).then(|| view(0).1.as_str()),
+            (n > 0).then(|| view(n - 1).1.as_str()),
+            (n > 0).then_some(self.journey.as_str()),
             Some(&l.channel),
             l.referrer_domain.as_deref(),
             l.utm[0].as_deref(),
@@ -248,6 +261,36 @@ impl SessionsBuilder {
         for (b, v) in self.strings.iter_mut().zip(values) {
             b.append_option(v);
         }
+    }
+
+    /// The `page_steps` column of the sessions pushed since the last `finish`.
+    fn page_steps(&mut self) -> ArrayRef {
+        let schema = clickpath_model::sessions_schema();
+        let DataType::List(item) = schema
+            .field_with_name(clickpath_model::sessions::PAGE_STEPS)
+            .expect("a sessions column")
+            .data_type()
+            .clone()
+        else {
+            unreachable!("page_steps is a list")
+        };
+        let DataType::Struct(fields) = item.data_type().clone() else {
+            unreachable!("of structs")
+        };
+        debug_assert!(fields.iter().map(|f| f.name().as_str()).eq(STEP_FIELDS));
+        let children: Vec<ArrayRef> = vec![
+            Arc::new(self.step_paths[0].finish()),
+            Arc::new(self.step_paths[1].finish()),
+            Arc::new(self.step_gaps.finish()),
+        ];
+        let steps = StructArray::new(fields, children, None);
+        let offsets = std::mem::replace(&mut self.step_offsets, vec![0]);
+        Arc::new(ListArray::new(
+            item,
+            OffsetBuffer::new(offsets.into()),
+            Arc::new(steps),
+            None,
+        ))
     }
 
     /// The batch of the sessions pushed since the last `finish` (`clickpath_model::sessions_schema`).
@@ -286,6 +329,7 @@ impl SessionsBuilder {
             next(), // server
             server_errors,
             client_errors,
+            self.page_steps(),
         ];
         RecordBatch::try_new(clickpath_model::sessions_schema(), columns)
             .expect("columns follow the sessions schema")

@@ -42,6 +42,9 @@ pub const SERVER: &str = "server";
 /// Responses with status 500-599 and 400-499.
 pub const SERVER_ERRORS: &str = "server_errors";
 pub const CLIENT_ERRORS: &str = "client_errors";
+/// Each page view followed by another, in time order: its `path`, the `next_path` and the
+/// microseconds between them (`gap_us`: its time on page).
+pub const PAGE_STEPS: &str = "page_steps";
 
 pub fn sessions_schema() -> SchemaRef {
     static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
@@ -83,6 +86,22 @@ pub fn sessions_schema() -> SchemaRef {
                 utf8(SERVER, true),
                 count(SERVER_ERRORS),
                 count(CLIENT_ERRORS),
+                Field::new(
+                    PAGE_STEPS,
+                    DataType::List(Arc::new(Field::new(
+                        "item",
+                        DataType::Struct(
+                            vec![
+                                Field::new("path", DataType::Utf8, false),
+                                Field::new("next_path", DataType::Utf8, false),
+                                Field::new("gap_us", DataType::Int64, false),
+                            ]
+                            .into(),
+                        ),
+                        false,
+                    ))),
+                    false,
+                ),
             ]))
         })
         .clone()

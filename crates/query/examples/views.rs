@@ -35,16 +35,22 @@ fn main() {
         }
         filters.push(f);
     }
+    let cfg = {
+        let m = clickpath_store::dataset::open_for_read(&dir).expect("a dataset");
+        clickpath_ingest::DatasetSettings::from_json(&dir, &m.settings)
+            .expect("its settings")
+            .traffic_config()
+    };
     for f in &filters {
         let t = Instant::now();
         let engine = Engine::open(&dir).expect("the dataset opens");
         let opened = t.elapsed().as_secs_f64();
-        let figures = engine.session_figures(f, 10).expect("the plans run");
+        let figures = engine.session_figures(f, &cfg).expect("the plans run");
         let sessions = t.elapsed().as_secs_f64();
         let requests = engine.request_figures(f, 10).expect("the plans run");
         let cold = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        engine.session_figures(f, 10).expect("the plans run");
+        engine.session_figures(f, &cfg).expect("the plans run");
         engine.request_figures(f, 10).expect("the plans run");
         let again = t.elapsed().as_secs_f64();
         println!(

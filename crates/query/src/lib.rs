@@ -54,11 +54,11 @@ impl Engine {
     pub fn session_figures(
         &self,
         filter: &views::Filter,
-        top: usize,
+        cfg: &clickpath_analytics::TrafficConfig,
     ) -> Result<views::SessionFigures> {
         Ok(self
             .runtime
-            .block_on(views::session_figures(&self.ctx, filter, top))?)
+            .block_on(views::session_figures(&self.ctx, filter, cfg))?)
     }
 
     /// The report's request figures for `filter`, as plans (`views`).

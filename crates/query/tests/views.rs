@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use clickpath_analytics::TrafficConfig;
 use clickpath_formats::batch::RowOptions;
 use clickpath_formats::input::Source;
 use clickpath_formats::pipeline::Options;
@@ -53,13 +54,19 @@ fn ingest(data: &Path, file: &Path) {
     clickpath_ingest::ingest(&cfg, &[Source::file(file)], options(), || {}).unwrap();
 }
 
-/// The streaming report over the dataset (`report --data`).
-fn streaming_report(data: &Path, top: usize) -> Value {
+/// The report's settings for the dataset (its own session settings), `top` rows per list.
+fn report_config(data: &Path, top: usize) -> TrafficConfig {
     let m = clickpath_store::dataset::open_for_read(data).unwrap();
     let s = clickpath_ingest::DatasetSettings::from_json(data, &m.settings).unwrap();
     let mut cfg = s.traffic_config();
     cfg.top = top;
-    let mut agg = clickpath_analytics::TrafficAggregator::new(cfg);
+    cfg
+}
+
+/// The streaming report over the dataset (`report --data`).
+fn streaming_report(data: &Path, cfg: &TrafficConfig) -> Value {
+    let m = clickpath_store::dataset::open_for_read(data).unwrap();
+    let mut agg = clickpath_analytics::TrafficAggregator::new(cfg.clone());
     clickpath_ingest::replay::replay(data, &m, None, None, &mut agg, None).unwrap();
     serde_json::to_value(agg.finish()).unwrap()
 }
@@ -93,10 +100,11 @@ fn session_figures_as_plans_equal_the_streaming_report() {
     ingest(&data, &growing);
 
     let top = 50;
-    let report = streaming_report(&data, top);
+    let cfg = report_config(&data, top);
+    let report = streaming_report(&data, &cfg);
     let engine = Engine::open(&data).unwrap();
     let plans =
-        serde_json::to_value(engine.session_figures(&Filter::default(), top).unwrap()).unwrap();
+        serde_json::to_value(engine.session_figures(&Filter::default(), &cfg).unwrap()).unwrap();
     // The report itself against loggen's truth, then the plans against the report.
     assert_eq!(report["traffic"]["sessions"], truth["human_sessions"]);
     for key in [
@@ -112,15 +120,17 @@ fn session_figures_as_plans_equal_the_streaming_report() {
         "bounces",
         "bounce_rate",
         "session_duration",
+        "time_on_page",
     ] {
         assert_eq!(
             plans["traffic"][key], report["traffic"][key],
             "traffic.{key}"
         );
     }
-    for key in ["entry", "exit", "paths"] {
+    for key in ["entry", "exit", "paths", "next", "time_on_page"] {
         assert_eq!(plans[key], report["pages"][key], "pages.{key}");
     }
+    assert!(report["pages"]["next"]["to"].as_array().unwrap().len() > 3);
     assert_eq!(plans["acquisition"], report["acquisition"]);
     assert_eq!(plans["technology"], report["technology"]);
     let sessions_of = |rows: &Value| -> Value {
@@ -176,7 +186,7 @@ fn session_figures_as_plans_equal_the_streaming_report() {
             channel: Some(row["value"].as_str().unwrap().to_owned()),
             ..Default::default()
         };
-        let f = engine.session_figures(&filter, top).unwrap();
+        let f = engine.session_figures(&filter, &cfg).unwrap();
         assert_eq!(f.traffic.sessions, row["count"].as_u64().unwrap());
         assert_eq!(f.acquisition.channels.len(), 1);
         total += f.traffic.sessions;

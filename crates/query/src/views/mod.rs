@@ -132,13 +132,27 @@ impl Filter {
 /// Runs `sql` with `{sessions}` replaced by the filter's condition on the sessions table and
 /// `{requests}` by that on the requests table; returns its rows.
 async fn query(ctx: &SessionContext, sql: &str, filter: &Filter) -> Result<Vec<RecordBatch>> {
-    let (text, values) = if sql.contains("{sessions}") {
+    query_with(ctx, sql, filter, None).await
+}
+
+/// [`query`], `{value}` standing for `value` (a parameter too).
+async fn query_with(
+    ctx: &SessionContext,
+    sql: &str,
+    filter: &Filter,
+    value: Option<&str>,
+) -> Result<Vec<RecordBatch>> {
+    let (mut text, mut values) = if sql.contains("{sessions}") {
         let (cond, values) = filter.sessions();
         (sql.replace("{sessions}", &cond), values)
     } else {
         let (cond, values) = filter.requests();
         (sql.replace("{requests}", &cond), values)
     };
+    if let Some(v) = value {
+        values.push(ScalarValue::Utf8(Some(v.to_owned())));
+        text = text.replace("{value}", &format!("${}", values.len()));
+    }
     let mut df = ctx.sql(&text).await?;
     if !values.is_empty() {
         df = df.with_param_values(values)?;

@@ -4,12 +4,16 @@
 
 use clickpath_analytics::histogram::SecondsHistogram;
 use clickpath_analytics::numbers::{ratio, round2, share};
-use clickpath_analytics::report::{Acquisition, Campaign, Durations, Row, Technology};
-use clickpath_analytics::{MAX_SESSION_S, session_durations};
+use clickpath_analytics::report::{
+    Acquisition, Campaign, Durations, NextPages, PageTime, Row, Technology, TimeOnPage,
+};
+use clickpath_analytics::{MAX_SESSION_S, TrafficConfig, session_durations};
 use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
 
-use super::{Filter, counts, numbers, query, rows, texts};
+use super::{Filter, counts, numbers, query, query_with, rows, texts};
+
+const MICROS: f64 = 1_000_000.0;
 
 /// What the report's `traffic` says of sessions and human visitors.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -26,6 +30,7 @@ pub struct SessionTraffic {
     pub bounces: u64,
     pub bounce_rate: f64,
     pub session_duration: Durations,
+    pub time_on_page: TimeOnPage,
 }
 
 /// The session figures of one filter.
@@ -36,6 +41,10 @@ pub struct SessionFigures {
     pub entry: Vec<Row>,
     pub exit: Vec<Row>,
     pub paths: Vec<Row>,
+    /// `pages.next`: what follows the report's chosen page.
+    pub next: Option<NextPages>,
+    /// `pages.time_on_page`.
+    pub time_on_page: Vec<PageTime>,
     pub acquisition: Acquisition,
     pub technology: Technology,
     /// Sessions per local date and per hour of day of their start (`time.by_day[].sessions`).
@@ -72,16 +81,51 @@ const COUNTRIES: &str =
     "SELECT coalesce(country, 'unknown'), count(*) AS n FROM sessions WHERE {sessions}
 GROUP BY 1 ORDER BY n DESC, 1 LIMIT {top}";
 
+/// Each page view followed by another: `s.path`, `s.next_path`, `s.gap_us`.
+const STEPS: &str = "(SELECT unnest(page_steps) AS s FROM sessions WHERE {sessions})";
+
+/// Time on page per whole second (the report's histogram) and its sum.
+fn time_on_page_sql() -> String {
+    format!(
+        "SELECT CAST(floor(get_field(s, 'gap_us') / 1000000.0) AS BIGINT), count(*),
+           sum(get_field(s, 'gap_us')) FROM {STEPS} GROUP BY 1"
+    )
+}
+
+fn page_times_sql(top: usize) -> String {
+    format!(
+        "SELECT get_field(s, 'path') AS path, count(*) AS n, sum(get_field(s, 'gap_us'))
+         FROM {STEPS} GROUP BY 1 ORDER BY n DESC, path LIMIT {top}"
+    )
+}
+
+fn next_sql(top: usize) -> String {
+    format!(
+        "SELECT get_field(s, 'next_path') AS to_path, count(*) AS n FROM {STEPS}
+         WHERE get_field(s, 'path') = {{value}} GROUP BY 1 ORDER BY n DESC, to_path LIMIT {top}"
+    )
+}
+
+/// Page views of the chosen page followed by another, and sessions it ended.
+fn next_views_sql() -> String {
+    format!(
+        "SELECT (SELECT count(*) FROM {STEPS} WHERE get_field(s, 'path') = {{value}}) AS followed,
+           (SELECT count(*) FROM sessions WHERE exit_page = {{value}} AND {{sessions}}) AS exits"
+    )
+}
+
 const BY_DAY: &str = "SELECT date, count(*) FROM sessions WHERE {sessions} GROUP BY 1 ORDER BY 1";
 const BY_HOUR: &str = "SELECT hour, count(*) FROM sessions WHERE {sessions} GROUP BY 1 ORDER BY 1";
 
-/// The session figures of the sessions `filter` selects; lists of values hold at most `top` rows
-/// (channels and devices all), as in the report.
+/// The session figures of the sessions `filter` selects, as the report with `cfg` counts them:
+/// lists of values hold at most `cfg.top` rows (channels and devices all), `next` follows
+/// `cfg.next_from`.
 pub async fn session_figures(
     ctx: &SessionContext,
     filter: &Filter,
-    top: usize,
+    cfg: &TrafficConfig,
 ) -> Result<SessionFigures> {
+    let top = cfg.top;
     let top_sql = |sql: &str| sql.replace("{top}", &top.to_string());
     let texts_of = [
         HEADLINE.to_owned(),
@@ -101,10 +145,27 @@ pub async fn session_figures(
         top_sql(COUNTRIES),
         BY_DAY.to_owned(),
         BY_HOUR.to_owned(),
+        time_on_page_sql(),
+        page_times_sql(top),
     ];
     // The plans run at once: each is small, and together they keep both cores busy.
-    let results =
-        futures::future::try_join_all(texts_of.iter().map(|q| query(ctx, q, filter))).await?;
+    let next_from = cfg.next_from.as_deref();
+    let (next_to, next_views) = (next_sql(top), next_views_sql());
+    let (results, next) = futures::future::try_join(
+        futures::future::try_join_all(texts_of.iter().map(|q| query(ctx, q, filter))),
+        async {
+            match next_from {
+                Some(from) => futures::future::try_join(
+                    query_with(ctx, &next_to, filter, Some(from)),
+                    query_with(ctx, &next_views, filter, Some(from)),
+                )
+                .await
+                .map(Some),
+                None => Ok(None),
+            }
+        },
+    )
+    .await?;
     let [
         headline,
         returning,
@@ -123,7 +184,9 @@ pub async fn session_figures(
         countries,
         by_day,
         by_hour,
-    ]: [_; 17] = results.try_into().expect("one result per plan");
+        time_on_page,
+        page_times,
+    ]: [_; 19] = results.try_into().expect("one result per plan");
 
     let c = |i| counts(&headline, i).map(|v| v.first().copied().unwrap_or(0));
     let (sessions, visitors, human_requests, pageviews, with_pages, bounces) =
@@ -138,6 +201,35 @@ pub async fn session_figures(
             .zip(counts(&durations, 1)?),
         duration_sum,
     );
+    let gaps = SecondsHistogram::from_counts(
+        cfg.session_timeout_s.max(1) as usize,
+        counts(&time_on_page, 0)?
+            .into_iter()
+            .zip(counts(&time_on_page, 1)?),
+        numbers(&time_on_page, 2)?.iter().sum::<f64>() / MICROS,
+    );
+    let page_times = texts(&page_times, 0)?
+        .into_iter()
+        .zip(counts(&page_times, 1)?)
+        .zip(counts(&page_times, 2)?)
+        .map(|((path, measured), total)| PageTime {
+            path: path.unwrap_or_default(),
+            measured,
+            mean_s: round2(total as f64 / measured as f64 / MICROS),
+        })
+        .collect();
+    let next = match (next_from, next) {
+        (Some(from), Some((to, views))) => {
+            let exits = counts(&views, 1)?.first().copied().unwrap_or(0);
+            Some(NextPages {
+                from: from.to_owned(),
+                views: counts(&views, 0)?.first().copied().unwrap_or(0) + exits,
+                exits,
+                to: rows(&to, "")?,
+            })
+        }
+        _ => None,
+    };
     let campaign_rows = {
         let (s, m, k, n) = (
             texts(&campaigns, 0)?,
@@ -188,10 +280,19 @@ pub async fn session_figures(
             bounces,
             bounce_rate: share(bounces, with_pages),
             session_duration: session_durations(&histogram),
+            time_on_page: TimeOnPage {
+                measured: gaps.count(),
+                // The last page view of each session with page views has no next one.
+                censored: with_pages,
+                mean_s: round2(gaps.mean()),
+                median_s: gaps.quantile(0.5),
+            },
         },
         entry: rows(&entry, "")?,
         exit: rows(&exit, "")?,
         paths: rows(&paths, "")?,
+        next,
+        time_on_page: page_times,
         acquisition: Acquisition {
             channels: rows(&channels, "")?,
             campaigns: campaign_rows,
