@@ -46,4 +46,6 @@ pub use report::TrafficReport;
 pub use session_rule::SessionRules;
 pub use session_table::{RowFacts, SessionRow, SessionsBuilder};
 pub use sessionizer::{Open, SessionOutput, SessionState, Sessionizer};
-pub use traffic::{MAX_SESSION_S, TrafficAggregator, class_rows, session_durations};
+pub use traffic::{
+    MAX_SESSION_S, TrafficAggregator, class_rows, ranked, session_durations, status_rows,
+};

@@ -35,7 +35,9 @@ use clickpath_formats::input::{Compression, Origins, Source, fingerprint};
 use clickpath_formats::pipeline::{self, Position, Resume};
 use clickpath_formats::spec::{FieldKind, Format};
 use clickpath_model::{dataset as col, dataset_schema, field, format_date};
-use clickpath_store::dataset::{self, ColumnChunks, Manifest, PendingCommit, SourceEntry};
+use clickpath_store::dataset::{
+    self, ColumnChunks, Manifest, PendingCommit, PendingSessions, SourceEntry,
+};
 
 /// What to ingest into where.
 #[derive(Clone, Debug)]
@@ -234,6 +236,7 @@ pub fn ingest_into(
         dir,
         sessions: Sessionizer::new(wanted.rules(), state, wanted.site_hosts.clone()),
         closed_sessions: SessionsBuilder::default(),
+        pending_sessions: PendingSessions::new(dir, first_commit),
         pending: PendingCommit::new(dir, first_commit),
         manifest,
         source_ids: &source_ids,
@@ -606,6 +609,9 @@ fn prepare(
     })
 }
 
+/// Closed sessions are written to their files in batches of this many.
+const SESSIONS_PER_WRITE: usize = 8192;
+
 /// The ingest thread's side: sessions, `seq`, day files and commits.
 struct Ingest<'a> {
     dir: &'a Path,
@@ -622,8 +628,10 @@ struct Ingest<'a> {
     commits: u64,
     /// Error-log events since the last commit.
     events: Vec<RecordBatch>,
-    /// Sessions closed since the last commit (rows of the sessions table).
+    /// Sessions closed since the last write to `pending_sessions`.
     closed_sessions: SessionsBuilder,
+    /// The files of the sessions closed since the last commit.
+    pending_sessions: PendingSessions,
     events_added: u64,
 }
 
@@ -679,6 +687,10 @@ impl Ingest<'_> {
         };
         for o in self.sessions.take_closed() {
             self.closed_sessions.push(o.id, &o.span, &o.row);
+        }
+        if self.closed_sessions.len() >= SESSIONS_PER_WRITE && self.manifest.sessions_table {
+            self.pending_sessions
+                .append(&self.closed_sessions.finish())?;
         }
         let schema = dataset_schema();
         let idx = |name: &str| schema.index_of(name).expect("dataset column");
@@ -768,9 +780,15 @@ impl Ingest<'_> {
             self.manifest.events.push(f);
         }
         let closed = self.closed_sessions.finish();
-        if closed.num_rows() > 0 && self.manifest.sessions_table {
-            let files = dataset::write_sessions(self.dir, next, &closed)?;
-            self.manifest.sessions.extend(files);
+        let mut sessions = std::mem::replace(
+            &mut self.pending_sessions,
+            PendingSessions::new(self.dir, next + 1),
+        );
+        if self.manifest.sessions_table {
+            if closed.num_rows() > 0 {
+                sessions.append(&closed)?;
+            }
+            self.manifest.sessions.extend(sessions.finish()?);
         }
         self.manifest.commit = next;
         if self.manifest.sessions_table {

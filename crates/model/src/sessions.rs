@@ -100,7 +100,8 @@ pub fn sessions_schema() -> SchemaRef {
                         ),
                         false,
                     ))),
-                    false,
+                    // Files written before the column read as null.
+                    true,
                 ),
             ]))
         })

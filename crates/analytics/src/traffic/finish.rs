@@ -448,7 +448,7 @@ impl TrafficAggregator {
 }
 
 /// Most counted first, ties by value; at most `top` rows.
-fn ranked(items: impl IntoIterator<Item = (String, u64)>, top: usize) -> Vec<Row> {
+pub fn ranked(items: impl IntoIterator<Item = (String, u64)>, top: usize) -> Vec<Row> {
     let mut rows: Vec<Row> = items
         .into_iter()
         .map(|(value, count)| Row { value, count })
@@ -458,7 +458,8 @@ fn ranked(items: impl IntoIterator<Item = (String, u64)>, top: usize) -> Vec<Row
     rows
 }
 
-fn status_rows(counts: &[u64]) -> Vec<Row> {
+/// Requests per status code (index 600: none), the codes with requests.
+pub fn status_rows(counts: &[u64]) -> Vec<Row> {
     counts
         .iter()
         .enumerate()

@@ -161,7 +161,7 @@ async fn query_with(
 }
 
 /// Column `i` of every batch cast to `to`, each value read by `get` (None when null).
-fn column<A: Array + 'static, T>(
+pub(crate) fn column<A: Array + 'static, T>(
     batches: &[RecordBatch],
     i: usize,
     to: &DataType,

@@ -1,16 +1,21 @@
 //! The figures of the report that count requests: totals and period, statuses, bots, page views
-//! per path, requests per day and hour. Plans over the `requests` table.
+//! per path, requests per day and hour. Two plans over the `requests` table (one pass for the
+//! counts by day, hour, status and bot, one for the paths); the figures are folded from their
+//! small results with the report's own ranking.
 
-use clickpath_analytics::class_rows;
+use std::collections::BTreeMap;
+
 use clickpath_analytics::report::{BotRow, Bots, Period, Row, Statuses};
+use clickpath_analytics::{class_rows, ranked, status_rows};
 use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
+use rustc_hash::FxHashMap;
 
-use super::{Filter, counts, query, rows, texts};
+use super::{Filter, column, counts, query, texts};
 
 /// Requests, human requests and page views per local date or hour (`time.by_day`,
 /// `time.by_hour` without their sessions).
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct RequestBucket {
     pub at: String,
     pub requests: u64,
@@ -34,79 +39,42 @@ pub struct RequestFigures {
     pub by_hour: Vec<RequestBucket>,
 }
 
-const TOTALS: &str = "SELECT count(*), sum(CASE WHEN is_bot THEN 0 ELSE 1 END),
-  CAST(min(ts) AS BIGINT), CAST(max(ts) AS BIGINT)
-FROM requests WHERE {requests}";
-
-/// Requests per status (600: none; above 599 counted as 599, as the report does), humans and
-/// bots apart.
-const STATUSES: &str = "SELECT coalesce(least(CAST(status AS INT), 599), 600) AS code,
-  sum(CASE WHEN is_bot THEN 0 ELSE 1 END), sum(CASE WHEN is_bot THEN 1 ELSE 0 END)
-FROM requests WHERE {requests} GROUP BY 1 ORDER BY 1";
-
-const BOT_FAMILIES: &str = "SELECT bot_family, count(*) AS n FROM requests
-WHERE is_bot AND {requests} GROUP BY 1 ORDER BY n DESC, 1";
-
-/// Per bot: requests, and requests per status class (`none` for no status or below 100).
-const BOTS: &str = "SELECT bot_name, bot_family, count(*) AS n,
-  sum(CASE WHEN status IS NULL OR status < 100 THEN 1 ELSE 0 END),
-  sum(CASE WHEN status >= 100 AND status < 200 THEN 1 ELSE 0 END),
-  sum(CASE WHEN status >= 200 AND status < 300 THEN 1 ELSE 0 END),
-  sum(CASE WHEN status >= 300 AND status < 400 THEN 1 ELSE 0 END),
-  sum(CASE WHEN status >= 400 AND status < 500 THEN 1 ELSE 0 END),
-  sum(CASE WHEN status >= 500 THEN 1 ELSE 0 END)
-FROM requests WHERE is_bot AND {requests} GROUP BY 1, 2 ORDER BY n DESC, 1 LIMIT {top}";
-
-/// The most requested paths of each bot of `BOTS`.
-const BOT_PATHS: &str = "SELECT bot_name, path, n FROM (
-  SELECT bot_name, path, n, row_number() OVER (PARTITION BY bot_name ORDER BY n DESC, path) AS k
-  FROM (SELECT bot_name, coalesce(path, '') AS path, count(*) AS n FROM requests
-        WHERE is_bot AND {requests} GROUP BY 1, 2))
-WHERE k <= {top} ORDER BY bot_name, k";
-
-const TOP_PAGES: &str = "SELECT coalesce(path, ''), count(*) AS n FROM requests
-WHERE is_page_view AND NOT is_bot AND {requests} GROUP BY 1 ORDER BY n DESC, 1 LIMIT {top}";
-
-const BY_DAY: &str = "SELECT date, count(*), sum(CASE WHEN is_bot THEN 0 ELSE 1 END),
-  sum(CASE WHEN is_page_view AND NOT is_bot THEN 1 ELSE 0 END)
-FROM requests WHERE {requests} GROUP BY 1 ORDER BY 1";
-
-/// The local hour: UTC seconds plus the printed offset.
-const BY_HOUR: &str = "SELECT
+/// Requests per local date, local hour, status (600: none; above 599 counted as 599, as the
+/// report does), humans or bots, page view or not, and bot.
+const COUNTS: &str = "SELECT date,
   ((CAST(date_part('epoch', ts) AS BIGINT) + coalesce(CAST(tz_offset_min AS BIGINT), 0) * 60)
     % 86400 + 86400) % 86400 / 3600 AS hour,
-  count(*), sum(CASE WHEN is_bot THEN 0 ELSE 1 END),
-  sum(CASE WHEN is_page_view AND NOT is_bot THEN 1 ELSE 0 END)
-FROM requests WHERE {requests} GROUP BY 1 ORDER BY 1";
+  coalesce(least(CAST(status AS INT), 599), 600) AS code,
+  is_bot, is_page_view, bot_name, bot_family,
+  count(*), CAST(min(ts) AS BIGINT), CAST(max(ts) AS BIGINT)
+FROM requests WHERE {requests} GROUP BY 1, 2, 3, 4, 5, 6, 7";
 
-fn buckets(
-    batches: &[arrow_array::RecordBatch],
-    at: impl Fn(String) -> String,
-) -> Result<Vec<RequestBucket>> {
-    let (keys, n, h, p) = (
-        texts(batches, 0)?,
-        counts(batches, 1)?,
-        counts(batches, 2)?,
-        counts(batches, 3)?,
-    );
-    Ok(keys
-        .into_iter()
-        .zip(n.into_iter().zip(h).zip(p))
-        .map(
-            |(k, ((requests, human_requests), pageviews))| RequestBucket {
-                at: at(k.unwrap_or_default()),
-                requests,
-                human_requests,
-                pageviews,
-            },
-        )
-        .collect())
+/// Human page views and bot requests per path (and bot).
+const PATHS: &str = "SELECT is_bot, bot_name, coalesce(path, ''), count(*) FROM requests
+WHERE (is_bot OR is_page_view) AND {requests} GROUP BY 1, 2, 3";
+
+#[derive(Default)]
+struct Bot {
+    family: String,
+    requests: u64,
+    classes: [u64; 6],
+    paths: Vec<(String, u64)>,
 }
 
-fn rfc3339(micros: u64) -> String {
+fn rfc3339(micros: i64) -> String {
     let mut s = String::new();
-    clickpath_model::format_rfc3339_micros(micros as i64, &mut s);
+    clickpath_model::format_rfc3339_micros(micros, &mut s);
     s
+}
+
+fn bools(batches: &[arrow_array::RecordBatch], i: usize) -> Result<Vec<bool>> {
+    let v = column(
+        batches,
+        i,
+        &arrow_schema::DataType::Boolean,
+        |a: &arrow_array::BooleanArray, r| a.value(r),
+    )?;
+    Ok(v.into_iter().map(Option::unwrap_or_default).collect())
 }
 
 /// The request figures of the requests `filter` selects; lists hold at most `top` rows (bot
@@ -116,156 +84,142 @@ pub async fn request_figures(
     filter: &Filter,
     top: usize,
 ) -> Result<RequestFigures> {
-    let plans: Vec<String> = [
-        TOTALS,
-        STATUSES,
-        BOT_FAMILIES,
-        BOTS,
-        BOT_PATHS,
-        TOP_PAGES,
-        BY_DAY,
-        BY_HOUR,
-    ]
-    .iter()
-    .map(|q| q.replace("{top}", &top.to_string()))
-    .collect();
-    let results =
-        futures::future::try_join_all(plans.iter().map(|q| query(ctx, q, filter))).await?;
-    let [
-        totals,
-        statuses,
-        families,
-        bots,
-        bot_paths,
-        top_pages,
-        by_day,
-        by_hour,
-    ]: [_; 8] = results.try_into().expect("one result per plan");
+    let (groups, paths) =
+        futures::future::try_join(query(ctx, COUNTS, filter), query(ctx, PATHS, filter)).await?;
 
-    let t = counts(&totals, 0)?;
-    let requests = t.first().copied().unwrap_or(0);
-    let human_requests = counts(&totals, 1)?.first().copied().unwrap_or(0);
-    // Timestamps are micros since the epoch; none without requests.
-    let period = (requests > 0)
-        .then(|| -> Result<Period> {
-            Ok(Period {
-                first: rfc3339(counts(&totals, 2)?[0]),
-                last: rfc3339(counts(&totals, 3)?[0]),
-            })
-        })
-        .transpose()?;
-
-    let (codes, human, bot) = (
-        counts(&statuses, 0)?,
-        counts(&statuses, 1)?,
-        counts(&statuses, 2)?,
-    );
-    let label = |code: u64| {
-        if code == 600 {
-            "none".to_owned()
-        } else {
-            code.to_string()
-        }
-    };
-    let status_rows = |by: &dyn Fn(usize) -> u64| -> Vec<Row> {
-        codes
-            .iter()
-            .enumerate()
-            .map(|(i, &c)| Row {
-                value: label(c),
-                count: by(i),
-            })
-            .filter(|r| r.count > 0)
-            .collect()
-    };
-    let mut classes = [0u64; 6];
-    for (i, &c) in codes.iter().enumerate() {
-        let class = if c == 600 {
-            0
-        } else {
-            (c as usize / 100).min(5)
-        };
-        classes[class] += human[i] + bot[i];
-    }
-    let statuses = Statuses {
-        all: status_rows(&|i| human[i] + bot[i]),
-        human: status_rows(&|i| human[i]),
-        bot: status_rows(&|i| bot[i]),
-        classes: class_rows(&classes),
-    };
-
-    let (paths_bot, paths, paths_n) = (
-        texts(&bot_paths, 0)?,
-        texts(&bot_paths, 1)?,
-        counts(&bot_paths, 2)?,
-    );
-    let names = texts(&bots, 0)?;
-    let fams = texts(&bots, 1)?;
-    let ns = counts(&bots, 2)?;
-    let class_counts: Vec<Vec<u64>> = (3..9).map(|i| counts(&bots, i)).collect::<Result<_>>()?;
-    let by_name = names
+    let (dates, hours, codes) = (texts(&groups, 0)?, counts(&groups, 1)?, counts(&groups, 2)?);
+    let (is_bot, is_page) = (bools(&groups, 3)?, bools(&groups, 4)?);
+    let (names, families, ns) = (texts(&groups, 5)?, texts(&groups, 6)?, counts(&groups, 7)?);
+    let ts = |i| -> Result<Vec<i64>> {
+        Ok(column(
+            &groups,
+            i,
+            &arrow_schema::DataType::Int64,
+            |a: &arrow_array::Int64Array, r| a.value(r),
+        )?
         .into_iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let name = name.unwrap_or_default();
-            let mut c = [0u64; 6];
-            for (k, v) in c.iter_mut().enumerate() {
-                *v = class_counts[k][i];
+        .map(Option::unwrap_or_default)
+        .collect())
+    };
+    let (firsts, lasts) = (ts(8)?, ts(9)?);
+
+    let (mut requests, mut human_requests) = (0u64, 0u64);
+    let mut period: Option<(i64, i64)> = None;
+    let (mut all, mut human, mut bot) = (vec![0u64; 601], vec![0u64; 601], vec![0u64; 601]);
+    let mut days: BTreeMap<String, RequestBucket> = BTreeMap::new();
+    let mut by_hour: Vec<RequestBucket> = (0..24)
+        .map(|h| RequestBucket {
+            at: format!("{h:02}"),
+            ..Default::default()
+        })
+        .collect();
+    let mut bots: FxHashMap<(String, String), Bot> = FxHashMap::default();
+    let mut families_n: FxHashMap<String, u64> = FxHashMap::default();
+    for g in 0..ns.len() {
+        let n = ns[g];
+        let code = codes[g] as usize;
+        requests += n;
+        period = Some(match period {
+            None => (firsts[g], lasts[g]),
+            Some((a, b)) => (a.min(firsts[g]), b.max(lasts[g])),
+        });
+        all[code] += n;
+        let day = days
+            .entry(dates[g].clone().unwrap_or_default())
+            .or_insert_with_key(|at| RequestBucket {
+                at: at.clone(),
+                ..Default::default()
+            });
+        let hour = &mut by_hour[(hours[g] as usize).min(23)];
+        day.requests += n;
+        hour.requests += n;
+        if is_bot[g] {
+            bot[code] += n;
+            let family = families[g].clone().unwrap_or_default();
+            *families_n.entry(family.clone()).or_default() += n;
+            let b = bots
+                .entry((names[g].clone().unwrap_or_default(), family.clone()))
+                .or_default();
+            b.family = family;
+            b.requests += n;
+            b.classes[if code == 600 { 0 } else { (code / 100).min(5) }] += n;
+        } else {
+            human_requests += n;
+            human[code] += n;
+            day.human_requests += n;
+            hour.human_requests += n;
+            if is_page[g] {
+                day.pageviews += n;
+                hour.pageviews += n;
             }
-            let top_paths = paths_bot
-                .iter()
-                .zip(&paths)
-                .zip(&paths_n)
-                .filter(|((b, _), _)| b.as_deref() == Some(name.as_str()))
-                .map(|((_, p), &n)| Row {
-                    value: p.clone().unwrap_or_default(),
-                    count: n,
-                })
-                .collect();
+        }
+    }
+
+    let (path_bot, path_name, path_value, path_n) = (
+        bools(&paths, 0)?,
+        texts(&paths, 1)?,
+        texts(&paths, 2)?,
+        counts(&paths, 3)?,
+    );
+    let mut pages = Vec::new();
+    let mut bot_paths: FxHashMap<String, Vec<(String, u64)>> = FxHashMap::default();
+    for k in 0..path_n.len() {
+        let value = path_value[k].clone().unwrap_or_default();
+        if path_bot[k] {
+            bot_paths
+                .entry(path_name[k].clone().unwrap_or_default())
+                .or_default()
+                .push((value, path_n[k]));
+        } else {
+            pages.push((value, path_n[k]));
+        }
+    }
+    let mut by_name: Vec<BotRow> = bots
+        .into_iter()
+        .map(|((name, family), mut b)| {
+            b.paths = bot_paths.get(&name).cloned().unwrap_or_default();
             BotRow {
+                top_paths: ranked(std::mem::take(&mut b.paths), top),
                 name,
-                family: fams[i].clone().unwrap_or_default(),
-                requests: ns[i],
-                statuses: class_rows(&c),
-                top_paths,
+                family,
+                requests: b.requests,
+                statuses: class_rows(&b.classes),
             }
         })
         .collect();
+    by_name.sort_by(|a, b| {
+        b.requests
+            .cmp(&a.requests)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    by_name.truncate(top);
+
+    let mut classes = [0u64; 6];
+    for (code, &n) in all.iter().enumerate() {
+        classes[if code == 600 { 0 } else { (code / 100).min(5) }] += n;
+    }
     let bot_requests = requests - human_requests;
-    let hours = buckets(&by_hour, |h| h)?;
-    let by_hour = (0..24)
-        .map(|h| {
-            hours
-                .iter()
-                .find(|b| b.at == h.to_string())
-                .cloned()
-                .map_or(
-                    RequestBucket {
-                        at: format!("{h:02}"),
-                        requests: 0,
-                        human_requests: 0,
-                        pageviews: 0,
-                    },
-                    |b| RequestBucket {
-                        at: format!("{h:02}"),
-                        ..b
-                    },
-                )
-        })
-        .collect();
     Ok(RequestFigures {
         requests,
         human_requests,
         bot_requests,
-        period,
-        statuses,
+        period: period.map(|(a, b)| Period {
+            first: rfc3339(a),
+            last: rfc3339(b),
+        }),
+        statuses: Statuses {
+            all: status_rows(&all),
+            human: status_rows(&human),
+            bot: status_rows(&bot),
+            classes: class_rows(&classes),
+        },
         bots: Bots {
             requests: bot_requests,
-            by_family: rows(&families, "")?,
+            by_family: ranked(families_n, usize::MAX),
             by_name,
         },
-        top_pages: rows(&top_pages, "")?,
-        by_day: buckets(&by_day, |d| d)?,
+        top_pages: ranked(pages, top),
+        by_day: days.into_values().collect(),
         by_hour,
     })
 }

@@ -22,7 +22,7 @@ pub use manifest::{
 };
 pub use reader::{OrderedReader, read_events};
 pub use writer::{
-    DatasetLock, PendingCommit, commit, write_events, write_open_sessions, write_sessions,
+    DatasetLock, PendingCommit, PendingSessions, commit, write_events, write_open_sessions,
 };
 
 use std::path::Path;

@@ -242,6 +242,15 @@ impl PendingCommit {
     }
 }
 
+/// Parquet properties of the small tables (events, sessions): zstd level 1.
+fn zstd_properties() -> parquet::file::properties::WriterProperties {
+    parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::ZSTD(
+            parquet::basic::ZstdLevel::try_new(1).expect("valid level"),
+        ))
+        .build()
+}
+
 /// Writes `batches` as the Parquet file `dir/rel` (zstd), durably under its final name; its size.
 pub(crate) fn write_parquet(
     dir: &Path,
@@ -254,12 +263,11 @@ pub(crate) fn write_parquet(
     std::fs::create_dir_all(&parent).map_err(|e| Error::write(&path, e))?;
     let tmp = path.with_extension("parquet.tmp");
     let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
-    let props = parquet::file::properties::WriterProperties::builder()
-        .set_compression(parquet::basic::Compression::ZSTD(
-            parquet::basic::ZstdLevel::try_new(1).expect("valid level"),
-        ))
-        .build();
-    let mut w = ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, file), schema, Some(props))?;
+    let mut w = ArrowWriter::try_new(
+        BufWriter::with_capacity(1 << 20, file),
+        schema,
+        Some(zstd_properties()),
+    )?;
     for b in batches {
         w.write(b)?;
     }
@@ -309,51 +317,112 @@ pub fn write_events(
     }))
 }
 
-/// Writes the sessions that closed in one commit (a batch of the sessions schema) as
-/// `sessions/date=<date>/part-<commit>.parquet`, one file per local date of their start; the
-/// caller lists them in the manifest it then commits.
-pub fn write_sessions(
-    dir: &Path,
+/// The sessions that close during one commit, written as they come (so that a commit's sessions
+/// cost a row group's buffers, not their whole columns) to
+/// `sessions/date=<date>/part-<commit>.parquet`, one file per local date of their start, under
+/// temporary names until [`PendingSessions::finish`]; the caller lists the files in the manifest
+/// it then commits.
+pub struct PendingSessions {
+    dir: PathBuf,
     commit: u64,
-    batch: &arrow_array::RecordBatch,
-) -> Result<Vec<super::manifest::SessionFile>> {
-    use arrow_array::cast::AsArray;
-    use arrow_array::types::Date32Type;
-    let dates = batch
-        .column_by_name(clickpath_model::sessions::DATE)
-        .ok_or_else(|| Error::Internal("a sessions batch without date".into()))?
-        .as_primitive::<Date32Type>()
-        .values();
-    let mut days: Vec<i32> = dates.to_vec();
-    days.sort_unstable();
-    days.dedup();
-    let mut out = Vec::with_capacity(days.len());
-    for day in days {
-        let part = if out.is_empty() && dates.iter().all(|&d| d == day) {
-            batch.clone()
-        } else {
-            let keep = arrow_array::BooleanArray::from_iter(dates.iter().map(|&d| Some(d == day)));
-            arrow_select::filter::filter_record_batch(batch, &keep)?
-        };
-        let date = clickpath_model::format_date(i64::from(day));
-        let rel = format!("{SESSIONS}/date={date}/part-{commit:08}.parquet");
-        let bytes = write_parquet(
-            dir,
-            &rel,
-            clickpath_model::sessions_schema(),
-            std::slice::from_ref(&part),
-        )?;
-        out.push(super::manifest::SessionFile {
-            path: rel,
-            date,
-            rows: part.num_rows() as u64,
-            bytes,
-        });
+    days: BTreeMap<i32, SessionDay>,
+}
+
+struct SessionDay {
+    tmp: PathBuf,
+    rel: String,
+    writer: ArrowWriter<BufWriter<File>>,
+    rows: u64,
+}
+
+impl PendingSessions {
+    pub fn new(dir: &Path, commit: u64) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            commit,
+            days: BTreeMap::new(),
+        }
     }
-    if !out.is_empty() {
-        sync_dir(&dir.join(SESSIONS))?;
+
+    /// Appends a batch of the sessions schema.
+    pub fn append(&mut self, batch: &arrow_array::RecordBatch) -> Result<()> {
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::Date32Type;
+        let dates = batch
+            .column_by_name(clickpath_model::sessions::DATE)
+            .ok_or_else(|| Error::Internal("a sessions batch without date".into()))?
+            .as_primitive::<Date32Type>()
+            .values();
+        let mut days: Vec<i32> = dates.to_vec();
+        days.sort_unstable();
+        days.dedup();
+        for &day in &days {
+            let part = if days.len() == 1 {
+                batch.clone()
+            } else {
+                let keep =
+                    arrow_array::BooleanArray::from_iter(dates.iter().map(|&d| Some(d == day)));
+                arrow_select::filter::filter_record_batch(batch, &keep)?
+            };
+            let d = match self.days.entry(day) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    let date = clickpath_model::format_date(i64::from(day));
+                    let rel = format!("{SESSIONS}/date={date}/part-{:08}.parquet", self.commit);
+                    let path = self.dir.join(&rel);
+                    let parent = path.parent().expect("in a directory");
+                    std::fs::create_dir_all(parent).map_err(|e| Error::write(&path, e))?;
+                    let tmp = path.with_extension("parquet.tmp");
+                    let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
+                    let writer = ArrowWriter::try_new(
+                        BufWriter::with_capacity(1 << 20, file),
+                        clickpath_model::sessions_schema(),
+                        Some(zstd_properties()),
+                    )?;
+                    e.insert(SessionDay {
+                        tmp,
+                        rel,
+                        writer,
+                        rows: 0,
+                    })
+                }
+            };
+            d.rows += part.num_rows() as u64;
+            d.writer.write(&part)?;
+        }
+        Ok(())
     }
-    Ok(out)
+
+    /// Closes the files under their final names (durably).
+    pub fn finish(self) -> Result<Vec<super::manifest::SessionFile>> {
+        let mut out = Vec::with_capacity(self.days.len());
+        let mut dirs = Vec::new();
+        for (day, d) in self.days {
+            let file = d
+                .writer
+                .into_inner()?
+                .into_inner()
+                .map_err(|e| Error::write(&d.tmp, e.into_error()))?;
+            file.sync_all().map_err(|e| Error::write(&d.tmp, e))?;
+            let bytes = file.metadata().map_err(|e| Error::write(&d.tmp, e))?.len();
+            let path = self.dir.join(&d.rel);
+            std::fs::rename(&d.tmp, &path).map_err(|e| Error::write(&path, e))?;
+            dirs.push(path.parent().expect("in a directory").to_path_buf());
+            out.push(super::manifest::SessionFile {
+                path: d.rel,
+                date: clickpath_model::format_date(i64::from(day)),
+                rows: d.rows,
+                bytes,
+            });
+        }
+        if !out.is_empty() {
+            dirs.push(self.dir.join(SESSIONS));
+        }
+        for d in dirs {
+            sync_dir(&d)?;
+        }
+        Ok(out)
+    }
 }
 
 /// Writes the sessions open at this commit (a batch of the sessions schema) as
