@@ -438,6 +438,31 @@ fn prune_drops_old_days_and_compact_keeps_every_row() {
 }
 
 #[test]
+fn a_dataset_from_before_the_sessions_table_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    loggen(d, LOG);
+    ingest_ok(d, "data", &["access.log"], &[]);
+    // What an older clickpath wrote: no sessions files, no `sessions_table`.
+    let mut m = manifest(d, "data");
+    let o = m.as_object_mut().unwrap();
+    for key in ["sessions", "open_sessions", "sessions_table"] {
+        o.remove(key);
+    }
+    std::fs::write(d.join("data/manifest.json"), m.to_string()).unwrap();
+    let (code, _, err) =
+        run(clickpath(d).args(["sql", "--data", "data", "SELECT count(*) FROM sessions"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("written by a clickpath without the sessions table"),
+        "{err}"
+    );
+    assert!(err.contains("ingest its logs into a new dataset"), "{err}");
+    // The rest of the dataset reads as before.
+    assert!(sql(d, "data", "SELECT count(*) AS n FROM requests", "csv").starts_with("n\n"));
+}
+
+#[test]
 fn sql_answers_counts_from_metadata_and_reports_query_errors() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -104,8 +104,7 @@ impl Engine {
         });
         match result {
             Err(Error::Query(e))
-                if self.without_sessions
-                    && e.to_string().contains("table 'sessions' not found") =>
+                if self.without_sessions && e.to_string().contains("sessions' not found") =>
             {
                 Err(Error::Query(DataFusionError::Plan(format!(
                     "{e}. This dataset was written by a clickpath without the sessions table \
