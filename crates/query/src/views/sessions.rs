@@ -7,7 +7,7 @@ use clickpath_analytics::numbers::{ratio, round2, share};
 use clickpath_analytics::report::{
     Acquisition, Campaign, Durations, NextPages, PageTime, Row, Technology, TimeOnPage,
 };
-use clickpath_analytics::{MAX_SESSION_S, TrafficConfig, session_durations};
+use clickpath_analytics::{MAX_SESSION_S, TrafficConfig, ranked, session_durations};
 use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
 
@@ -81,38 +81,18 @@ const COUNTRIES: &str =
     "SELECT coalesce(country, 'unknown'), count(*) AS n FROM sessions WHERE {sessions}
 GROUP BY 1 ORDER BY n DESC, 1 LIMIT {top}";
 
-/// Each page view followed by another: `s.path`, `s.next_path`, `s.gap_us`.
-const STEPS: &str = "(SELECT unnest(page_steps) AS s FROM sessions WHERE {sessions})";
+/// One pass over each page view followed by another (`page_steps`): time on page per whole
+/// second (the report's histogram), per path, and the pages that follow the chosen one (`{to}`),
+/// each a grouping set.
+const STEPS: &str = "SELECT grouping(sec), grouping(path), sec, path, to_path, count(*),
+  sum(gap)
+FROM (SELECT CAST(floor(get_field(s, 'gap_us') / 1000000.0) AS BIGINT) AS sec,
+        get_field(s, 'path') AS path, {to} AS to_path, get_field(s, 'gap_us') AS gap
+      FROM (SELECT unnest(page_steps) AS s FROM sessions WHERE {sessions}))
+GROUP BY GROUPING SETS ((sec), (path), (to_path))";
 
-/// Time on page per whole second (the report's histogram) and its sum.
-fn time_on_page_sql() -> String {
-    format!(
-        "SELECT CAST(floor(get_field(s, 'gap_us') / 1000000.0) AS BIGINT), count(*),
-           sum(get_field(s, 'gap_us')) FROM {STEPS} GROUP BY 1"
-    )
-}
-
-fn page_times_sql(top: usize) -> String {
-    format!(
-        "SELECT get_field(s, 'path') AS path, count(*) AS n, sum(get_field(s, 'gap_us'))
-         FROM {STEPS} GROUP BY 1 ORDER BY n DESC, path LIMIT {top}"
-    )
-}
-
-fn next_sql(top: usize) -> String {
-    format!(
-        "SELECT get_field(s, 'next_path') AS to_path, count(*) AS n FROM {STEPS}
-         WHERE get_field(s, 'path') = {{value}} GROUP BY 1 ORDER BY n DESC, to_path LIMIT {top}"
-    )
-}
-
-/// Page views of the chosen page followed by another, and sessions it ended.
-fn next_views_sql() -> String {
-    format!(
-        "SELECT (SELECT count(*) FROM {STEPS} WHERE get_field(s, 'path') = {{value}}) AS followed,
-           (SELECT count(*) FROM sessions WHERE exit_page = {{value}} AND {{sessions}}) AS exits"
-    )
-}
+/// Sessions the chosen page ended.
+const EXITS: &str = "SELECT count(*) FROM sessions WHERE exit_page = {value} AND {sessions}";
 
 const BY_DAY: &str = "SELECT date, count(*) FROM sessions WHERE {sessions} GROUP BY 1 ORDER BY 1";
 const BY_HOUR: &str = "SELECT hour, count(*) FROM sessions WHERE {sessions} GROUP BY 1 ORDER BY 1";
@@ -145,22 +125,23 @@ pub async fn session_figures(
         top_sql(COUNTRIES),
         BY_DAY.to_owned(),
         BY_HOUR.to_owned(),
-        time_on_page_sql(),
-        page_times_sql(top),
     ];
-    // The plans run at once: each is small, and together they keep both cores busy.
     let next_from = cfg.next_from.as_deref();
-    let (next_to, next_views) = (next_sql(top), next_views_sql());
-    let (results, next) = futures::future::try_join(
+    let steps = STEPS.replace(
+        "{to}",
+        if next_from.is_some() {
+            "CASE WHEN get_field(s, 'path') = {value} THEN get_field(s, 'next_path') END"
+        } else {
+            "CAST(NULL AS VARCHAR)"
+        },
+    );
+    // The plans run at once: each is small, and together they keep both cores busy.
+    let (results, steps, exits) = futures::future::try_join3(
         futures::future::try_join_all(texts_of.iter().map(|q| query(ctx, q, filter))),
+        query_with(ctx, &steps, filter, next_from),
         async {
             match next_from {
-                Some(from) => futures::future::try_join(
-                    query_with(ctx, &next_to, filter, Some(from)),
-                    query_with(ctx, &next_views, filter, Some(from)),
-                )
-                .await
-                .map(Some),
+                Some(_) => query_with(ctx, EXITS, filter, next_from).await.map(Some),
                 None => Ok(None),
             }
         },
@@ -184,9 +165,7 @@ pub async fn session_figures(
         countries,
         by_day,
         by_hour,
-        time_on_page,
-        page_times,
-    ]: [_; 19] = results.try_into().expect("one result per plan");
+    ]: [_; 17] = results.try_into().expect("one result per plan");
 
     let c = |i| counts(&headline, i).map(|v| v.first().copied().unwrap_or(0));
     let (sessions, visitors, human_requests, pageviews, with_pages, bounces) =
@@ -201,31 +180,49 @@ pub async fn session_figures(
             .zip(counts(&durations, 1)?),
         duration_sum,
     );
+    // The grouping sets of `STEPS`: by second, by path, by the next page.
+    let (no_sec, no_path) = (counts(&steps, 0)?, counts(&steps, 1)?);
+    let (secs, step_paths, to_paths) = (counts(&steps, 2)?, texts(&steps, 3)?, texts(&steps, 4)?);
+    let (ns, totals) = (counts(&steps, 5)?, numbers(&steps, 6)?);
+    let (mut histogram_counts, mut gap_sum) = (Vec::new(), 0.0);
+    let (mut page_times, mut to, mut followed) = (Vec::new(), Vec::new(), 0);
+    for k in 0..ns.len() {
+        if no_sec[k] == 0 {
+            histogram_counts.push((secs[k], ns[k]));
+            gap_sum += totals[k];
+        } else if no_path[k] == 0 {
+            let path = step_paths[k].clone().unwrap_or_default();
+            if Some(path.as_str()) == next_from {
+                followed = ns[k];
+            }
+            page_times.push(PageTime {
+                path,
+                measured: ns[k],
+                mean_s: round2(totals[k] / ns[k] as f64 / MICROS),
+            });
+        } else if let Some(p) = &to_paths[k] {
+            to.push((p.clone(), ns[k]));
+        }
+    }
     let gaps = SecondsHistogram::from_counts(
         cfg.session_timeout_s.max(1) as usize,
-        counts(&time_on_page, 0)?
-            .into_iter()
-            .zip(counts(&time_on_page, 1)?),
-        numbers(&time_on_page, 2)?.iter().sum::<f64>() / MICROS,
+        histogram_counts,
+        gap_sum / MICROS,
     );
-    let page_times = texts(&page_times, 0)?
-        .into_iter()
-        .zip(counts(&page_times, 1)?)
-        .zip(counts(&page_times, 2)?)
-        .map(|((path, measured), total)| PageTime {
-            path: path.unwrap_or_default(),
-            measured,
-            mean_s: round2(total as f64 / measured as f64 / MICROS),
-        })
-        .collect();
-    let next = match (next_from, next) {
-        (Some(from), Some((to, views))) => {
-            let exits = counts(&views, 1)?.first().copied().unwrap_or(0);
+    page_times.sort_by(|a, b| {
+        b.measured
+            .cmp(&a.measured)
+            .then_with(|| a.path.cmp(&b.path))
+    });
+    page_times.truncate(top);
+    let next = match (next_from, exits) {
+        (Some(from), Some(exits)) => {
+            let exits = counts(&exits, 0)?.first().copied().unwrap_or(0);
             Some(NextPages {
                 from: from.to_owned(),
-                views: counts(&views, 0)?.first().copied().unwrap_or(0) + exits,
+                views: followed + exits,
                 exits,
-                to: rows(&to, "")?,
+                to: ranked(to, top),
             })
         }
         _ => None,
