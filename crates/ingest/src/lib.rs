@@ -431,6 +431,32 @@ impl FactColumns {
         Self { columns }
     }
 
+    /// The columns, typed, for reading row by row.
+    fn view(&self) -> FactView<'_> {
+        use arrow_array::types::{Int16Type, UInt16Type};
+        FactView {
+            path: self.strings(field::PATH),
+            query: self.strings(field::QUERY),
+            host: self.strings(field::HOST),
+            status: self.primitive::<UInt16Type>(field::STATUS),
+            tz: self.primitive::<Int16Type>(field::TZ_OFFSET_MIN),
+            referrer_host: self.strings(col::REFERRER_HOST),
+            channel: self.strings(col::CHANNEL),
+            utm: [
+                self.strings(col::UTM_SOURCE),
+                self.strings(col::UTM_MEDIUM),
+                self.strings(col::UTM_CAMPAIGN),
+            ],
+            agent: [
+                self.strings(col::DEVICE),
+                self.strings(col::BROWSER),
+                self.strings(col::OS),
+            ],
+            country: self.strings(col::COUNTRY),
+            server: self.strings(col::SERVER),
+        }
+    }
+
     fn strings(&self, name: &str) -> &arrow_array::StringArray {
         let i = dataset_schema().index_of(name).expect("dataset column");
         self.columns[i]
@@ -448,6 +474,50 @@ impl FactColumns {
             .as_ref()
             .expect("a stateless column")
             .as_primitive::<T>()
+    }
+}
+
+/// [`FactColumns`] typed.
+struct FactView<'a> {
+    path: &'a arrow_array::StringArray,
+    query: &'a arrow_array::StringArray,
+    host: &'a arrow_array::StringArray,
+    status: &'a arrow_array::UInt16Array,
+    tz: &'a arrow_array::Int16Array,
+    referrer_host: &'a arrow_array::StringArray,
+    channel: &'a arrow_array::StringArray,
+    utm: [&'a arrow_array::StringArray; 3],
+    /// Device, browser, OS.
+    agent: [&'a arrow_array::StringArray; 3],
+    country: &'a arrow_array::StringArray,
+    server: &'a arrow_array::StringArray,
+}
+
+impl<'a> FactView<'a> {
+    /// Row `r`, whose time is `ts` (UTC micros).
+    fn at(&self, r: usize, ts: i64) -> RowFacts<'a> {
+        let offset = if self.tz.is_valid(r) {
+            self.tz.value(r)
+        } else {
+            0
+        };
+        RowFacts {
+            local: ts.div_euclid(1_000_000) + i64::from(offset) * 60,
+            path: opt(self.path, r),
+            query: opt(self.query, r),
+            status: self.status.is_valid(r).then(|| self.status.value(r)),
+            host: opt(self.host, r),
+            referrer_host: opt(self.referrer_host, r),
+            channel: self.channel.value(r),
+            utm_source: opt(self.utm[0], r),
+            utm_medium: opt(self.utm[1], r),
+            utm_campaign: opt(self.utm[2], r),
+            device: self.agent[0].value(r),
+            browser: self.agent[1].value(r),
+            os: self.agent[2].value(r),
+            country: opt(self.country, r),
+            server: opt(self.server, r),
+        }
     }
 }
 
@@ -639,52 +709,16 @@ impl Ingest<'_> {
     fn add(&mut self, p: Prepared, at: Position) -> Result<()> {
         let base = self.manifest.next_seq;
         let n = p.rows.len();
-        let outputs: Vec<_> = {
-            use arrow_array::types::{Int16Type, UInt16Type};
-            let f = &p.facts;
-            let (path, query, host) = (
-                f.strings(field::PATH),
-                f.strings(field::QUERY),
-                f.strings(field::HOST),
-            );
-            let (referrer_host, channel) = (f.strings(col::REFERRER_HOST), f.strings(col::CHANNEL));
-            let utm = [
-                f.strings(col::UTM_SOURCE),
-                f.strings(col::UTM_MEDIUM),
-                f.strings(col::UTM_CAMPAIGN),
-            ];
-            let (device, browser, os) = (
-                f.strings(col::DEVICE),
-                f.strings(col::BROWSER),
-                f.strings(col::OS),
-            );
-            let (country, server) = (f.strings(col::COUNTRY), f.strings(col::SERVER));
-            let status = f.primitive::<UInt16Type>(field::STATUS);
-            let tz = f.primitive::<Int16Type>(field::TZ_OFFSET_MIN);
-            let mut out = Vec::with_capacity(n);
-            for (r, input) in p.rows.iter().enumerate() {
-                let offset = if tz.is_valid(r) { tz.value(r) } else { 0 };
-                let facts = RowFacts {
-                    local: input.ts.div_euclid(1_000_000) + i64::from(offset) * 60,
-                    path: opt(path, r),
-                    query: opt(query, r),
-                    status: status.is_valid(r).then(|| status.value(r)),
-                    host: opt(host, r),
-                    referrer_host: opt(referrer_host, r),
-                    channel: channel.value(r),
-                    utm_source: opt(utm[0], r),
-                    utm_medium: opt(utm[1], r),
-                    utm_campaign: opt(utm[2], r),
-                    device: device.value(r),
-                    browser: browser.value(r),
-                    os: os.value(r),
-                    country: opt(country, r),
-                    server: opt(server, r),
-                };
-                out.push(self.sessions.next(base + r as u64, input, &facts));
-            }
-            out
-        };
+        let facts = p.facts.view();
+        let outputs: Vec<_> = p
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(r, input)| {
+                self.sessions
+                    .next(base + r as u64, input, &facts.at(r, input.ts))
+            })
+            .collect();
         for o in self.sessions.take_closed() {
             self.closed_sessions.push(o.id, &o.span, &o.row);
         }
