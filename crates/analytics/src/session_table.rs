@@ -1,5 +1,5 @@
 //! The `sessions` table's rows (docs/dataset.md, "The sessions table"): what ingest keeps of each
-//! open session beside its id, and the Arrow batch of the sessions that closed. Every figure is
+//! open session beside its id, and the Arrow columns of the sessions that closed. Every figure is
 //! taken the way the streaming report takes it (`traffic/`): pages in time order, ties in
 //! arrival order; the landing is the earliest page view (else the first request); device,
 //! browser, OS and country are the first request's.
@@ -99,7 +99,6 @@ impl SessionRow {
 
     /// Adds request `r` at `ts` (UTC micros); `earliest`: it is before every request so far;
     /// `lands`: it is the session's landing now (the session rule's `Span::join`).
-    #[allow(clippy::too_many_arguments)]
     pub fn add(
         &mut self,
         ts: i64,
