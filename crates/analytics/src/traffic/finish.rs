@@ -3,7 +3,7 @@
 use rustc_hash::FxHashMap;
 
 use super::*;
-use crate::channel::{Channel, channel, strip_www};
+use crate::channel::{Channel, channel, is_internal, strip_www};
 use crate::funnel::Names;
 use crate::numbers::{ratio, round2, share};
 use crate::report::*;
@@ -20,8 +20,15 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
+    /// The dataset's rule (`channel::is_internal`): the referrer is the request's own host or
+    /// one of the site's, `www.` aside.
     fn internal(&self, l: &Landing) -> bool {
-        l.referrer_host != 0 && (l.referrer_host == l.vhost || self.is_site_host(l.referrer_host))
+        l.referrer_host != 0
+            && is_internal(
+                self.agg.hosts.get(l.referrer_host),
+                (l.vhost != 0).then(|| self.agg.hosts.get(l.vhost)),
+                self.site_hosts,
+            )
     }
 
     fn channel_of(&self, l: &Landing) -> Channel {
