@@ -129,24 +129,6 @@ impl ErrorStats {
             .collect();
         crawler.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
         crawler.truncate(top);
-        let rejected = |counts: &[u64], sessions: u64| {
-            let by_status: Vec<Row> = counts
-                .iter()
-                .enumerate()
-                .filter(|&(code, &n)| {
-                    n > 0 && code < 600 && ErrorKind::of(code as u16) == Some(ErrorKind::Rejected)
-                })
-                .map(|(code, &n)| Row {
-                    value: code.to_string(),
-                    count: n,
-                })
-                .collect();
-            RejectedReport {
-                requests: by_status.iter().map(|r| r.count).sum(),
-                sessions,
-                by_status,
-            }
-        };
         let mut slow: Vec<PageSpeed> = self
             .page_speed
             .iter()
@@ -165,9 +147,30 @@ impl ErrorStats {
             internal_links: internal,
             external_links: external,
             crawler_not_found: crawler,
-            rejected_humans: rejected(status_human, self.rejected_sessions),
-            rejected_bots: rejected(status_bot, 0),
+            rejected_humans: rejected_report(status_human, self.rejected_sessions),
+            rejected_bots: rejected_report(status_bot, 0),
             slow_pages: slow,
         }
+    }
+}
+
+/// Rejected requests (401, 403, 405, 429, 444, 499...) from requests per status code (index
+/// 600: none) and the human sessions that met one.
+pub fn rejected_report(counts: &[u64], sessions: u64) -> RejectedReport {
+    let by_status: Vec<Row> = counts
+        .iter()
+        .enumerate()
+        .filter(|&(code, &n)| {
+            n > 0 && code < 600 && ErrorKind::of(code as u16) == Some(ErrorKind::Rejected)
+        })
+        .map(|(code, &n)| Row {
+            value: code.to_string(),
+            count: n,
+        })
+        .collect();
+    RejectedReport {
+        requests: by_status.iter().map(|r| r.count).sum(),
+        sessions,
+        by_status,
     }
 }

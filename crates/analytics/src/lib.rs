@@ -15,6 +15,7 @@ pub mod derived;
 mod diary;
 pub mod error;
 mod errors;
+pub use errors::rejected_report;
 pub mod explain;
 mod funnel;
 pub mod funnel_config;

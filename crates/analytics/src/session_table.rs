@@ -16,6 +16,7 @@ use arrow_schema::DataType;
 use serde::{Deserialize, Serialize};
 
 use crate::channel::{campaign_params, is_internal, strip_www};
+use crate::session::ErrorKind;
 use crate::session_rule::Span;
 
 const MICROS: i64 = 1_000_000;
@@ -67,6 +68,9 @@ pub struct SessionRow {
     pub page_views: u64,
     pub server_errors: u64,
     pub client_errors: u64,
+    /// Absent in states saved before the column.
+    #[serde(default)]
+    pub rejected: u64,
     /// Its page views in arrival order: (UTC micros, path); put in time order when it closes.
     pub views: Vec<(i64, String)>,
     pub landing: Landing,
@@ -117,6 +121,9 @@ impl SessionRow {
             Some(400..=499) => self.client_errors += 1,
             _ => {}
         }
+        if r.status.and_then(ErrorKind::of) == Some(ErrorKind::Rejected) {
+            self.rejected += 1;
+        }
         if lands {
             self.landing = landing(r, site_hosts);
         }
@@ -157,7 +164,7 @@ pub struct SessionsBuilder {
     started: TimestampMicrosecondBuilder,
     ended: TimestampMicrosecondBuilder,
     duration: Float64Builder,
-    counts: [UInt64Builder; 4],
+    counts: [UInt64Builder; 5],
     strings: [StringBuilder; 15],
     journey: String,
     step_offsets: Vec<i32>,
@@ -209,11 +216,13 @@ impl SessionsBuilder {
         self.ended.append_value(span.last);
         self.duration
             .append_value((span.last - span.first) as f64 / MICROS as f64);
-        for (b, v) in
-            self.counts
-                .iter_mut()
-                .zip([s.requests, s.page_views, s.server_errors, s.client_errors])
-        {
+        for (b, v) in self.counts.iter_mut().zip([
+            s.requests,
+            s.page_views,
+            s.server_errors,
+            s.client_errors,
+            s.rejected,
+        ]) {
             b.append_value(v);
         }
         // The page views in time order, ties in arrival order (a stable sort), as the report.
@@ -294,7 +303,7 @@ impl SessionsBuilder {
 
     /// The batch of the sessions pushed since the last `finish` (`clickpath_model::sessions_schema`).
     pub fn finish(&mut self) -> RecordBatch {
-        let [requests, page_views, server_errors, client_errors] =
+        let [requests, page_views, server_errors, client_errors, rejected] =
             std::array::from_fn(|i| Arc::new(self.counts[i].finish()) as ArrayRef);
         let mut strings = self
             .strings
@@ -328,6 +337,7 @@ impl SessionsBuilder {
             next(), // server
             server_errors,
             client_errors,
+            rejected,
             self.page_steps(),
         ];
         RecordBatch::try_new(clickpath_model::sessions_schema(), columns)

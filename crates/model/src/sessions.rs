@@ -42,6 +42,9 @@ pub const SERVER: &str = "server";
 /// Responses with status 500-599 and 400-499.
 pub const SERVER_ERRORS: &str = "server_errors";
 pub const CLIENT_ERRORS: &str = "client_errors";
+/// Responses a WAF, rate limiter or rule turned away (401, 403, 405, 406, 407, 429, 444, 451,
+/// 499: the report's rejected requests).
+pub const REJECTED: &str = "rejected";
 /// Each page view followed by another, in time order: its `path`, the `next_path` and the
 /// microseconds between them (`gap_us`: its time on page).
 pub const PAGE_STEPS: &str = "page_steps";
@@ -86,6 +89,7 @@ pub fn sessions_schema() -> SchemaRef {
                 utf8(SERVER, true),
                 count(SERVER_ERRORS),
                 count(CLIENT_ERRORS),
+                count(REJECTED),
                 Field::new(
                     PAGE_STEPS,
                     DataType::List(Arc::new(Field::new(

@@ -88,8 +88,24 @@ fn session_figures_as_plans_equal_the_streaming_report() {
             "+0100",
         ],
     );
+    // One more human visitor, turned away twice by a WAF after a page view (hand count: one
+    // session, two rejected requests, both 403), after loggen's last line.
+    let mut whole = std::fs::read(d.join("access.log")).unwrap();
+    let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
+    for (t, path, status) in [
+        ("14:00:00", "/", 200),
+        ("14:00:05", "/admin", 403),
+        ("14:00:09", "/admin", 403),
+    ] {
+        whole.extend_from_slice(
+            format!(
+                "198.51.100.7 - - [02/Mar/2024:{t} +0100] \"GET {path} HTTP/1.1\" {status} 512 \"-\" \"{firefox}\"\n"
+            )
+            .as_bytes(),
+        );
+    }
+    let sessions = truth["human_sessions"].as_u64().unwrap() + 1;
     // Two runs: the first half of the log, then all of it (the open sessions carried over).
-    let whole = std::fs::read(d.join("access.log")).unwrap();
     let half = whole.len() / 2;
     let cut = half + whole[half..].iter().position(|&b| b == b'\n').unwrap() + 1;
     let growing = d.join("growing.log");
@@ -106,7 +122,7 @@ fn session_figures_as_plans_equal_the_streaming_report() {
     let plans =
         serde_json::to_value(engine.session_figures(&Filter::default(), &cfg).unwrap()).unwrap();
     // The report itself against loggen's truth, then the plans against the report.
-    assert_eq!(report["traffic"]["sessions"], truth["human_sessions"]);
+    assert_eq!(report["traffic"]["sessions"], sessions);
     for key in [
         "human_requests",
         "visitors",
@@ -159,6 +175,23 @@ fn session_figures_as_plans_equal_the_streaming_report() {
     assert_eq!(requests["statuses"], report["statuses"]);
     assert_eq!(requests["bots"], report["bots"]);
     assert_eq!(requests["top_pages"], report["pages"]["top"]);
+    for key in ["rejected_bots", "crawler_not_found"] {
+        assert_eq!(requests[key], report["errors"][key], "errors.{key}");
+    }
+    let humans = clickpath_query::views::rejected_humans(
+        &engine.request_figures(&Filter::default(), top).unwrap(),
+        &engine.session_figures(&Filter::default(), &cfg).unwrap(),
+    );
+    assert_eq!(
+        serde_json::to_value(humans).unwrap(),
+        report["errors"]["rejected_humans"]
+    );
+    assert!(
+        report["errors"]["rejected_humans"]["sessions"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
     let without_sessions = |rows: &Value| -> Value {
         rows.as_array()
             .unwrap()
@@ -191,5 +224,5 @@ fn session_figures_as_plans_equal_the_streaming_report() {
         assert_eq!(f.acquisition.channels.len(), 1);
         total += f.traffic.sessions;
     }
-    assert_eq!(total, truth["human_sessions"].as_u64().unwrap());
+    assert_eq!(total, sessions);
 }

@@ -10,6 +10,14 @@ mod sessions;
 pub use requests::{RequestFigures, request_figures};
 pub use sessions::{SessionFigures, session_figures};
 
+/// `errors.rejected_humans`: the human requests' rejected statuses and the sessions that met one.
+pub fn rejected_humans(
+    requests: &RequestFigures,
+    sessions: &SessionFigures,
+) -> clickpath_analytics::report::RejectedReport {
+    clickpath_analytics::rejected_report(&requests.human_statuses, sessions.rejected_sessions)
+}
+
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use clickpath_analytics::report::Row;

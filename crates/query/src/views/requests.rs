@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use clickpath_analytics::report::{BotRow, Bots, Period, Row, Statuses};
+use clickpath_analytics::rejected_report;
+use clickpath_analytics::report::{BotRow, Bots, Period, RejectedReport, Row, Statuses};
 use clickpath_analytics::{class_rows, ranked, status_rows};
 use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
@@ -37,6 +38,13 @@ pub struct RequestFigures {
     pub by_day: Vec<RequestBucket>,
     /// All 24 hours.
     pub by_hour: Vec<RequestBucket>,
+    /// `errors.rejected_bots`.
+    pub rejected_bots: RejectedReport,
+    /// `errors.crawler_not_found`: 404s served to search-engine crawlers, per path.
+    pub crawler_not_found: Vec<Row>,
+    /// Human requests per status code (index 600: none), for `errors.rejected_humans`.
+    #[serde(skip)]
+    pub human_statuses: Vec<u64>,
 }
 
 /// Requests per local date, local hour, status (600: none; above 599 counted as 599, as the
@@ -48,6 +56,10 @@ const COUNTS: &str = "SELECT date,
   is_bot, is_page_view, bot_name, bot_family,
   count(*), CAST(min(ts) AS BIGINT), CAST(max(ts) AS BIGINT)
 FROM requests WHERE {requests} GROUP BY 1, 2, 3, 4, 5, 6, 7";
+
+/// 404s served to search-engine crawlers, per path.
+const CRAWLER_NOT_FOUND: &str = "SELECT coalesce(path, ''), count(*) FROM requests
+WHERE is_bot AND bot_family = 'search' AND status = 404 AND {requests} GROUP BY 1";
 
 /// Human page views and bot requests per path (and bot).
 const PATHS: &str = "SELECT is_bot, bot_name, coalesce(path, ''), count(*) FROM requests
@@ -84,8 +96,12 @@ pub async fn request_figures(
     filter: &Filter,
     top: usize,
 ) -> Result<RequestFigures> {
-    let (groups, paths) =
-        futures::future::try_join(query(ctx, COUNTS, filter), query(ctx, PATHS, filter)).await?;
+    let (groups, paths, crawler) = futures::future::try_join3(
+        query(ctx, COUNTS, filter),
+        query(ctx, PATHS, filter),
+        query(ctx, CRAWLER_NOT_FOUND, filter),
+    )
+    .await?;
 
     let (dates, hours, codes) = (texts(&groups, 0)?, counts(&groups, 1)?, counts(&groups, 2)?);
     let (is_bot, is_page) = (bools(&groups, 3)?, bools(&groups, 4)?);
@@ -221,5 +237,14 @@ pub async fn request_figures(
         top_pages: ranked(pages, top),
         by_day: days.into_values().collect(),
         by_hour,
+        rejected_bots: rejected_report(&bot, 0),
+        crawler_not_found: ranked(
+            texts(&crawler, 0)?
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .zip(counts(&crawler, 1)?),
+            top,
+        ),
+        human_statuses: human.clone(),
     })
 }

@@ -50,11 +50,13 @@ pub struct SessionFigures {
     /// Sessions per local date and per hour of day of their start (`time.by_day[].sessions`).
     pub by_day: Vec<Row>,
     pub by_hour: Vec<Row>,
+    /// Sessions that met a rejected request (`errors.rejected_humans.sessions`).
+    pub rejected_sessions: u64,
 }
 
 const HEADLINE: &str = "SELECT count(*), count(DISTINCT visitor), sum(requests), sum(page_views),
   sum(CASE WHEN page_views > 0 THEN 1 ELSE 0 END), sum(CASE WHEN page_views = 1 THEN 1 ELSE 0 END),
-  sum(duration_s), count(country)
+  sum(duration_s), count(country), sum(CASE WHEN rejected > 0 THEN 1 ELSE 0 END)
 FROM sessions WHERE {sessions}";
 
 const RETURNING_VISITORS: &str = "SELECT count(*) FROM
@@ -172,6 +174,7 @@ pub async fn session_figures(
         (c(0)?, c(1)?, c(2)?, c(3)?, c(4)?, c(5)?);
     let duration_sum = numbers(&headline, 6)?.first().copied().unwrap_or(0.0);
     let with_countries = c(7)? > 0;
+    let rejected_sessions = c(8)?;
     let visitors_returning = counts(&returning, 0)?.first().copied().unwrap_or(0);
     let histogram = SecondsHistogram::from_counts(
         MAX_SESSION_S,
@@ -307,5 +310,6 @@ pub async fn session_figures(
         },
         by_day,
         by_hour,
+        rejected_sessions,
     })
 }
