@@ -130,6 +130,23 @@ pub fn referrer_host(referrer: &str) -> Option<&str> {
 }
 
 /// `www.google.co.uk` -> `google.co.uk`.
+/// The path of a referrer URL, without query or fragment (`/` when it has none): the source
+/// page of a broken link.
+pub fn referrer_path(referrer: &str) -> &str {
+    let rest = referrer
+        .split_once("://")
+        .map_or(referrer, |(_, rest)| rest);
+    let path = rest.find('/').map_or("/", |i| &rest[i..]);
+    path.split(['?', '#']).next().unwrap_or(path)
+}
+
+/// A host is one of the site's (`www.` aside, case ignored).
+pub fn is_site_host(host: &str, site_hosts: &[String]) -> bool {
+    site_hosts
+        .iter()
+        .any(|s| strip_www(s).eq_ignore_ascii_case(strip_www(host)))
+}
+
 pub fn strip_www(host: &str) -> &str {
     host.strip_prefix("www.").unwrap_or(host)
 }
@@ -137,11 +154,8 @@ pub fn strip_www(host: &str) -> &str {
 /// A referrer host is the site's own when it is the request's host or one of the site's hosts
 /// (`www.` aside, case ignored): what the dataset's `channel` calls `internal`.
 pub fn is_internal(referrer_host: &str, own_host: Option<&str>, site_hosts: &[String]) -> bool {
-    let h = strip_www(referrer_host);
-    own_host.is_some_and(|own| strip_www(own).eq_ignore_ascii_case(h))
-        || site_hosts
-            .iter()
-            .any(|s| strip_www(s).eq_ignore_ascii_case(h))
+    own_host.is_some_and(|own| strip_www(own).eq_ignore_ascii_case(strip_www(referrer_host)))
+        || is_site_host(referrer_host, site_hosts)
 }
 
 const SEARCH: &[&str] = &[

@@ -36,6 +36,7 @@ pub fn register(ctx: &SessionContext) {
         ctx.register_udf(f);
     }
     ctx.register_udf(channel_udf());
+    ctx.register_udf(referrer_path_udf());
     ctx.register_udwf(WindowUDF::from(Sessionize::new()));
     ctx.register_udaf(AggregateUDF::from(WindowFunnel::new()));
 }
@@ -108,6 +109,26 @@ fn ua_udfs(agents: &Arc<Mutex<Agents>>) -> Vec<ScalarUDF> {
         text("ua_browser", |a| Some(&a.browser)),
         text("ua_os", |a| Some(&a.os)),
     ]
+}
+
+/// `referrer_path(referrer)`: the path of a referrer URL without query or fragment (`/` when it
+/// has none), as the report takes a broken link's source page.
+fn referrer_path_udf() -> ScalarUDF {
+    create_udf(
+        "referrer_path",
+        vec![DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let referrer = strings(&args[0], rows_of(args))?;
+            let referrer = referrer.as_string::<i32>();
+            let out: arrow_array::StringArray = referrer
+                .iter()
+                .map(|r| r.map(clickpath_analytics::channel::referrer_path))
+                .collect();
+            Ok(ColumnarValue::Array(Arc::new(out)))
+        }),
+    )
 }
 
 fn channel_udf() -> ScalarUDF {

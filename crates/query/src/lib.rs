@@ -61,6 +61,18 @@ impl Engine {
             .block_on(views::session_figures(&self.ctx, filter, cfg))?)
     }
 
+    /// The report's broken links for `filter`, as a plan (`views`); `site_hosts`: the dataset's.
+    pub fn broken_links(
+        &self,
+        filter: &views::Filter,
+        site_hosts: &[String],
+        top: usize,
+    ) -> Result<views::BrokenLinks> {
+        Ok(self
+            .runtime
+            .block_on(views::broken_links(&self.ctx, filter, site_hosts, top))?)
+    }
+
     /// The report's request figures for `filter`, as plans (`views`).
     pub fn request_figures(
         &self,

@@ -63,6 +63,16 @@ fn report_config(data: &Path, top: usize) -> TrafficConfig {
     cfg
 }
 
+/// The site's hosts the report used.
+fn report_site_hosts(report: &Value) -> Vec<String> {
+    report["site"]["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// The streaming report over the dataset (`report --data`).
 fn streaming_report(data: &Path, cfg: &TrafficConfig) -> Value {
     let m = clickpath_store::dataset::open_for_read(data).unwrap();
@@ -175,6 +185,16 @@ fn session_figures_as_plans_equal_the_streaming_report() {
     assert_eq!(requests["statuses"], report["statuses"]);
     assert_eq!(requests["bots"], report["bots"]);
     assert_eq!(requests["top_pages"], report["pages"]["top"]);
+    let links = serde_json::to_value(
+        engine
+            .broken_links(&Filter::default(), &report_site_hosts(&report), top)
+            .unwrap(),
+    )
+    .unwrap();
+    for key in ["broken_internal_links", "internal_links", "external_links"] {
+        assert_eq!(links[key], report["errors"][key], "errors.{key}");
+    }
+    assert!(report["errors"]["internal_links"].as_array().unwrap().len() > 3);
     for key in ["rejected_bots", "crawler_not_found"] {
         assert_eq!(requests[key], report["errors"][key], "errors.{key}");
     }

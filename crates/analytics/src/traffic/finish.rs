@@ -3,7 +3,7 @@
 use rustc_hash::FxHashMap;
 
 use super::*;
-use crate::channel::{Channel, channel, is_internal, strip_www};
+use crate::channel::{Channel, channel, is_internal, is_site_host, strip_www};
 use crate::funnel::Names;
 use crate::numbers::{ratio, round2, share};
 use crate::report::*;
@@ -16,7 +16,6 @@ type CampaignKey = (Option<String>, Option<String>, Option<String>);
 struct Resolver<'a> {
     agg: &'a TrafficAggregator,
     site_hosts: &'a [String],
-    site_ids: Vec<u32>,
 }
 
 impl Resolver<'_> {
@@ -66,12 +65,7 @@ impl Names for Resolver<'_> {
     }
 
     fn is_site_host(&self, id: u32) -> bool {
-        id != 0
-            && (self.site_ids.contains(&id)
-                || self
-                    .site_hosts
-                    .iter()
-                    .any(|s| strip_www(s) == strip_www(self.agg.hosts.get(id))))
+        id != 0 && is_site_host(self.agg.hosts.get(id), self.site_hosts)
     }
 }
 
@@ -153,7 +147,6 @@ impl TrafficAggregator {
         let resolver = Resolver {
             agg: &self,
             site_hosts: &site_hosts,
-            site_ids: site_ids.clone(),
         };
         let money = &self.cfg.money;
         let told = self.diary_context(&funnels, &site_ids, |cx| diary.finish(cx));

@@ -249,10 +249,7 @@ impl TrafficAggregator {
     fn referrer_ids(&mut self, referrer: Option<&str>) -> (u32, u32) {
         let Some(r) = referrer else { return (0, 0) };
         let host = self.referrer_host_id(Some(r));
-        let rest = r.split_once("://").map_or(r, |(_, rest)| rest);
-        let path = rest.find('/').map_or("/", |i| &rest[i..]);
-        let path = path.split(['?', '#']).next().unwrap_or(path);
-        (host, self.paths.intern(path))
+        (host, self.paths.intern(crate::channel::referrer_path(r)))
     }
 
     fn landing(

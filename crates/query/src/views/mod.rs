@@ -4,9 +4,11 @@
 //! DataFusion runs. The streaming report (`clickpath_analytics::TrafficAggregator`) is the
 //! reference: `crates/query/tests/views.rs` requires equal figures.
 
+mod broken_links;
 mod requests;
 mod sessions;
 
+pub use broken_links::{BrokenLinks, broken_links};
 pub use requests::{RequestFigures, request_figures};
 pub use sessions::{SessionFigures, session_figures};
 
