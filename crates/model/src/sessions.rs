@@ -89,7 +89,8 @@ pub fn sessions_schema() -> SchemaRef {
                 utf8(SERVER, true),
                 count(SERVER_ERRORS),
                 count(CLIENT_ERRORS),
-                count(REJECTED),
+                // Files written before the column read as null.
+                Field::new(REJECTED, DataType::UInt64, true),
                 Field::new(
                     PAGE_STEPS,
                     DataType::List(Arc::new(Field::new(

@@ -1,4 +1,4 @@
-//! Times the session and request figures' plans over a dataset (bench/scale.sh): each filter twice, in a
+//! Times the session figures', request figures' and broken links' plans over a dataset (bench/scale.sh): each filter twice, in a
 //! fresh engine per filter and then again in the same one.
 //!
 //!   cargo run --release -p clickpath-query --example views -- DIR [channel=email ...]
@@ -35,12 +35,11 @@ fn main() {
         }
         filters.push(f);
     }
-    let cfg = {
+    let settings = {
         let m = clickpath_store::dataset::open_for_read(&dir).expect("a dataset");
-        clickpath_ingest::DatasetSettings::from_json(&dir, &m.settings)
-            .expect("its settings")
-            .traffic_config()
+        clickpath_ingest::DatasetSettings::from_json(&dir, &m.settings).expect("its settings")
     };
+    let cfg = settings.traffic_config();
     for f in &filters {
         let t = Instant::now();
         let engine = Engine::open(&dir).expect("the dataset opens");
@@ -48,10 +47,16 @@ fn main() {
         let figures = engine.session_figures(f, &cfg).expect("the plans run");
         let sessions = t.elapsed().as_secs_f64();
         let requests = engine.request_figures(f, 10).expect("the plans run");
+        engine
+            .broken_links(f, &settings.site_hosts, 10)
+            .expect("the plans run");
         let cold = t.elapsed().as_secs_f64();
         let t = Instant::now();
         engine.session_figures(f, &cfg).expect("the plans run");
         engine.request_figures(f, 10).expect("the plans run");
+        engine
+            .broken_links(f, &settings.site_hosts, 10)
+            .expect("the plans run");
         let again = t.elapsed().as_secs_f64();
         println!(
             "{f:?}: sessions {}, requests {}; open {opened:.3} s, sessions {sessions:.3} s, cold \
