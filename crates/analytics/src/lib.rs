@@ -48,5 +48,5 @@ pub use session_rule::SessionRules;
 pub use session_table::{RowFacts, SessionRow, SessionsBuilder};
 pub use sessionizer::{Open, SessionOutput, SessionState, Sessionizer};
 pub use traffic::{
-    MAX_SESSION_S, TrafficAggregator, class_rows, ranked, session_durations, status_rows,
+    MAX_SESSION_S, TrafficAggregator, class_rows, rank_bots, ranked, session_durations, status_rows,
 };

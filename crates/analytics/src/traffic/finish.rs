@@ -250,12 +250,7 @@ impl TrafficAggregator {
                 top_paths: path_rows(&b.paths),
             })
             .collect();
-        bot_rows.sort_by(|a, b| {
-            b.requests
-                .cmp(&a.requests)
-                .then_with(|| a.name.cmp(&b.name))
-        });
-        bot_rows.truncate(top);
+        rank_bots(&mut bot_rows, top);
 
         let journeys = ranked(
             self.journeys.iter().map(|(j, &n)| {
@@ -445,6 +440,16 @@ impl TrafficAggregator {
         );
         (hosts, from.to_owned())
     }
+}
+
+/// Bots with most requests first, ties by name; at most `top`.
+pub fn rank_bots(rows: &mut Vec<BotRow>, top: usize) {
+    rows.sort_by(|a, b| {
+        b.requests
+            .cmp(&a.requests)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    rows.truncate(top);
 }
 
 /// Most counted first, ties by value; at most `top` rows.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use clickpath_analytics::rejected_report;
 use clickpath_analytics::report::{BotRow, Bots, Period, RejectedReport, Row, Statuses};
-use clickpath_analytics::{class_rows, ranked, status_rows};
+use clickpath_analytics::{class_rows, rank_bots, ranked, status_rows};
 use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
 use rustc_hash::FxHashMap;
@@ -203,12 +203,7 @@ pub async fn request_figures(
             }
         })
         .collect();
-    by_name.sort_by(|a, b| {
-        b.requests
-            .cmp(&a.requests)
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    by_name.truncate(top);
+    rank_bots(&mut by_name, top);
 
     let mut classes = [0u64; 6];
     for (code, &n) in all.iter().enumerate() {
