@@ -3,6 +3,7 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::channel::is_site_host;
 use crate::funnel::Names;
 use crate::report::*;
 use crate::session::{ClosedSession, ErrorKind};
@@ -72,53 +73,26 @@ impl ErrorStats {
         status_bot: &[u64],
         top: usize,
     ) -> ErrorsReport {
-        let mut internal = Vec::new();
-        let mut external: FxHashMap<(String, u32), (u64, u64, u64)> = FxHashMap::default();
-        let mut broken_internal = 0;
-        for (&(host, ref_path, target), c) in &self.links {
-            if host == 0 {
-                continue;
-            }
-            if names.is_site_host(host) {
-                broken_internal += c.hits;
-                internal.push(BrokenLink {
-                    source: names.path(ref_path).to_owned(),
-                    target: names.path(target).to_owned(),
-                    hits: c.hits,
-                    sessions: c.sessions,
-                    in_funnel_sessions: c.in_funnel,
-                });
-            } else {
-                let e = external
-                    .entry((names.host(host).to_owned(), target))
-                    .or_default();
-                e.0 += c.hits;
-                e.1 += c.sessions;
-                e.2 += c.in_funnel;
-            }
-        }
-        let order = |v: &mut Vec<BrokenLink>| {
-            v.sort_by(|a, b| {
-                (b.sessions, b.hits)
-                    .cmp(&(a.sessions, a.hits))
-                    .then_with(|| (&a.source, &a.target).cmp(&(&b.source, &b.target)))
-            });
-            v.truncate(top);
-        };
-        order(&mut internal);
-        let mut external: Vec<BrokenLink> = external
-            .into_iter()
-            .map(
-                |((source, target), (hits, sessions, in_funnel))| BrokenLink {
-                    source,
-                    target: names.path(target).to_owned(),
-                    hits,
-                    sessions,
-                    in_funnel_sessions: in_funnel,
-                },
-            )
+        let links: Vec<(String, BrokenLink)> = self
+            .links
+            .iter()
+            .filter(|((host, _, _), _)| *host != 0)
+            .map(|(&(host, ref_path, target), c)| {
+                (
+                    names.host(host).to_owned(),
+                    BrokenLink {
+                        source: names.path(ref_path).to_owned(),
+                        target: names.path(target).to_owned(),
+                        hits: c.hits,
+                        sessions: c.sessions,
+                        in_funnel_sessions: c.in_funnel,
+                    },
+                )
+            })
             .collect();
-        order(&mut external);
+        let site_hosts = names.site_hosts();
+        let (broken_internal, internal, external) =
+            group_broken_links(links, &|h| is_site_host(h, site_hosts), top);
         let mut crawler: Vec<Row> = self
             .crawler_404
             .iter()
@@ -173,4 +147,47 @@ pub fn rejected_report(counts: &[u64], sessions: u64) -> RejectedReport {
         sessions,
         by_status,
     }
+}
+
+/// Broken links by kind from `(referrer host, link with its source page)`: the hits of 404s
+/// whose referrer is one of the site's hosts (`is_site`), those links, and the others summed per
+/// (referrer host, target) with the host as their source; each kind ranked by sessions, hits,
+/// source and target, at most `top`.
+pub fn group_broken_links(
+    links: Vec<(String, BrokenLink)>,
+    is_site: &dyn Fn(&str) -> bool,
+    top: usize,
+) -> (u64, Vec<BrokenLink>, Vec<BrokenLink>) {
+    let mut broken_internal = 0;
+    let mut internal = Vec::new();
+    let mut external: FxHashMap<(String, String), BrokenLink> = FxHashMap::default();
+    for (host, link) in links {
+        if is_site(&host) {
+            broken_internal += link.hits;
+            internal.push(link);
+            continue;
+        }
+        let e = external
+            .entry((host.clone(), link.target.clone()))
+            .or_insert_with(|| BrokenLink {
+                source: host,
+                target: link.target.clone(),
+                hits: 0,
+                sessions: 0,
+                in_funnel_sessions: 0,
+            });
+        e.hits += link.hits;
+        e.sessions += link.sessions;
+        e.in_funnel_sessions += link.in_funnel_sessions;
+    }
+    let mut external: Vec<BrokenLink> = external.into_values().collect();
+    for v in [&mut internal, &mut external] {
+        v.sort_by(|a, b| {
+            (b.sessions, b.hits)
+                .cmp(&(a.sessions, a.hits))
+                .then_with(|| (&a.source, &a.target).cmp(&(&b.source, &b.target)))
+        });
+        v.truncate(top);
+    }
+    (broken_internal, internal, external)
 }

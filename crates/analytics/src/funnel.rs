@@ -20,8 +20,8 @@ pub(crate) trait Names {
     fn campaign(&self, l: &Landing) -> Option<String>;
     fn device(&self, agent: u32) -> String;
     fn host(&self, id: u32) -> &str;
-    /// Whether an interned host is one of the site's own.
-    fn is_site_host(&self, id: u32) -> bool;
+    /// The site's own hosts.
+    fn site_hosts(&self) -> &[String];
 }
 
 /// Money settings.

@@ -15,7 +15,7 @@ pub mod derived;
 mod diary;
 pub mod error;
 mod errors;
-pub use errors::rejected_report;
+pub use errors::{group_broken_links, rejected_report};
 pub mod explain;
 mod funnel;
 pub mod funnel_config;
@@ -48,5 +48,6 @@ pub use session_rule::SessionRules;
 pub use session_table::{RowFacts, SessionRow, SessionsBuilder};
 pub use sessionizer::{Open, SessionOutput, SessionState, Sessionizer};
 pub use traffic::{
-    MAX_SESSION_S, TrafficAggregator, class_rows, rank_bots, ranked, session_durations, status_rows,
+    MAX_SESSION_S, TrafficAggregator, class_rows, rank_bots, rank_page_times, ranked,
+    session_durations, status_class, status_rows,
 };

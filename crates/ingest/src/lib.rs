@@ -719,12 +719,16 @@ impl Ingest<'_> {
                     .next(base + r as u64, input, &facts.at(r, input.ts))
             })
             .collect();
-        for o in self.sessions.take_closed() {
-            self.closed_sessions.push(o.id, &o.span, &o.row);
-        }
-        if self.closed_sessions.len() >= SESSIONS_PER_WRITE && self.manifest.sessions_table {
-            self.pending_sessions
-                .append(&self.closed_sessions.finish())?;
+        // A dataset written before the sessions table keeps none (it could not list them all).
+        let closed = self.sessions.take_closed();
+        if self.manifest.sessions_table {
+            for o in closed {
+                self.closed_sessions.push(o.id, &o.span, &o.row);
+            }
+            if self.closed_sessions.len() >= SESSIONS_PER_WRITE {
+                self.pending_sessions
+                    .append(&self.closed_sessions.finish())?;
+            }
         }
         let schema = dataset_schema();
         let idx = |name: &str| schema.index_of(name).expect("dataset column");
@@ -813,12 +817,12 @@ impl Ingest<'_> {
         if let Some(f) = dataset::write_events(self.dir, next, &events)? {
             self.manifest.events.push(f);
         }
-        let closed = self.closed_sessions.finish();
-        let mut sessions = std::mem::replace(
-            &mut self.pending_sessions,
-            PendingSessions::new(self.dir, next + 1),
-        );
         if self.manifest.sessions_table {
+            let mut sessions = std::mem::replace(
+                &mut self.pending_sessions,
+                PendingSessions::new(self.dir, next + 1),
+            );
+            let closed = self.closed_sessions.finish();
             if closed.num_rows() > 0 {
                 sessions.append(&closed)?;
             }

@@ -3,7 +3,7 @@
 use rustc_hash::FxHashMap;
 
 use super::*;
-use crate::channel::{Channel, channel, is_internal, is_site_host, strip_www};
+use crate::channel::{Channel, channel, is_internal, strip_www};
 use crate::funnel::Names;
 use crate::numbers::{ratio, round2, share};
 use crate::report::*;
@@ -64,8 +64,8 @@ impl Names for Resolver<'_> {
         self.agg.hosts.get(id)
     }
 
-    fn is_site_host(&self, id: u32) -> bool {
-        id != 0 && is_site_host(self.agg.hosts.get(id), self.site_hosts)
+    fn site_hosts(&self) -> &[String] {
+        self.site_hosts
     }
 }
 
@@ -272,16 +272,11 @@ impl TrafficAggregator {
                 mean_s: round2(total as f64 / n as f64 / MICROS as f64),
             })
             .collect();
-        page_times.sort_by(|a, b| {
-            b.measured
-                .cmp(&a.measured)
-                .then_with(|| a.path.cmp(&b.path))
-        });
-        page_times.truncate(top);
+        rank_page_times(&mut page_times, top);
 
         let mut all_classes = [0u64; 6];
         for (code, &n) in self.status_all.iter().enumerate() {
-            all_classes[if code == 600 { 0 } else { (code / 100).min(5) }] += n;
+            all_classes[status_class(code)] += n;
         }
         let visitors = self.visitors.len() as u64;
         let returning = self.visitors.values().filter(|&&n| n > 1).count() as u64;
@@ -440,6 +435,21 @@ impl TrafficAggregator {
         );
         (hosts, from.to_owned())
     }
+}
+
+/// Pages with most measured views first, ties by path; at most `top`.
+pub fn rank_page_times(rows: &mut Vec<PageTime>, top: usize) {
+    rows.sort_by(|a, b| {
+        b.measured
+            .cmp(&a.measured)
+            .then_with(|| a.path.cmp(&b.path))
+    });
+    rows.truncate(top);
+}
+
+/// The class (index into `none`, `1xx`..`5xx`) of a status code index (600: none).
+pub fn status_class(code: usize) -> usize {
+    if code == 600 { 0 } else { (code / 100).min(5) }
 }
 
 /// Bots with most requests first, ties by name; at most `top`.

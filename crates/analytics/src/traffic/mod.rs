@@ -29,7 +29,10 @@ use crate::session_rule::{Arrival, SessionRules, Span};
 
 mod finish;
 
-pub use finish::{MAX_SESSION_S, class_rows, rank_bots, ranked, session_durations, status_rows};
+pub use finish::{
+    MAX_SESSION_S, class_rows, rank_bots, rank_page_times, ranked, session_durations, status_class,
+    status_rows,
+};
 
 const MICROS: i64 = 1_000_000;
 

@@ -12,14 +12,6 @@ pub use broken_links::{BrokenLinks, broken_links};
 pub use requests::{RequestFigures, request_figures};
 pub use sessions::{SessionFigures, session_figures};
 
-/// `errors.rejected_humans`: the human requests' rejected statuses and the sessions that met one.
-pub fn rejected_humans(
-    requests: &RequestFigures,
-    sessions: &SessionFigures,
-) -> clickpath_analytics::report::RejectedReport {
-    clickpath_analytics::rejected_report(&requests.human_statuses, sessions.rejected_sessions)
-}
-
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use clickpath_analytics::report::Row;
@@ -27,6 +19,14 @@ use datafusion::arrow::compute::cast;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
+
+/// `errors.rejected_humans`: the human requests' rejected statuses and the sessions that met one.
+pub fn rejected_humans(
+    requests: &RequestFigures,
+    sessions: &SessionFigures,
+) -> clickpath_analytics::report::RejectedReport {
+    clickpath_analytics::rejected_report(&requests.human_statuses, sessions.rejected_sessions)
+}
 
 /// Humans or bots.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -171,7 +171,7 @@ async fn query_with(
 }
 
 /// Column `i` of every batch cast to `to`, each value read by `get` (None when null).
-pub(crate) fn column<A: Array + 'static, T>(
+fn column<A: Array + 'static, T>(
     batches: &[RecordBatch],
     i: usize,
     to: &DataType,
@@ -206,6 +206,28 @@ fn counts(batches: &[RecordBatch], i: usize) -> Result<Vec<u64>> {
         i,
         &DataType::UInt64,
         |a: &arrow_array::UInt64Array, r| a.value(r),
+    )?;
+    Ok(v.into_iter().map(Option::unwrap_or_default).collect())
+}
+
+/// Column `i` of every batch as integers (null as 0).
+fn ints(batches: &[RecordBatch], i: usize) -> Result<Vec<i64>> {
+    let v = column(
+        batches,
+        i,
+        &DataType::Int64,
+        |a: &arrow_array::Int64Array, r| a.value(r),
+    )?;
+    Ok(v.into_iter().map(Option::unwrap_or_default).collect())
+}
+
+/// Column `i` of every batch as booleans (null as false).
+fn bools(batches: &[RecordBatch], i: usize) -> Result<Vec<bool>> {
+    let v = column(
+        batches,
+        i,
+        &DataType::Boolean,
+        |a: &arrow_array::BooleanArray, r| a.value(r),
     )?;
     Ok(v.into_iter().map(Option::unwrap_or_default).collect())
 }

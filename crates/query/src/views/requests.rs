@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 
 use clickpath_analytics::rejected_report;
 use clickpath_analytics::report::{BotRow, Bots, Period, RejectedReport, Row, Statuses};
-use clickpath_analytics::{class_rows, rank_bots, ranked, status_rows};
+use clickpath_analytics::{class_rows, rank_bots, ranked, status_class, status_rows};
 use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
 use rustc_hash::FxHashMap;
 
-use super::{Filter, column, counts, query, texts};
+use super::{Filter, bools, counts, ints, query, texts};
 
 /// Requests, human requests and page views per local date or hour (`time.by_day`,
 /// `time.by_hour` without their sessions).
@@ -67,26 +67,14 @@ WHERE (is_bot OR is_page_view) AND {requests} GROUP BY 1, 2, 3";
 
 #[derive(Default)]
 struct Bot {
-    family: String,
     requests: u64,
     classes: [u64; 6],
-    paths: Vec<(String, u64)>,
 }
 
 fn rfc3339(micros: i64) -> String {
     let mut s = String::new();
     clickpath_model::format_rfc3339_micros(micros, &mut s);
     s
-}
-
-fn bools(batches: &[arrow_array::RecordBatch], i: usize) -> Result<Vec<bool>> {
-    let v = column(
-        batches,
-        i,
-        &arrow_schema::DataType::Boolean,
-        |a: &arrow_array::BooleanArray, r| a.value(r),
-    )?;
-    Ok(v.into_iter().map(Option::unwrap_or_default).collect())
 }
 
 /// The request figures of the requests `filter` selects; lists hold at most `top` rows (bot
@@ -106,18 +94,7 @@ pub async fn request_figures(
     let (dates, hours, codes) = (texts(&groups, 0)?, counts(&groups, 1)?, counts(&groups, 2)?);
     let (is_bot, is_page) = (bools(&groups, 3)?, bools(&groups, 4)?);
     let (names, families, ns) = (texts(&groups, 5)?, texts(&groups, 6)?, counts(&groups, 7)?);
-    let ts = |i| -> Result<Vec<i64>> {
-        Ok(column(
-            &groups,
-            i,
-            &arrow_schema::DataType::Int64,
-            |a: &arrow_array::Int64Array, r| a.value(r),
-        )?
-        .into_iter()
-        .map(Option::unwrap_or_default)
-        .collect())
-    };
-    let (firsts, lasts) = (ts(8)?, ts(9)?);
+    let (firsts, lasts) = (ints(&groups, 8)?, ints(&groups, 9)?);
 
     let (mut requests, mut human_requests) = (0u64, 0u64);
     let mut period: Option<(i64, i64)> = None;
@@ -154,11 +131,10 @@ pub async fn request_figures(
             let family = families[g].clone().unwrap_or_default();
             *families_n.entry(family.clone()).or_default() += n;
             let b = bots
-                .entry((names[g].clone().unwrap_or_default(), family.clone()))
+                .entry((names[g].clone().unwrap_or_default(), family))
                 .or_default();
-            b.family = family;
             b.requests += n;
-            b.classes[if code == 600 { 0 } else { (code / 100).min(5) }] += n;
+            b.classes[status_class(code)] += n;
         } else {
             human_requests += n;
             human[code] += n;
@@ -192,22 +168,19 @@ pub async fn request_figures(
     }
     let mut by_name: Vec<BotRow> = bots
         .into_iter()
-        .map(|((name, family), mut b)| {
-            b.paths = bot_paths.get(&name).cloned().unwrap_or_default();
-            BotRow {
-                top_paths: ranked(std::mem::take(&mut b.paths), top),
-                name,
-                family,
-                requests: b.requests,
-                statuses: class_rows(&b.classes),
-            }
+        .map(|((name, family), b)| BotRow {
+            top_paths: ranked(bot_paths.get(&name).cloned().unwrap_or_default(), top),
+            name,
+            family,
+            requests: b.requests,
+            statuses: class_rows(&b.classes),
         })
         .collect();
     rank_bots(&mut by_name, top);
 
     let mut classes = [0u64; 6];
     for (code, &n) in all.iter().enumerate() {
-        classes[if code == 600 { 0 } else { (code / 100).min(5) }] += n;
+        classes[status_class(code)] += n;
     }
     let bot_requests = requests - human_requests;
     Ok(RequestFigures {
@@ -240,6 +213,6 @@ pub async fn request_figures(
                 .zip(counts(&crawler, 1)?),
             top,
         ),
-        human_statuses: human.clone(),
+        human_statuses: human,
     })
 }

@@ -7,7 +7,9 @@ use clickpath_analytics::numbers::{ratio, round2, share};
 use clickpath_analytics::report::{
     Acquisition, Campaign, Durations, NextPages, PageTime, Row, Technology, TimeOnPage,
 };
-use clickpath_analytics::{MAX_SESSION_S, TrafficConfig, ranked, session_durations};
+use clickpath_analytics::{
+    MAX_SESSION_S, TrafficConfig, rank_page_times, ranked, session_durations,
+};
 use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
 
@@ -65,11 +67,12 @@ const RETURNING_VISITORS: &str = "SELECT count(*) FROM
 const DURATIONS: &str =
     "SELECT CAST(floor(duration_s) AS BIGINT), count(*) FROM sessions WHERE {sessions} GROUP BY 1";
 
-/// Sessions per value of `column` (rows with a value), most first, at most `top`.
-fn ranking(column: &str, top: usize) -> String {
+/// Sessions per value of `column` (rows with a value), most first, at most `top` (None: all).
+fn ranking(column: &str, top: Option<usize>) -> String {
+    let limit = top.map_or(String::new(), |n| format!("LIMIT {n}"));
     format!(
         "SELECT {column}, count(*) AS n FROM sessions WHERE {column} IS NOT NULL AND {{sessions}}
-         GROUP BY 1 ORDER BY n DESC, 1 LIMIT {top}"
+         GROUP BY 1 ORDER BY n DESC, 1 {limit}"
     )
 }
 
@@ -113,17 +116,17 @@ pub async fn session_figures(
         HEADLINE.to_owned(),
         RETURNING_VISITORS.to_owned(),
         DURATIONS.to_owned(),
-        ranking("entry_page", top),
-        ranking("exit_page", top),
-        ranking("journey", top),
-        ranking("channel", usize::MAX >> 1),
+        ranking("entry_page", Some(top)),
+        ranking("exit_page", Some(top)),
+        ranking("journey", Some(top)),
+        ranking("channel", None),
         top_sql(CAMPAIGNS),
-        ranking("utm_term", top),
-        ranking("utm_content", top),
-        ranking("referrer_domain", top),
-        ranking("device", usize::MAX >> 1),
-        ranking("browser", top),
-        ranking("os", top),
+        ranking("utm_term", Some(top)),
+        ranking("utm_content", Some(top)),
+        ranking("referrer_domain", Some(top)),
+        ranking("device", None),
+        ranking("browser", Some(top)),
+        ranking("os", Some(top)),
         top_sql(COUNTRIES),
         BY_DAY.to_owned(),
         BY_HOUR.to_owned(),
@@ -212,12 +215,7 @@ pub async fn session_figures(
         histogram_counts,
         gap_sum / MICROS,
     );
-    page_times.sort_by(|a, b| {
-        b.measured
-            .cmp(&a.measured)
-            .then_with(|| a.path.cmp(&b.path))
-    });
-    page_times.truncate(top);
+    rank_page_times(&mut page_times, top);
     let next = match (next_from, exits) {
         (Some(from), Some(exits)) => {
             let exits = counts(&exits, 0)?.first().copied().unwrap_or(0);
@@ -249,14 +247,6 @@ pub async fn session_figures(
             })
             .collect()
     };
-    let by_day = texts(&by_day, 0)?
-        .into_iter()
-        .zip(counts(&by_day, 1)?)
-        .map(|(d, n)| Row {
-            value: d.unwrap_or_default(),
-            count: n,
-        })
-        .collect();
     let by_hour = counts(&by_hour, 0)?
         .into_iter()
         .zip(counts(&by_hour, 1)?)
@@ -308,7 +298,7 @@ pub async fn session_figures(
                 .then(|| rows(&countries, "unknown"))
                 .transpose()?,
         },
-        by_day,
+        by_day: rows(&by_day, "")?,
         by_hour,
         rejected_sessions,
     })

@@ -5,17 +5,15 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::BufWriter;
 use std::path::Path;
 
 use clickpath_model::dataset_schema;
-use parquet::arrow::ArrowWriter;
 
 use super::encode::writer_properties;
 use super::manifest::DataFile;
 use super::manifest::{RetiredFile, SessionFile};
 use super::reader::OrderedReader;
-use super::writer::{REQUESTS, SESSIONS, commit, unix_now, write_parquet};
+use super::writer::{ParquetTmp, REQUESTS, SESSIONS, commit, unix_now, write_parquet};
 use crate::{Error, Result};
 
 /// What a maintenance command changed.
@@ -102,18 +100,11 @@ pub fn compact(dir: &Path, keep_replaced_s: u64) -> Result<Changed> {
     let mut written = Vec::new();
     for (date, files) in by_date.into_iter().filter(|(_, f)| f.len() > 1) {
         let rel = format!("{REQUESTS}/date={date}/compact-{commit_no:08}.parquet");
-        let path = dir.join(&rel);
-        let tmp = path.with_extension("parquet.tmp");
-        let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
         let props = writer_properties()
             .into_builder()
             .set_max_row_group_row_count(Some(128 * 1024))
             .build();
-        let mut w = ArrowWriter::try_new(
-            BufWriter::with_capacity(1 << 20, file),
-            dataset_schema(),
-            Some(props),
-        )?;
+        let mut w = ParquetTmp::create(dir.join(&rel), dataset_schema(), props)?;
         let mut rows = 0;
         for batch in OrderedReader::new(dir, files.clone(), &names) {
             // Every column, in the files' (the schema's) order.
@@ -121,13 +112,7 @@ pub fn compact(dir: &Path, keep_replaced_s: u64) -> Result<Changed> {
             rows += batch.num_rows() as u64;
             w.write(&batch)?;
         }
-        let file = w
-            .into_inner()?
-            .into_inner()
-            .map_err(|e| Error::write(&tmp, e.into_error()))?;
-        file.sync_all().map_err(|e| Error::write(&tmp, e))?;
-        let bytes = file.metadata().map_err(|e| Error::write(&tmp, e))?.len();
-        std::fs::rename(&tmp, &path).map_err(|e| Error::write(&path, e))?;
+        let bytes = w.finish()?;
         written.push(DataFile {
             path: rel,
             date,

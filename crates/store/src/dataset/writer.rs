@@ -251,6 +251,51 @@ fn zstd_properties() -> parquet::file::properties::WriterProperties {
         .build()
 }
 
+/// A Parquet file being written under a temporary name beside its final one.
+pub(crate) struct ParquetTmp {
+    tmp: PathBuf,
+    path: PathBuf,
+    writer: ArrowWriter<BufWriter<File>>,
+}
+
+impl ParquetTmp {
+    /// Starts `path` (its folder made if need be) as `path.tmp`.
+    pub(crate) fn create(
+        path: PathBuf,
+        schema: arrow_schema::SchemaRef,
+        props: parquet::file::properties::WriterProperties,
+    ) -> Result<Self> {
+        let parent = path.parent().expect("in a directory");
+        std::fs::create_dir_all(parent).map_err(|e| Error::write(&path, e))?;
+        let tmp = path.with_extension("parquet.tmp");
+        let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
+        let writer =
+            ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, file), schema, Some(props))?;
+        Ok(Self { tmp, path, writer })
+    }
+
+    pub(crate) fn write(&mut self, batch: &arrow_array::RecordBatch) -> Result<()> {
+        Ok(self.writer.write(batch)?)
+    }
+
+    /// Closes the file, fsyncs it and renames it to its final name (its folder is not synced:
+    /// the caller syncs each folder once); its size.
+    pub(crate) fn finish(self) -> Result<u64> {
+        let file = self
+            .writer
+            .into_inner()?
+            .into_inner()
+            .map_err(|e| Error::write(&self.tmp, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::write(&self.tmp, e))?;
+        let bytes = file
+            .metadata()
+            .map_err(|e| Error::write(&self.tmp, e))?
+            .len();
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::write(&self.path, e))?;
+        Ok(bytes)
+    }
+}
+
 /// Writes `batches` as the Parquet file `dir/rel` (zstd), durably under its final name; its size.
 pub(crate) fn write_parquet(
     dir: &Path,
@@ -260,24 +305,11 @@ pub(crate) fn write_parquet(
 ) -> Result<u64> {
     let path = dir.join(rel);
     let parent = path.parent().expect("in a directory").to_path_buf();
-    std::fs::create_dir_all(&parent).map_err(|e| Error::write(&path, e))?;
-    let tmp = path.with_extension("parquet.tmp");
-    let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
-    let mut w = ArrowWriter::try_new(
-        BufWriter::with_capacity(1 << 20, file),
-        schema,
-        Some(zstd_properties()),
-    )?;
+    let mut w = ParquetTmp::create(path, schema, zstd_properties())?;
     for b in batches {
         w.write(b)?;
     }
-    let file = w
-        .into_inner()?
-        .into_inner()
-        .map_err(|e| Error::write(&tmp, e.into_error()))?;
-    file.sync_all().map_err(|e| Error::write(&tmp, e))?;
-    let bytes = file.metadata().map_err(|e| Error::write(&tmp, e))?.len();
-    std::fs::rename(&tmp, &path).map_err(|e| Error::write(&path, e))?;
+    let bytes = w.finish()?;
     sync_dir(&parent)?;
     Ok(bytes)
 }
@@ -329,9 +361,8 @@ pub struct PendingSessions {
 }
 
 struct SessionDay {
-    tmp: PathBuf,
     rel: String,
-    writer: ArrowWriter<BufWriter<File>>,
+    file: ParquetTmp,
     rows: u64,
 }
 
@@ -369,26 +400,16 @@ impl PendingSessions {
                 std::collections::btree_map::Entry::Vacant(e) => {
                     let date = clickpath_model::format_date(i64::from(day));
                     let rel = format!("{SESSIONS}/date={date}/part-{:08}.parquet", self.commit);
-                    let path = self.dir.join(&rel);
-                    let parent = path.parent().expect("in a directory");
-                    std::fs::create_dir_all(parent).map_err(|e| Error::write(&path, e))?;
-                    let tmp = path.with_extension("parquet.tmp");
-                    let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
-                    let writer = ArrowWriter::try_new(
-                        BufWriter::with_capacity(1 << 20, file),
+                    let file = ParquetTmp::create(
+                        self.dir.join(&rel),
                         clickpath_model::sessions_schema(),
-                        Some(zstd_properties()),
+                        zstd_properties(),
                     )?;
-                    e.insert(SessionDay {
-                        tmp,
-                        rel,
-                        writer,
-                        rows: 0,
-                    })
+                    e.insert(SessionDay { rel, file, rows: 0 })
                 }
             };
             d.rows += part.num_rows() as u64;
-            d.writer.write(&part)?;
+            d.file.write(&part)?;
         }
         Ok(())
     }
@@ -398,15 +419,8 @@ impl PendingSessions {
         let mut out = Vec::with_capacity(self.days.len());
         let mut dirs = Vec::new();
         for (day, d) in self.days {
-            let file = d
-                .writer
-                .into_inner()?
-                .into_inner()
-                .map_err(|e| Error::write(&d.tmp, e.into_error()))?;
-            file.sync_all().map_err(|e| Error::write(&d.tmp, e))?;
-            let bytes = file.metadata().map_err(|e| Error::write(&d.tmp, e))?.len();
+            let bytes = d.file.finish()?;
             let path = self.dir.join(&d.rel);
-            std::fs::rename(&d.tmp, &path).map_err(|e| Error::write(&path, e))?;
             dirs.push(path.parent().expect("in a directory").to_path_buf());
             out.push(super::manifest::SessionFile {
                 path: d.rel,
