@@ -137,6 +137,9 @@ fn aggregate(args: &ReportArgs, agg: &mut TrafficAggregator, geo: bool) -> Resul
     inputs.sources = input::error_logs_first(std::mem::take(&mut inputs.sources));
     let total: u64 = inputs.sources.iter().map(input::Source::len).sum();
     inputs.options.size_chunks_for(total);
+    if total < pipeline::SMALL_INPUT_BYTES {
+        crate::one_malloc_arena();
+    }
     let summary = pipeline::run(&inputs.sources, &inputs.options, Parsed::of, |parsed| {
         inputs.progress.tick();
         match parsed {

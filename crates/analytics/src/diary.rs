@@ -12,7 +12,7 @@ use arrow_array::RecordBatch;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::explain::{self, CauseId, Explainer};
-use crate::incidents::{self, Evidence, MINUTE, Series};
+use crate::incidents::{self, Evidence, MINUTE, Series, TimelineCounts};
 use crate::numbers::round2;
 use crate::report::{
     Before, CauseRow, ErrorLogReport, FirstLines, IncidentRow, LineRef, ReloadRow, RestartRow, Row,
@@ -216,26 +216,10 @@ impl Diary {
         }
     }
 
-    /// The zone of the error log's local times: the flag's, else the one most access lines
-    /// print, else UTC.
-    fn zone(&self, flag: Option<i16>) -> (i16, &'static str) {
-        if let Some(z) = flag {
-            return (z, "flag");
-        }
-        match self
-            .zones
-            .iter()
-            .max_by_key(|&(z, n)| (n, std::cmp::Reverse(*z)))
-        {
-            Some((&z, _)) => (z, "access log"),
-            None => (0, "assumed"),
-        }
-    }
-
     /// The error log's local times to UTC: in the flag's zone, else (the access log printing
     /// several) in the zone the access log printed at the nearest local hour, else its zone.
     fn to_utc(&self, zone_flag: Option<i16>) -> impl Fn(i64) -> i64 + '_ {
-        let (zone, _) = self.zone(zone_flag);
+        let (zone, _) = error_log_zone(&self.zones, zone_flag);
         let by_hour = &self.zone_by_local_hour;
         let follow = zone_flag.is_none() && self.zones.len() > 1;
         move |local: i64| {
@@ -352,11 +336,9 @@ impl Diary {
     }
 
     pub fn finish(mut self, cx: &Context<'_>) -> Told {
-        let (zone, zone_from) = self.zone(cx.zone_flag);
         let mut series = std::mem::take(&mut self.series);
         self.fill_internal_404s(&mut series, cx.site_host_ids);
         self.series = series;
-        let follow = cx.zone_flag.is_none() && self.zones.len() > 1;
         let to_utc = self.to_utc(cx.zone_flag);
         let (restarts, reloads) = self.restarts(&to_utc);
         let windows = incidents::detect(&Evidence {
@@ -367,62 +349,13 @@ impl Diary {
             .iter()
             .map(|w| self.incident(w, &restarts, cx, &to_utc))
             .collect();
-        let mut causes: Vec<CauseRow> = self
-            .causes
-            .iter()
-            .map(|(&(status, cause), &n)| CauseRow {
-                status,
-                cause: explain::cause_name(cause).to_owned(),
-                requests: n,
-            })
-            .collect();
-        causes.sort_by(|a, b| {
-            a.status
-                .cmp(&b.status)
-                .then(b.requests.cmp(&a.requests))
-                .then(a.cause.cmp(&b.cause))
-        });
-        let error_log = (!self.explainer.events.is_empty()).then(|| {
-            let mut by_level: BTreeMap<&str, u64> = BTreeMap::new();
-            let mut by_cause: BTreeMap<&str, u64> = BTreeMap::new();
-            for e in &self.explainer.events {
-                *by_level.entry(&e.level).or_default() += 1;
-                *by_cause.entry(explain::cause_name(e.cause)).or_default() += 1;
-            }
-            let rows = |m: BTreeMap<&str, u64>| {
-                let mut v: Vec<Row> = m
-                    .into_iter()
-                    .map(|(k, n)| Row {
-                        value: k.to_owned(),
-                        count: n,
-                    })
-                    .collect();
-                v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
-                v
-            };
-            let notice = by_level.contains_key("notice");
-            let mut notes = Vec::new();
-            if !notice {
-                notes.push("No [notice] lines: either the server was not stopped, started or reloaded in this period, or the error log's level hides those lines (nginx `error_log ... error`, Debian's default); then restarts are inferred from silences of the access log and [alert] worker exits only. `error_log /var/log/nginx/error.log notice;` (Apache: `LogLevel warn core:info`) shows them.".to_owned());
-            }
-            if follow {
-                let mut zs: Vec<String> = self.zones.keys().map(|&z| zone_text(z)).collect();
-                zs.sort();
-                notes.push(format!("The access log prints several zones ({}): each error-log time is read in the zone the access log printed at that local hour.", zs.join(", ")));
-            }
-            if !self.events_before_requests {
-                notes.push("Error logs were read after access lines: responses before them could not be explained.".to_owned());
-            }
-            ErrorLogReport {
-                events: self.explainer.events.len() as u64,
-                explaining: self.explainer.explaining(),
-                by_level: rows(by_level),
-                by_cause: rows(by_cause),
-                zone: zone_text(zone),
-                zone_from: zone_from.to_owned(),
-                notes,
-            }
-        });
+        let causes = explain::cause_rows(&self.causes);
+        let error_log = error_log_report(
+            &self.explainer,
+            &self.zones,
+            cx.zone_flag,
+            self.events_before_requests,
+        );
         let timeline = self.timeline();
         Told {
             timeline,
@@ -452,24 +385,13 @@ impl Diary {
     /// The series in at most 240 buckets of whole minutes.
     fn timeline(&self) -> Vec<crate::report::TimelineBucket> {
         let s = &self.series;
-        let n = s.minutes.len();
-        let per = n.div_ceil(240).max(1);
-        (0..n)
-            .step_by(per)
-            .map(|i| {
-                let ms = &s.minutes[i..(i + per).min(n)];
-                let sum = |f: &dyn Fn(&incidents::Minute) -> u64| ms.iter().map(f).sum::<u64>();
-                crate::report::TimelineBucket {
-                    at: rfc3339(s.start_of(i)),
-                    minutes: ms.len() as u32,
-                    requests: sum(&|m| m.requests),
-                    human_requests: sum(&|m| m.human_requests),
-                    human_5xx: sum(&|m| m.human_5xx),
-                    errors: sum(&|m| m.errors),
-                    sessions_started: sum(&|m| m.arrivals),
-                }
-            })
-            .collect()
+        incidents::timeline(s.first, &s.minutes, |m| TimelineCounts {
+            requests: m.requests,
+            human_requests: m.human_requests,
+            human_5xx: m.human_5xx,
+            errors: m.errors,
+            sessions_started: m.arrivals,
+        })
     }
 
     /// How surprising a silence `[a, b)` is, as -ln P: with a share p of seconds that have a
@@ -757,4 +679,73 @@ fn story(
     }
     s.push('.');
     s
+}
+
+/// The zone of the error log's local times: the flag's, else the one most access lines print
+/// (`zones`: lines per zone, minutes east), else UTC; and where it came from.
+pub fn error_log_zone(zones: &FxHashMap<i16, u64>, flag: Option<i16>) -> (i16, &'static str) {
+    if let Some(z) = flag {
+        return (z, "flag");
+    }
+    match zones
+        .iter()
+        .max_by_key(|&(z, n)| (n, std::cmp::Reverse(*z)))
+    {
+        Some((&z, _)) => (z, "access log"),
+        None => (0, "assumed"),
+    }
+}
+
+/// `error_log`: what the error logs held (None without events), from the events read, the
+/// access lines per zone and `--error-log-tz`; `events_first`: the events were read before the
+/// access lines (else responses before them could not be explained).
+pub fn error_log_report(
+    explainer: &Explainer,
+    zones: &FxHashMap<i16, u64>,
+    zone_flag: Option<i16>,
+    events_first: bool,
+) -> Option<ErrorLogReport> {
+    let (zone, zone_from) = error_log_zone(zones, zone_flag);
+    let follow = zone_flag.is_none() && zones.len() > 1;
+    (!explainer.events.is_empty()).then(|| {
+        let mut by_level: BTreeMap<&str, u64> = BTreeMap::new();
+        let mut by_cause: BTreeMap<&str, u64> = BTreeMap::new();
+        for e in &explainer.events {
+            *by_level.entry(&e.level).or_default() += 1;
+            *by_cause.entry(explain::cause_name(e.cause)).or_default() += 1;
+        }
+        let rows = |m: BTreeMap<&str, u64>| {
+            let mut v: Vec<Row> = m
+                .into_iter()
+                .map(|(k, n)| Row {
+                    value: k.to_owned(),
+                    count: n,
+                })
+                .collect();
+            v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+            v
+        };
+        let notice = by_level.contains_key("notice");
+        let mut notes = Vec::new();
+        if !notice {
+            notes.push("No [notice] lines: either the server was not stopped, started or reloaded in this period, or the error log's level hides those lines (nginx `error_log ... error`, Debian's default); then restarts are inferred from silences of the access log and [alert] worker exits only. `error_log /var/log/nginx/error.log notice;` (Apache: `LogLevel warn core:info`) shows them.".to_owned());
+        }
+        if follow {
+            let mut zs: Vec<String> = zones.keys().map(|&z| zone_text(z)).collect();
+            zs.sort();
+            notes.push(format!("The access log prints several zones ({}): each error-log time is read in the zone the access log printed at that local hour.", zs.join(", ")));
+        }
+        if !events_first {
+            notes.push("Error logs were read after access lines: responses before them could not be explained.".to_owned());
+        }
+        ErrorLogReport {
+            events: explainer.events.len() as u64,
+            explaining: explainer.explaining(),
+            by_level: rows(by_level),
+            by_cause: rows(by_cause),
+            zone: zone_text(zone),
+            zone_from: zone_from.to_owned(),
+            notes,
+        }
+    })
 }

@@ -103,18 +103,12 @@ impl ErrorStats {
             .collect();
         crawler.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
         crawler.truncate(top);
-        let mut slow: Vec<PageSpeed> = self
-            .page_speed
-            .iter()
-            .map(|(&p, h)| PageSpeed {
-                path: names.path(p).to_owned(),
-                views: h.count(),
-                p50_ms: h.quantile_ms(0.5).unwrap_or(0),
-                p95_ms: h.quantile_ms(0.95).unwrap_or(0),
-            })
-            .collect();
-        slow.sort_by(|a, b| b.views.cmp(&a.views).then_with(|| a.path.cmp(&b.path)));
-        slow.truncate(top);
+        let slow = slow_pages(
+            self.page_speed
+                .iter()
+                .map(|(&p, h)| (names.path(p).to_owned(), h)),
+            top,
+        );
         ErrorsReport {
             causes: Vec::new(),
             broken_internal_links: broken_internal,
@@ -126,6 +120,26 @@ impl ErrorStats {
             slow_pages: slow,
         }
     }
+}
+
+/// `errors.slow_pages` from the response times of human page views per path: most viewed
+/// first, at most `top`.
+pub fn slow_pages<'a>(
+    pages: impl IntoIterator<Item = (String, &'a SpeedHistogram)>,
+    top: usize,
+) -> Vec<PageSpeed> {
+    let mut slow: Vec<PageSpeed> = pages
+        .into_iter()
+        .map(|(path, h)| PageSpeed {
+            path,
+            views: h.count(),
+            p50_ms: h.quantile_ms(0.5).unwrap_or(0),
+            p95_ms: h.quantile_ms(0.95).unwrap_or(0),
+        })
+        .collect();
+    slow.sort_by(|a, b| b.views.cmp(&a.views).then_with(|| a.path.cmp(&b.path)));
+    slow.truncate(top);
+    slow
 }
 
 /// Rejected requests (401, 403, 405, 429, 444, 499...) from requests per status code (index

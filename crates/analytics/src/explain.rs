@@ -173,6 +173,27 @@ pub struct Response<'a> {
     pub query: Option<&'a str>,
 }
 
+/// `errors.causes` from error responses per (status, cause): by status, most first within one.
+pub fn cause_rows(
+    counts: &rustc_hash::FxHashMap<(u16, CauseId), u64>,
+) -> Vec<crate::report::CauseRow> {
+    let mut causes: Vec<crate::report::CauseRow> = counts
+        .iter()
+        .map(|(&(status, cause), &n)| crate::report::CauseRow {
+            status,
+            cause: cause_name(cause).to_owned(),
+            requests: n,
+        })
+        .collect();
+    causes.sort_by(|a, b| {
+        a.status
+            .cmp(&b.status)
+            .then(b.requests.cmp(&a.requests))
+            .then(a.cause.cmp(&b.cause))
+    });
+    causes
+}
+
 /// Hash of a request target as both logs name it.
 pub fn target_hash(method: Option<&str>, path: Option<&str>, query: Option<&str>) -> u64 {
     let mut h = FxHasher::default();

@@ -343,6 +343,11 @@ impl FunnelStats {
         self.funnel.mode == FunnelMode::Session
     }
 
+    /// The steps' matchers, in order.
+    pub fn matchers(&self) -> impl Iterator<Item = &crate::matcher::Matcher> {
+        self.funnel.steps.iter().map(|(_, m)| m)
+    }
+
     pub fn step_names(&self) -> Vec<String> {
         self.funnel.steps.iter().map(|(n, _)| n.clone()).collect()
     }
@@ -559,35 +564,12 @@ impl GoalStats {
     }
 
     pub fn finish(self, names: &dyn Names, top: usize) -> GoalReport {
-        let rows = |pairs: Vec<(String, (u64, u64))>| -> Vec<RateRow> {
-            let mut m: FxHashMap<String, (u64, u64)> = FxHashMap::default();
-            for (k, (s, c)) in pairs {
-                let e = m.entry(k).or_default();
-                e.0 += s;
-                e.1 += c;
-            }
-            let mut v: Vec<RateRow> = m
-                .into_iter()
-                .map(|(value, (sessions, conversions))| RateRow {
-                    value,
-                    sessions,
-                    conversions,
-                    conversion_rate: share(conversions, sessions),
-                })
-                .collect();
-            v.sort_by(|a, b| {
-                b.sessions
-                    .cmp(&a.sessions)
-                    .then_with(|| a.value.cmp(&b.value))
-            });
-            v.truncate(top);
-            v
-        };
+        let rows = |pairs: Vec<(String, (u64, u64))>| rate_rows(pairs, top);
         GoalReport {
             name: self.goal.name.clone(),
             conversions: self.conversions,
             conversion_rate: share(self.conversions, self.sessions),
-            value: self.goal.value.map(|v| round2(self.conversions as f64 * v)),
+            value: goal_value(&self.goal, self.conversions),
             by_channel: rows(
                 self.by_landing
                     .iter()
@@ -614,4 +596,50 @@ impl GoalStats {
             ),
         }
     }
+}
+
+/// A goal's money: its conversions at its value, when it has one.
+pub fn goal_value(goal: &Goal, conversions: u64) -> Option<f64> {
+    goal.value.map(|v| round2(conversions as f64 * v))
+}
+
+/// A goal's breakdown rows from (value, (sessions, conversions)) pairs, a value's pairs summed:
+/// most sessions first, at most `top`.
+pub fn rate_rows(pairs: Vec<(String, (u64, u64))>, top: usize) -> Vec<RateRow> {
+    let mut m: FxHashMap<String, (u64, u64)> = FxHashMap::default();
+    for (k, (s, c)) in pairs {
+        let e = m.entry(k).or_default();
+        e.0 += s;
+        e.1 += c;
+    }
+    let mut v: Vec<RateRow> = m
+        .into_iter()
+        .map(|(value, (sessions, conversions))| RateRow {
+            value,
+            sessions,
+            conversions,
+            conversion_rate: share(conversions, sessions),
+        })
+        .collect();
+    v.sort_by(|a, b| {
+        b.sessions
+            .cmp(&a.sessions)
+            .then_with(|| a.value.cmp(&b.value))
+    });
+    v.truncate(top);
+    v
+}
+
+/// A session's campaign as goals break it down: `source / medium / campaign`, `-` for a
+/// missing one; None without any of the three.
+pub fn campaign_label(
+    source: Option<&str>,
+    medium: Option<&str>,
+    campaign: Option<&str>,
+) -> Option<String> {
+    if source.is_none() && medium.is_none() && campaign.is_none() {
+        return None;
+    }
+    let f = |v: Option<&str>| v.unwrap_or("-").to_owned();
+    Some(format!("{} / {} / {}", f(source), f(medium), f(campaign)))
 }

@@ -1,24 +1,28 @@
 //! Which requests a funnel step or a goal matches: a path glob or regex, and optionally a
 //! method, a status class and query-parameter conditions.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
 /// How a step or goal is written in `clickpath.toml`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MatchConfig {
     /// Glob on the path (without query): `*` within a segment, `**` across segments.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Regular expression on the path (anchored at both ends).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
     /// HTTP method. Without `method` and `status`, only page views match.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     /// Status or status class: `200`, `2xx`, `3xx`...
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Query parameters: `{ order = "*" }` (present), `{ utm_source = "google" }` (equal).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub query: std::collections::BTreeMap<String, String>,
 }
 
@@ -31,6 +35,8 @@ enum PathRule {
 /// A compiled matcher.
 #[derive(Clone, Debug)]
 pub struct Matcher {
+    /// What it was compiled from, as JSON (the `request_matches` SQL function's first argument).
+    spec: String,
     path: PathRule,
     method: Option<String>,
     status: Option<(u16, u16)>,
@@ -66,6 +72,7 @@ impl Matcher {
             ),
         };
         Ok(Self {
+            spec: serde_json::to_string(cfg).expect("a match config serializes"),
             path,
             method: cfg.method.as_ref().map(|m| m.to_ascii_uppercase()),
             status,
@@ -79,11 +86,45 @@ impl Matcher {
 
     /// A matcher from a bare path glob (CLI shorthand).
     pub fn glob(path: &str) -> Self {
+        let cfg = MatchConfig {
+            path: Some(path.to_owned()),
+            ..Default::default()
+        };
         Self {
+            spec: serde_json::to_string(&cfg).expect("a match config serializes"),
             path: PathRule::Glob(path.as_bytes().to_vec()),
             method: None,
             status: None,
             query: Vec::new(),
+        }
+    }
+
+    /// The matcher of a [`Matcher::spec`].
+    pub fn from_spec(spec: &str) -> Result<Self> {
+        let cfg: MatchConfig = serde_json::from_str(spec)
+            .map_err(|e| Error::Config(format!("match spec `{spec}`: {e}")))?;
+        Self::compile(&cfg, "match spec")
+    }
+
+    /// What it was compiled from, as JSON: `{"path":"/checkout/**","method":"POST"}`.
+    pub fn spec(&self) -> &str {
+        &self.spec
+    }
+
+    /// The method a request must have, if any.
+    pub fn method(&self) -> Option<&str> {
+        self.method.as_deref()
+    }
+
+    /// What every matching path begins with: a glob's text before its first wildcard (None for
+    /// a regex). A cheap test a query can run before [`Matcher::matches`].
+    pub fn path_prefix(&self) -> Option<&str> {
+        match &self.path {
+            PathRule::Glob(g) => {
+                let end = g.iter().position(|&c| c == b'*' || c == b'?');
+                std::str::from_utf8(&g[..end.unwrap_or(g.len())]).ok()
+            }
+            PathRule::Regex(_) => None,
         }
     }
 
@@ -119,6 +160,22 @@ impl Matcher {
         }
         self.matches_path(r.path, r.query)
     }
+}
+
+/// The bits (one per matcher, in order) of the matchers request `r` matches, and of those whose
+/// path conditions alone it matches when it is a 5xx (a server error on a step's URL).
+pub fn match_bits<'a>(matchers: impl Iterator<Item = &'a Matcher>, r: &Request<'_>) -> (u64, u64) {
+    let (mut matches, mut path_matches) = (0u64, 0u64);
+    let server_error = r.status.is_some_and(|s| s >= 500);
+    for (i, m) in matchers.enumerate() {
+        if m.matches(r) {
+            matches |= 1 << i;
+        }
+        if server_error && m.matches_path(r.path, r.query) {
+            path_matches |= 1 << i;
+        }
+    }
+    (matches, path_matches)
 }
 
 fn parse_status(s: &str) -> Option<(u16, u16)> {
@@ -159,6 +216,23 @@ fn glob_match(p: &[u8], s: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_prefix_is_what_every_match_begins_with() {
+        // Hand-picked: the text before the first wildcard, the whole glob without one.
+        assert_eq!(
+            Matcher::glob("/product/*/reviews").path_prefix(),
+            Some("/product/")
+        );
+        assert_eq!(Matcher::glob("/cart").path_prefix(), Some("/cart"));
+        assert_eq!(Matcher::glob("**").path_prefix(), Some(""));
+        assert!(Matcher::glob("/product/*/reviews").matches_path("/product/7/reviews", None));
+        let re = MatchConfig {
+            regex: Some("/newsletter/.*".into()),
+            ..Default::default()
+        };
+        assert_eq!(Matcher::compile(&re, "t").unwrap().path_prefix(), None);
+    }
 
     fn req<'a>(
         method: &'a str,

@@ -64,6 +64,9 @@ pub struct SessionRow {
     pub visitor: u64,
     /// Local seconds of the earliest request.
     pub first_local: i64,
+    /// UTC micros of the first request read (absent in states saved before the column).
+    #[serde(default)]
+    pub arrived: Option<i64>,
     pub requests: u64,
     pub page_views: u64,
     pub server_errors: u64,
@@ -112,6 +115,9 @@ impl SessionRow {
         r: &RowFacts<'_>,
         site_hosts: &[String],
     ) {
+        if self.requests == 0 {
+            self.arrived = Some(ts);
+        }
         self.requests += 1;
         if earliest {
             self.first_local = r.local;
@@ -163,6 +169,7 @@ pub struct SessionsBuilder {
     hour: UInt8Builder,
     started: TimestampMicrosecondBuilder,
     ended: TimestampMicrosecondBuilder,
+    arrived: TimestampMicrosecondBuilder,
     duration: Float64Builder,
     counts: [UInt64Builder; 5],
     strings: [StringBuilder; 15],
@@ -183,6 +190,7 @@ impl Default for SessionsBuilder {
             hour: UInt8Builder::new(),
             started: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
             ended: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            arrived: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
             duration: Float64Builder::new(),
             counts: std::array::from_fn(|_| UInt64Builder::new()),
             strings: std::array::from_fn(|_| StringBuilder::new()),
@@ -214,6 +222,7 @@ impl SessionsBuilder {
             .append_value((s.first_local.rem_euclid(86_400) / 3600) as u8);
         self.started.append_value(span.first);
         self.ended.append_value(span.last);
+        self.arrived.append_option(s.arrived);
         self.duration
             .append_value((span.last - span.first) as f64 / MICROS as f64);
         for (b, v) in self.counts.iter_mut().zip([
@@ -317,6 +326,7 @@ impl SessionsBuilder {
             Arc::new(self.hour.finish()),
             Arc::new(self.started.finish()),
             Arc::new(self.ended.finish()),
+            Arc::new(self.arrived.finish()),
             Arc::new(self.duration.finish()),
             requests,
             page_views,

@@ -35,11 +35,26 @@ impl Default for SpeedHistogram {
     }
 }
 
+/// The bucket of a response time in microseconds (the `speed_bucket` SQL function).
+pub fn bucket_index(micros: u64) -> usize {
+    bucket_of(micros / 1000).min(BUCKETS - 1)
+}
+
 impl SpeedHistogram {
     pub fn add(&mut self, micros: u64) {
-        let i = bucket_of(micros / 1000).min(BUCKETS - 1);
-        self.counts[i] += 1;
+        self.counts[bucket_index(micros)] += 1;
         self.total += 1;
+    }
+
+    /// A histogram from counts per bucket ([`bucket_index`]); indexes past the last bucket
+    /// count in the last.
+    pub fn from_counts(counts: impl IntoIterator<Item = (usize, u64)>) -> Self {
+        let mut h = Self::default();
+        for (i, n) in counts {
+            h.counts[i.min(BUCKETS - 1)] += n;
+            h.total += n;
+        }
+        h
     }
 
     pub fn count(&self) -> u64 {

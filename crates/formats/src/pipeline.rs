@@ -77,13 +77,14 @@ pub struct Position {
 /// [`Options::size_chunks_for`].
 pub const SMALL_INPUT_BYTES: u64 = 256 << 20;
 /// The chunk size of small inputs.
-pub const SMALL_CHUNK_BYTES: usize = 256 << 10;
+pub const SMALL_CHUNK_BYTES: usize = 128 << 10;
 
 impl Options {
     /// Chunks for a pass whose output is small (a report): a small input in small chunks, so
     /// that its memory is what its own figures need, not the chunks in flight (the 100 MiB
-    /// loggen file: 33 MiB instead of 99 MiB, same time); a large one in the default chunks,
-    /// for speed (256 KiB chunks cost 18% more time on 1 GiB; docs/benchmarks.md). Stdin, of
+    /// loggen file: 26 MiB with 128 KiB chunks, 28.5 with 256 KiB, 99 with 4 MiB, 0.28 s
+    /// instead of 0.25 s); a large one in the default chunks, for speed (256 KiB chunks cost
+    /// 18% more time on 1 GiB; docs/benchmarks.md). Stdin, of
     /// unknown size (0), is read as small.
     pub fn size_chunks_for(&mut self, input_bytes: u64) {
         if input_bytes < SMALL_INPUT_BYTES {

@@ -15,6 +15,10 @@ pub const HOUR: &str = "hour";
 /// Earliest and latest request (UTC).
 pub const STARTED: &str = "started";
 pub const ENDED: &str = "ended";
+/// The first request read (UTC): the session began when it arrived, which is `started` unless
+/// the log wrote an earlier request later (the report's `sessions_started`). Null in files
+/// written before the column.
+pub const ARRIVED: &str = "arrived";
 /// `ended - started` in seconds, fractions kept.
 pub const DURATION_S: &str = "duration_s";
 pub const REQUESTS: &str = "requests";
@@ -69,6 +73,11 @@ pub fn sessions_schema() -> SchemaRef {
                 Field::new(HOUR, DataType::UInt8, false),
                 ts(STARTED),
                 ts(ENDED),
+                Field::new(
+                    ARRIVED,
+                    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+                    true,
+                ),
                 Field::new(DURATION_S, DataType::Float64, false),
                 count(REQUESTS),
                 count(PAGE_VIEWS),

@@ -1,5 +1,7 @@
-//! Times the session figures', request figures' and broken links' plans over a dataset (bench/scale.sh): each filter twice, in a
-//! fresh engine per filter and then again in the same one.
+//! Times the plans over a dataset (bench/scale.sh): session figures, request figures (with
+//! slow pages and the timeline), broken links, then the example config's goals, the error
+//! causes and the example's funnels; each filter twice, in a fresh engine per filter and then
+//! again in the same one.
 //!
 //!   cargo run --release -p clickpath-query --example views -- DIR [channel=email ...]
 
@@ -40,6 +42,17 @@ fn main() {
         clickpath_ingest::DatasetSettings::from_json(&dir, &m.settings).expect("its settings")
     };
     let cfg = settings.traffic_config();
+    let example = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/clickpath.toml"),
+    )
+    .expect("examples/clickpath.toml");
+    let example =
+        toml::from_str::<clickpath_analytics::FileConfig>(&example).expect("the example parses");
+    let (funnels, goals) = example.build().expect("the example builds");
+    let money = clickpath_analytics::Money {
+        average_order_value: example.average_order_value,
+        currency: example.currency.clone(),
+    };
     for f in &filters {
         let t = Instant::now();
         let engine = Engine::open(&dir).expect("the dataset opens");
@@ -48,19 +61,28 @@ fn main() {
         let sessions = t.elapsed().as_secs_f64();
         let requests = engine.request_figures(f, 10).expect("the plans run");
         engine
-            .broken_links(f, &settings.site_hosts, 10)
+            .broken_links(f, &settings.site_hosts, None, 10)
             .expect("the plans run");
         let cold = t.elapsed().as_secs_f64();
+        engine.goals(f, &goals, 10).expect("the plans run");
+        let with_goals = t.elapsed().as_secs_f64();
+        engine.causes(f, None).expect("the plans run");
+        let with_causes = t.elapsed().as_secs_f64();
+        engine
+            .funnels(f, &funnels, &money, 10)
+            .expect("the plans run");
+        let with_funnels = t.elapsed().as_secs_f64();
         let t = Instant::now();
         engine.session_figures(f, &cfg).expect("the plans run");
         engine.request_figures(f, 10).expect("the plans run");
         engine
-            .broken_links(f, &settings.site_hosts, 10)
+            .broken_links(f, &settings.site_hosts, None, 10)
             .expect("the plans run");
         let again = t.elapsed().as_secs_f64();
         println!(
             "{f:?}: sessions {}, requests {}; open {opened:.3} s, sessions {sessions:.3} s, cold \
-             {cold:.3} s, again {again:.3} s",
+             {cold:.3} s, with goals {with_goals:.3} s, with causes {with_causes:.3} s, with \
+             funnels {with_funnels:.3} s, again {again:.3} s",
             figures.traffic.sessions, requests.requests
         );
     }

@@ -16,6 +16,7 @@ use arrow_array::types::{Date32Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef, BooleanArray, Int64Array, ListArray, UInt64Array};
 use arrow_schema::{DataType, Field, FieldRef, TimeUnit};
 use clickpath_analytics::channel::{campaign_params, channel, referrer_host, strip_www};
+use clickpath_analytics::matcher::{Matcher, Request};
 use clickpath_analytics::session_rule::{Arrival, SessionRules, number_sessions};
 use clickpath_analytics::{Agent, Agents};
 use datafusion::common::{ScalarValue, exec_err, plan_err};
@@ -37,6 +38,8 @@ pub fn register(ctx: &SessionContext) {
     }
     ctx.register_udf(channel_udf());
     ctx.register_udf(referrer_path_udf());
+    ctx.register_udf(speed_bucket_udf());
+    ctx.register_udf(request_matches_udf());
     ctx.register_udwf(WindowUDF::from(Sessionize::new()));
     ctx.register_udaf(AggregateUDF::from(WindowFunnel::new()));
 }
@@ -125,6 +128,93 @@ fn referrer_path_udf() -> ScalarUDF {
             let out: arrow_array::StringArray = referrer
                 .iter()
                 .map(|r| r.map(clickpath_analytics::channel::referrer_path))
+                .collect();
+            Ok(ColumnarValue::Array(Arc::new(out)))
+        }),
+    )
+}
+
+/// `request_matches(spec, method, path, query, status, is_page_view)`: whether a request matches
+/// a funnel step or goal written as JSON (`{"path":"/checkout/**","method":"POST"}`: the keys of
+/// a goal in `clickpath.toml`), by the report's own matcher. The spec travels in the plan as a
+/// literal, so every engine that has the function evaluates the same rule.
+fn request_matches_udf() -> ScalarUDF {
+    let compiled: Mutex<Vec<(String, Arc<Matcher>)>> = Mutex::new(Vec::new());
+    create_udf(
+        "request_matches",
+        vec![
+            DataType::Utf8,
+            DataType::Utf8,
+            DataType::Utf8,
+            DataType::Utf8,
+            DataType::UInt16,
+            DataType::Boolean,
+        ],
+        DataType::Boolean,
+        Volatility::Immutable,
+        Arc::new(move |args: &[ColumnarValue]| {
+            let rows = rows_of(args);
+            let [spec, method, path, query] = std::array::from_fn(|i| strings(&args[i], rows));
+            let (spec, method, path, query) = (spec?, method?, path?, query?);
+            let status = args[4].to_array(rows)?;
+            let status = datafusion::arrow::compute::cast(&status, &DataType::UInt16)?;
+            let status = status.as_primitive::<arrow_array::types::UInt16Type>();
+            let page = args[5].to_array(rows)?;
+            let page = page.as_boolean();
+            let (spec, method, path, query) = (
+                spec.as_string::<i32>(),
+                method.as_string::<i32>(),
+                path.as_string::<i32>(),
+                query.as_string::<i32>(),
+            );
+            let mut compiled = compiled.lock().map_err(|_| {
+                datafusion::error::DataFusionError::Internal("matcher cache poisoned".into())
+            })?;
+            let mut out = BooleanBuilder::with_capacity(rows);
+            for r in 0..rows {
+                if spec.is_null(r) || path.is_null(r) {
+                    out.append_value(false);
+                    continue;
+                }
+                let text = spec.value(r);
+                let m = match compiled.iter().find(|(s, _)| s == text) {
+                    Some((_, m)) => Arc::clone(m),
+                    None => {
+                        let m = Arc::new(Matcher::from_spec(text).map_err(|e| {
+                            datafusion::error::DataFusionError::Execution(e.to_string())
+                        })?);
+                        compiled.push((text.to_owned(), Arc::clone(&m)));
+                        m
+                    }
+                };
+                out.append_value(m.matches(&Request {
+                    method: method.is_valid(r).then(|| method.value(r)),
+                    path: path.value(r),
+                    query: query.is_valid(r).then(|| query.value(r)),
+                    status: status.is_valid(r).then(|| status.value(r)),
+                    is_pageview: page.is_valid(r) && page.value(r),
+                }));
+            }
+            Ok(ColumnarValue::Array(Arc::new(out.finish())))
+        }),
+    )
+}
+
+/// `speed_bucket(duration_us)`: the report's response-time bucket (0 for 0 ms, then each 25%
+/// wider than the last, 63 at most), from which its slow-page percentiles are read.
+fn speed_bucket_udf() -> ScalarUDF {
+    create_udf(
+        "speed_bucket",
+        vec![DataType::UInt64],
+        DataType::UInt32,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let d = args[0].to_array(rows_of(args))?;
+            let d = datafusion::arrow::compute::cast(&d, &DataType::UInt64)?;
+            let out: arrow_array::UInt32Array = d
+                .as_primitive::<arrow_array::types::UInt64Type>()
+                .iter()
+                .map(|d| d.map(|d| clickpath_analytics::speed::bucket_index(d) as u32))
                 .collect();
             Ok(ColumnarValue::Array(Arc::new(out)))
         }),
@@ -594,6 +684,49 @@ mod tests {
             );
         }
         out
+    }
+
+    #[test]
+    fn request_matches_is_the_goal_matcher_and_names_a_bad_spec() {
+        // Paths of `events`; the method, status and page-view flag are literals in the query.
+        let rows = [
+            ("v", 0, "/cart/add"),
+            ("v", 1, "/cart"),
+            ("v", 2, "/cart/add/x"),
+        ];
+        let m = |spec: &str, method: &str, status: u16, page: bool| {
+            query(
+                &rows,
+                &format!(
+                    "SELECT request_matches('{spec}', '{method}', path, NULL, CAST({status} AS SMALLINT UNSIGNED), {page}) FROM events"
+                ),
+            )
+        };
+        let post = r#"{"path":"/cart/add","method":"POST","status":"3xx"}"#;
+        // Hand-checked: only the exact path, with the method and a 3xx.
+        assert_eq!(m(post, "POST", 302, false), ["true", "false", "false"]);
+        assert_eq!(m(post, "GET", 302, false), ["false", "false", "false"]);
+        assert_eq!(m(post, "POST", 200, false), ["false", "false", "false"]);
+        // No method or status: page views only; `*` stays within a segment.
+        let glob = r#"{"path":"/cart/*"}"#;
+        assert_eq!(m(glob, "GET", 200, true), ["true", "false", "false"]);
+        assert_eq!(m(glob, "GET", 200, false), ["false", "false", "false"]);
+
+        let ctx = SessionContext::new();
+        register(&ctx);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let err = rt
+            .block_on(async {
+                ctx.sql(r#"SELECT request_matches('{"paht":"/x"}', 'GET', '/x', NULL, CAST(200 AS SMALLINT UNSIGNED), true)"#)
+                    .await?
+                    .collect()
+                    .await
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("paht"), "{err}");
     }
 
     const FUNNEL: &str = "SELECT window_funnel(60, ts, path = '/a', path = '/b', path = '/c')

@@ -33,6 +33,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// A DataFusion session over one dataset, with its own runtime.
 pub struct Engine {
     ctx: SessionContext,
+    /// The dataset's directory and the manifest its tables were registered from.
+    dataset: Option<(std::path::PathBuf, clickpath_store::dataset::Manifest)>,
     runtime: tokio::runtime::Runtime,
     /// The dataset was written before the sessions table existed.
     without_sessions: bool,
@@ -47,6 +49,7 @@ impl Engine {
         engine
             .runtime
             .block_on(tables::register(&engine.ctx, dir, &manifest))?;
+        engine.dataset = Some((dir.to_path_buf(), manifest));
         Ok(engine)
     }
 
@@ -61,16 +64,20 @@ impl Engine {
             .block_on(views::session_figures(&self.ctx, filter, cfg))?)
     }
 
-    /// The report's broken links for `filter`, as a plan (`views`); `site_hosts`: the dataset's.
+    /// The report's broken links for `filter`, as a plan (`views`); `site_hosts`: the dataset's;
+    /// `funnels`: the same filter's (their in-funnel times), if the report has funnels.
     pub fn broken_links(
         &self,
         filter: &views::Filter,
         site_hosts: &[String],
+        funnels: Option<&views::Funnels>,
         top: usize,
     ) -> Result<views::BrokenLinks> {
-        Ok(self
-            .runtime
-            .block_on(views::broken_links(&self.ctx, filter, site_hosts, top))?)
+        let none = Default::default();
+        let in_funnel = funnels.map_or(&none, |f| &f.in_funnel);
+        Ok(self.runtime.block_on(views::broken_links(
+            &self.ctx, filter, site_hosts, in_funnel, top,
+        ))?)
     }
 
     /// The report's request figures for `filter`, as plans (`views`).
@@ -82,6 +89,56 @@ impl Engine {
         Ok(self
             .runtime
             .block_on(views::request_figures(&self.ctx, filter, top))?)
+    }
+
+    /// The report's error causes and error-log summary for `filter` (`views::causes`);
+    /// `zone_flag`: `--error-log-tz`.
+    pub fn causes(
+        &self,
+        filter: &views::Filter,
+        zone_flag: Option<i16>,
+    ) -> Result<(
+        Vec<clickpath_analytics::report::CauseRow>,
+        Option<clickpath_analytics::report::ErrorLogReport>,
+    )> {
+        let events = self.events()?;
+        Ok(self
+            .runtime
+            .block_on(views::causes(&self.ctx, &events, filter, zone_flag))?)
+    }
+
+    /// The report's funnels for `filter` (`views::funnels`).
+    pub fn funnels(
+        &self,
+        filter: &views::Filter,
+        funnels: &[clickpath_analytics::funnel_config::Funnel],
+        money: &clickpath_analytics::Money,
+        top: usize,
+    ) -> Result<views::Funnels> {
+        let events = self.events()?;
+        Ok(self.runtime.block_on(views::funnels(
+            &self.ctx, &events, filter, funnels, money, top,
+        ))?)
+    }
+
+    /// The dataset's error-log events, as `report --data` reads them.
+    fn events(&self) -> Result<Vec<RecordBatch>> {
+        Ok(match &self.dataset {
+            Some((dir, m)) => clickpath_store::dataset::read_events(dir, m)?,
+            None => Vec::new(),
+        })
+    }
+
+    /// The report's goals for `filter`, as plans (`views`).
+    pub fn goals(
+        &self,
+        filter: &views::Filter,
+        goals: &[clickpath_analytics::funnel_config::Goal],
+        top: usize,
+    ) -> Result<Vec<clickpath_analytics::report::GoalReport>> {
+        Ok(self
+            .runtime
+            .block_on(views::goals(&self.ctx, filter, goals, top))?)
     }
 
     /// A session with clickpath's functions and no tables.
@@ -102,6 +159,7 @@ impl Engine {
         Ok(Self {
             ctx,
             runtime,
+            dataset: None,
             without_sessions: false,
         })
     }

@@ -63,6 +63,15 @@ fn report_config(data: &Path, top: usize) -> TrafficConfig {
     cfg
 }
 
+/// The example `clickpath.toml` (two funnels, one in window mode, three goals, money).
+fn example_config() -> clickpath_analytics::FileConfig {
+    let example = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/clickpath.toml"),
+    )
+    .unwrap();
+    toml::from_str(&example).unwrap()
+}
+
 /// The site's hosts the report used.
 fn report_site_hosts(report: &Value) -> Vec<String> {
     report["site"]["hosts"]
@@ -98,7 +107,7 @@ fn session_figures_as_plans_equal_the_streaming_report() {
             "+0100",
         ],
     );
-    // One more human visitor, turned away twice by a WAF after a page view (hand count: one
+    // Two more human visitors. One turned away twice by a WAF after a page view (hand count: one
     // session, two rejected requests, both 403), after loggen's last line.
     let mut whole = std::fs::read(d.join("access.log")).unwrap();
     let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
@@ -114,7 +123,17 @@ fn session_figures_as_plans_equal_the_streaming_report() {
             .as_bytes(),
         );
     }
-    let sessions = truth["human_sessions"].as_u64().unwrap() + 1;
+    // And one whose second line, written later, is 100 s earlier (hand count: one session,
+    // begun at 14:30 where it arrived, though its earliest request is at 14:29).
+    for (t, path) in [("14:30:50", "/"), ("14:29:10", "/about")] {
+        whole.extend_from_slice(
+            format!(
+                "198.51.100.8 - - [02/Mar/2024:{t} +0100] \"GET {path} HTTP/1.1\" 200 512 \"-\" \"{firefox}\"\n"
+            )
+            .as_bytes(),
+        );
+    }
+    let sessions = truth["human_sessions"].as_u64().unwrap() + 2;
     // Two runs: the first half of the log, then all of it (the open sessions carried over).
     let half = whole.len() / 2;
     let cut = half + whole[half..].iter().position(|&b| b == b'\n').unwrap() + 1;
@@ -126,7 +145,9 @@ fn session_figures_as_plans_equal_the_streaming_report() {
     ingest(&data, &growing);
 
     let top = 50;
-    let cfg = report_config(&data, top);
+    let mut cfg = report_config(&data, top);
+    // The example's goals (a funnel's last step, a POST answered 3xx, a regex with a value).
+    cfg.goals = example_config().build().unwrap().1;
     let report = streaming_report(&data, &cfg);
     let engine = Engine::open(&data).unwrap();
     let plans =
@@ -185,9 +206,11 @@ fn session_figures_as_plans_equal_the_streaming_report() {
     assert_eq!(requests["statuses"], report["statuses"]);
     assert_eq!(requests["bots"], report["bots"]);
     assert_eq!(requests["top_pages"], report["pages"]["top"]);
+    // A combined log has no response times: no slow pages on either side.
+    assert_eq!(requests["slow_pages"], report["errors"]["slow_pages"]);
     let links = serde_json::to_value(
         engine
-            .broken_links(&Filter::default(), &report_site_hosts(&report), top)
+            .broken_links(&Filter::default(), &report_site_hosts(&report), None, top)
             .unwrap(),
     )
     .unwrap();
@@ -232,6 +255,46 @@ fn session_figures_as_plans_equal_the_streaming_report() {
         without_sessions(&report["time"]["by_hour"])
     );
 
+    let goals =
+        serde_json::to_value(engine.goals(&Filter::default(), &cfg.goals, top).unwrap()).unwrap();
+    assert_eq!(goals, report["goals"]);
+    // loggen's shop takes orders and adds to carts (it has no newsletter).
+    for g in &report["goals"].as_array().unwrap()[..2] {
+        assert!(g["conversions"].as_u64().unwrap() > 0, "{g}");
+    }
+    let email = Filter {
+        channel: Some("email".into()),
+        ..Default::default()
+    };
+    let email_goals = engine.goals(&email, &cfg.goals, top).unwrap();
+    let email_row = |g: &Value| -> Value {
+        g["by_channel"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["value"] == "email")
+            .unwrap()["conversions"]
+            .clone()
+    };
+    for (plan, whole) in email_goals.iter().zip(report["goals"].as_array().unwrap()) {
+        assert_eq!(json!(plan.conversions), email_row(whole), "{}", plan.name);
+    }
+
+    // The timeline: per minute (out-of-order lines start their sessions where they arrived).
+    let timeline = clickpath_query::views::timeline(
+        &engine.request_figures(&Filter::default(), top).unwrap(),
+        &engine.session_figures(&Filter::default(), &cfg).unwrap(),
+    );
+    let timeline = serde_json::to_value(timeline).unwrap();
+    assert_eq!(timeline, report["time"]["timeline"]);
+    let started: u64 = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["sessions_started"].as_u64().unwrap())
+        .sum();
+    assert_eq!(started, sessions);
+
     // A filter counts the sessions of its landing channel: each channel's row of the report.
     let mut total = 0;
     for row in report["acquisition"]["channels"].as_array().unwrap() {
@@ -245,4 +308,185 @@ fn session_figures_as_plans_equal_the_streaming_report() {
         total += f.traffic.sessions;
     }
     assert_eq!(total, sessions);
+}
+
+#[test]
+fn slow_pages_as_a_plan_equal_the_streaming_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let truth = loggen(d, &["--seed", "8", "--lines", "6000", "--format", "json"]);
+    // loggen writes no response times: each JSON line gets nginx's `request_time`, 0-2.047 s
+    // spread by line number.
+    let text = std::fs::read_to_string(d.join("access.log")).unwrap();
+    let mut timed = String::new();
+    for (i, line) in text.lines().enumerate() {
+        match line.strip_suffix('}') {
+            Some(open) if line.starts_with('{') => {
+                let ms = (i * 7919) % 2048;
+                timed.push_str(&format!(
+                    "{open},\"request_time\":\"{}.{:03}\"}}\n",
+                    ms / 1000,
+                    ms % 1000
+                ));
+            }
+            _ => {
+                timed.push_str(line);
+                timed.push('\n');
+            }
+        }
+    }
+    std::fs::write(d.join("timed.log"), timed).unwrap();
+    let data = d.join("data");
+    ingest(&data, &d.join("timed.log"));
+    let cfg = report_config(&data, 10_000);
+    let report = streaming_report(&data, &cfg);
+    assert_eq!(report["traffic"]["sessions"], truth["human_sessions"]);
+    let engine = Engine::open(&data).unwrap();
+    let requests =
+        serde_json::to_value(engine.request_figures(&Filter::default(), 10_000).unwrap()).unwrap();
+    let slow = &requests["slow_pages"];
+    assert_eq!(slow, &report["errors"]["slow_pages"]);
+    // Every human page view has a time: their views add up to the page views.
+    let views: u64 = slow
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["views"].as_u64().unwrap())
+        .sum();
+    assert_eq!(views, report["traffic"]["pageviews"].as_u64().unwrap());
+    assert!(slow[0]["p95_ms"].as_u64().unwrap() > slow[0]["p50_ms"].as_u64().unwrap());
+}
+
+#[test]
+fn error_causes_and_funnels_as_plans_equal_the_streaming_report_and_loggen() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let err = d.join("error.log");
+    let truth = loggen(
+        d,
+        &[
+            "--seed",
+            "9",
+            "--lines",
+            "30000",
+            "--visitors-per-hour",
+            "60",
+            "--incident",
+            "outage-5xx@+3h+20m",
+            "--incident",
+            "server-restart@+6h+2m",
+            "--error-log",
+            err.to_str().unwrap(),
+            "--error-log-format",
+            "nginx",
+        ],
+    );
+    let data = d.join("data");
+    ingest(&data, &err);
+    ingest(&data, &d.join("access.log"));
+    let mut cfg = report_config(&data, 50);
+    let example = example_config();
+    cfg.funnels = example.build().unwrap().0;
+    cfg.money = clickpath_analytics::Money {
+        average_order_value: example.average_order_value,
+        currency: example.currency.clone(),
+    };
+    let report = streaming_report(&data, &cfg);
+    let engine = Engine::open(&data).unwrap();
+    let (causes, error_log) = engine.causes(&Filter::default(), None).unwrap();
+    let causes = serde_json::to_value(causes).unwrap();
+    assert_eq!(causes, report["errors"]["causes"]);
+    let error_log = serde_json::to_value(error_log).unwrap();
+    assert_eq!(error_log, report["error_log"]);
+    // loggen's truth of the error log: its lines by level.
+    let by_level: serde_json::Map<String, Value> = error_log["by_level"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["value"].as_str().unwrap().to_owned(), r["count"].clone()))
+        .collect();
+    assert_eq!(
+        Value::Object(by_level),
+        truth["error_log"]["lines_by_level"]
+    );
+    // loggen's truth: each 5xx, 404, 403 and 429 response's cause.
+    let explained = truth["error_log"]["explained"].as_object().unwrap();
+    let mut checked = 0;
+    for row in causes.as_array().unwrap() {
+        let status = row["status"].as_u64().unwrap();
+        if !(status >= 500 || [403, 404, 429].contains(&status)) {
+            continue;
+        }
+        let want = &explained[&status.to_string()][row["cause"].as_str().unwrap()];
+        assert_eq!(&row["requests"], want, "{row}");
+        checked += 1;
+    }
+    let kinds: usize = explained
+        .values()
+        .map(|c| c.as_object().unwrap().len())
+        .sum();
+    assert_eq!(checked, kinds);
+    assert!(kinds >= 6, "{explained:?}");
+
+    // The example's funnels (session and window mode) over the same log: steps, errors in the
+    // funnel with their causes, lost conversions, breakdowns.
+    let planned = engine
+        .funnels(&Filter::default(), &cfg.funnels, &cfg.money, 50)
+        .unwrap();
+    let funnels = serde_json::to_value(&planned.reports).unwrap();
+    assert_eq!(funnels, report["funnels"]);
+    // The broken links met inside a funnel.
+    let links = engine
+        .broken_links(
+            &Filter::default(),
+            &report_site_hosts(&report),
+            Some(&planned),
+            50,
+        )
+        .unwrap();
+    let links = serde_json::to_value(links).unwrap();
+    for key in ["internal_links", "external_links"] {
+        assert_eq!(links[key], report["errors"][key], "errors.{key}");
+    }
+    let in_funnel: u64 = report["errors"]["internal_links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["in_funnel_sessions"].as_u64().unwrap())
+        .sum();
+    assert!(in_funnel > 0);
+    assert_eq!(funnels.as_array().unwrap().len(), 2);
+    // loggen's truth: sessions per step of the checkout funnel, in order.
+    let checkout = &report["funnels"][0];
+    for step in checkout["steps"].as_array().unwrap() {
+        let name = step["name"].as_str().unwrap();
+        assert_eq!(step["sessions"], truth["funnel_sequential"][name], "{name}");
+    }
+    assert_eq!(checkout["conversions"], truth["conversions"]);
+    let causes_in_funnel: u64 = checkout["lost_conversions"]["by_step"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["errored_by_cause"].as_object().unwrap().iter())
+        .filter(|(cause, _)| *cause != "none")
+        .map(|(_, n)| n.as_u64().unwrap())
+        .sum();
+    assert!(causes_in_funnel > 0, "{checkout}");
+    // A filter: the email sessions' funnel is the report's email row of the breakdown.
+    let email = Filter {
+        channel: Some("email".into()),
+        ..Default::default()
+    };
+    let planned = engine
+        .funnels(&email, &cfg.funnels, &cfg.money, 50)
+        .unwrap()
+        .reports;
+    let row = checkout["breakdown"]["channel"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["value"] == "email")
+        .unwrap();
+    let planned_steps: Vec<u64> = planned[0].steps.iter().map(|s| s.sessions).collect();
+    assert_eq!(json!(planned_steps), row["steps"]);
 }

@@ -15,7 +15,7 @@ mod server_restart;
 mod traffic_drop;
 mod upstream_outage;
 
-pub use series::{Class, MINUTE, Minute, Series};
+pub use series::{Class, MINUTE, Minute, Series, TimelineCounts, timeline};
 pub use traffic_drop::ln_poisson_cdf;
 
 use crate::restarts::Restart;

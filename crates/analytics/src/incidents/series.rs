@@ -2,6 +2,7 @@
 //! window sums (sessions started, conversions, errors by cause...).
 
 use crate::explain::CauseId;
+use crate::report::TimelineBucket;
 
 pub const MINUTE: i64 = 60_000_000;
 
@@ -112,4 +113,52 @@ impl Series {
             self.at(ts).causes[class as usize][usize::from(cause)] += 1;
         }
     }
+}
+
+/// What a timeline bucket counts, for one minute or a bucket of them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TimelineCounts {
+    pub requests: u64,
+    pub human_requests: u64,
+    pub human_5xx: u64,
+    /// Error responses (status >= 400), humans and bots.
+    pub errors: u64,
+    /// Human sessions whose first request (the first read) is in the minute.
+    pub sessions_started: u64,
+}
+
+/// `time.timeline`: consecutive minutes from UTC minute number `first` in at most 240 buckets
+/// of whole minutes (the same number each, the last one shorter).
+pub fn timeline<M>(
+    first: i64,
+    minutes: &[M],
+    counts: impl Fn(&M) -> TimelineCounts,
+) -> Vec<TimelineBucket> {
+    let n = minutes.len();
+    let per = n.div_ceil(240).max(1);
+    (0..n)
+        .step_by(per)
+        .map(|i| {
+            let mut c = TimelineCounts::default();
+            for m in &minutes[i..(i + per).min(n)] {
+                let m = counts(m);
+                c.requests += m.requests;
+                c.human_requests += m.human_requests;
+                c.human_5xx += m.human_5xx;
+                c.errors += m.errors;
+                c.sessions_started += m.sessions_started;
+            }
+            let mut at = String::new();
+            clickpath_model::format_rfc3339_micros((first + i as i64) * MINUTE, &mut at);
+            TimelineBucket {
+                at,
+                minutes: ((i + per).min(n) - i) as u32,
+                requests: c.requests,
+                human_requests: c.human_requests,
+                human_5xx: c.human_5xx,
+                errors: c.errors,
+                sessions_started: c.sessions_started,
+            }
+        })
+        .collect()
 }

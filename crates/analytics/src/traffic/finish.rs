@@ -52,8 +52,11 @@ impl Names for Resolver<'_> {
 
     fn campaign(&self, l: &Landing) -> Option<String> {
         let u = &self.agg.utms[l.utm as usize];
-        let f = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-        (!u.is_empty()).then(|| format!("{} / {} / {}", f(&u.source), f(&u.medium), f(&u.campaign)))
+        crate::funnel::campaign_label(
+            u.source.as_deref(),
+            u.medium.as_deref(),
+            u.campaign.as_deref(),
+        )
     }
 
     fn device(&self, agent: u32) -> String {

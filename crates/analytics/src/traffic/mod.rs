@@ -23,7 +23,7 @@ use crate::funnel::{FunnelStats, GoalStats};
 use crate::histogram::SecondsHistogram;
 use crate::hits::{Hits, opt};
 use crate::interner::Interner;
-use crate::matcher::{Matcher, Request};
+use crate::matcher::{Matcher, Request, match_bits};
 use crate::session::{ClosedSession, Event, Landing, VisitorId};
 use crate::session_rule::{Arrival, SessionRules, Span};
 
@@ -484,14 +484,7 @@ impl TrafficAggregator {
                     status: st,
                     is_pageview: is_page,
                 };
-                for (i, m) in self.matchers.iter().enumerate() {
-                    if m.matches(&req) {
-                        matches |= 1 << i;
-                    }
-                    if st.is_some_and(|s| s >= 500) && m.matches_path(p, q) {
-                        path_matches |= 1 << i;
-                    }
-                }
+                (matches, path_matches) = match_bits(self.matchers.iter(), &req);
             }
             let code = st.unwrap_or(0);
             if is_page || code >= 400 || matches != 0 {

@@ -5,16 +5,23 @@
 //! reference: `crates/query/tests/views.rs` requires equal figures.
 
 mod broken_links;
+mod causes;
+mod funnels;
+mod goals;
 mod requests;
 mod sessions;
 
 pub use broken_links::{BrokenLinks, broken_links};
+pub use causes::causes;
+pub use funnels::{Funnels, funnels};
+pub use goals::goals;
 pub use requests::{RequestFigures, request_figures};
 pub use sessions::{SessionFigures, session_figures};
 
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
-use clickpath_analytics::report::Row;
+use clickpath_analytics::incidents::TimelineCounts;
+use clickpath_analytics::report::{Row, TimelineBucket};
 use datafusion::arrow::compute::cast;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::SessionContext;
@@ -26,6 +33,29 @@ pub fn rejected_humans(
     sessions: &SessionFigures,
 ) -> clickpath_analytics::report::RejectedReport {
     clickpath_analytics::rejected_report(&requests.human_statuses, sessions.rejected_sessions)
+}
+
+/// `time.timeline`: the requests' minutes and the sessions' arrivals, from the first minute
+/// with a request to the last, in the report's buckets.
+pub fn timeline(requests: &RequestFigures, sessions: &SessionFigures) -> Vec<TimelineBucket> {
+    // A session arrives with one of its requests, but a date filter selects sessions by the date
+    // of their earliest request and requests by their own: a session that began on the last
+    // day may have arrived (its first line read) after it. Its arrival widens the minutes.
+    let minute_numbers = || {
+        let arrivals = sessions.arrivals.iter().map(|a| a.0);
+        requests.minutes.iter().map(|m| m.0).chain(arrivals)
+    };
+    let (Some(first), Some(last)) = (minute_numbers().min(), minute_numbers().max()) else {
+        return Vec::new();
+    };
+    let mut minutes = vec![TimelineCounts::default(); (last - first + 1) as usize];
+    for (m, c) in &requests.minutes {
+        minutes[(m - first) as usize] = *c;
+    }
+    for &(m, n) in &sessions.arrivals {
+        minutes[(m - first) as usize].sessions_started += n;
+    }
+    clickpath_analytics::incidents::timeline(first, &minutes, |c| *c)
 }
 
 /// Humans or bots.
@@ -40,7 +70,7 @@ pub enum Audience {
 /// session is selected, a bot's when it has the values itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Filter {
-    /// `YYYY-MM-DD`, included: the local date of the request (of a session's first request).
+    /// `YYYY-MM-DD`, included: the local date of the request (of a session's earliest request).
     pub from: Option<String>,
     pub to: Option<String>,
     pub channel: Option<String>,
@@ -152,6 +182,26 @@ async fn query_with(
     filter: &Filter,
     value: Option<&str>,
 ) -> Result<Vec<RecordBatch>> {
+    query_values(ctx, sql, filter, value.as_slice()).await
+}
+
+/// The placeholder of the `k`-th value of [`query_values`]: `{value}`, `{value1}`...
+fn value(k: usize) -> String {
+    if k == 0 {
+        "{value}".to_owned()
+    } else {
+        format!("{{value{k}}}")
+    }
+}
+
+/// [`query`], `{value}` standing for the first of `values`, `{value1}`, `{value2}`... for the
+/// next ones (parameters too).
+async fn query_values(
+    ctx: &SessionContext,
+    sql: &str,
+    filter: &Filter,
+    given: &[&str],
+) -> Result<Vec<RecordBatch>> {
     let (mut text, mut values) = if sql.contains("{sessions}") {
         let (cond, values) = filter.sessions();
         (sql.replace("{sessions}", &cond), values)
@@ -159,9 +209,9 @@ async fn query_with(
         let (cond, values) = filter.requests();
         (sql.replace("{requests}", &cond), values)
     };
-    if let Some(v) = value {
-        values.push(ScalarValue::Utf8(Some(v.to_owned())));
-        text = text.replace("{value}", &format!("${}", values.len()));
+    for (k, v) in given.iter().enumerate() {
+        values.push(ScalarValue::Utf8(Some((*v).to_owned())));
+        text = text.replace(&value(k), &format!("${}", values.len()));
     }
     let mut df = ctx.sql(&text).await?;
     if !values.is_empty() {
@@ -199,15 +249,24 @@ fn texts(batches: &[RecordBatch], i: usize) -> Result<Vec<Option<String>>> {
     )
 }
 
-/// Column `i` of every batch as counts (null as 0).
-fn counts(batches: &[RecordBatch], i: usize) -> Result<Vec<u64>> {
-    let v = column(
+/// Nulls as the type's zero.
+fn or_default<T: Default>(v: Vec<Option<T>>) -> Vec<T> {
+    v.into_iter().map(Option::unwrap_or_default).collect()
+}
+
+/// Column `i` of every batch as counts (null as None).
+fn counts_or_null(batches: &[RecordBatch], i: usize) -> Result<Vec<Option<u64>>> {
+    column(
         batches,
         i,
         &DataType::UInt64,
         |a: &arrow_array::UInt64Array, r| a.value(r),
-    )?;
-    Ok(v.into_iter().map(Option::unwrap_or_default).collect())
+    )
+}
+
+/// Column `i` of every batch as counts (null as 0).
+fn counts(batches: &[RecordBatch], i: usize) -> Result<Vec<u64>> {
+    Ok(or_default(counts_or_null(batches, i)?))
 }
 
 /// Column `i` of every batch as integers (null as 0).
@@ -217,8 +276,8 @@ fn ints(batches: &[RecordBatch], i: usize) -> Result<Vec<i64>> {
         i,
         &DataType::Int64,
         |a: &arrow_array::Int64Array, r| a.value(r),
-    )?;
-    Ok(v.into_iter().map(Option::unwrap_or_default).collect())
+    );
+    Ok(or_default(v?))
 }
 
 /// Column `i` of every batch as booleans (null as false).
@@ -228,8 +287,8 @@ fn bools(batches: &[RecordBatch], i: usize) -> Result<Vec<bool>> {
         i,
         &DataType::Boolean,
         |a: &arrow_array::BooleanArray, r| a.value(r),
-    )?;
-    Ok(v.into_iter().map(Option::unwrap_or_default).collect())
+    );
+    Ok(or_default(v?))
 }
 
 /// Column `i` of every batch as numbers (null as 0).
@@ -239,8 +298,8 @@ fn numbers(batches: &[RecordBatch], i: usize) -> Result<Vec<f64>> {
         i,
         &DataType::Float64,
         |a: &arrow_array::Float64Array, r| a.value(r),
-    )?;
-    Ok(v.into_iter().map(Option::unwrap_or_default).collect())
+    );
+    Ok(or_default(v?))
 }
 
 /// `(value, count)` rows of a two-column result; a null value is `null_as`.

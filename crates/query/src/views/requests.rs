@@ -1,18 +1,20 @@
 //! The figures of the report that count requests: totals and period, statuses, bots, page views
-//! per path, requests per day and hour. Two plans over the `requests` table (one pass for the
+//! and response times per path, requests per day and hour. Two plans over the `requests` table (one pass for the
 //! counts by day, hour, status and bot, one for the paths); the figures are folded from their
 //! small results with the report's own ranking.
 
 use std::collections::BTreeMap;
 
-use clickpath_analytics::rejected_report;
-use clickpath_analytics::report::{BotRow, Bots, Period, RejectedReport, Row, Statuses};
+use clickpath_analytics::incidents::TimelineCounts;
+use clickpath_analytics::report::{BotRow, Bots, PageSpeed, Period, RejectedReport, Row, Statuses};
+use clickpath_analytics::speed::SpeedHistogram;
 use clickpath_analytics::{class_rows, rank_bots, ranked, status_class, status_rows};
+use clickpath_analytics::{rejected_report, slow_pages};
 use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
 use rustc_hash::FxHashMap;
 
-use super::{Filter, bools, counts, ints, query, texts};
+use super::{Filter, bools, counts, counts_or_null, ints, query, texts};
 
 /// Requests, human requests and page views per local date or hour (`time.by_day`,
 /// `time.by_hour` without their sessions).
@@ -42,6 +44,11 @@ pub struct RequestFigures {
     pub rejected_bots: RejectedReport,
     /// `errors.crawler_not_found`: 404s served to search-engine crawlers, per path.
     pub crawler_not_found: Vec<Row>,
+    /// `errors.slow_pages`: response times of human page views per path (logs with durations).
+    pub slow_pages: Vec<PageSpeed>,
+    /// The timeline's request counts per UTC minute number (`time.timeline`).
+    #[serde(skip)]
+    pub minutes: Vec<(i64, TimelineCounts)>,
     /// Human requests per status code (index 600: none), for `errors.rejected_humans`.
     #[serde(skip)]
     pub human_statuses: Vec<u64>,
@@ -57,13 +64,21 @@ const COUNTS: &str = "SELECT date,
   count(*), CAST(min(ts) AS BIGINT), CAST(max(ts) AS BIGINT)
 FROM requests WHERE {requests} GROUP BY 1, 2, 3, 4, 5, 6, 7";
 
+/// Requests, human requests, human 5xx and error responses per UTC minute number.
+const MINUTES: &str = "SELECT CAST(ts AS BIGINT) / 60000000, count(*),
+  count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE NOT is_bot AND status >= 500),
+  count(*) FILTER (WHERE status >= 400)
+FROM requests WHERE {requests} GROUP BY 1";
+
 /// 404s served to search-engine crawlers, per path.
 const CRAWLER_NOT_FOUND: &str = "SELECT coalesce(path, ''), count(*) FROM requests
 WHERE is_bot AND bot_family = 'search' AND status = 404 AND {requests} GROUP BY 1";
 
-/// Human page views and bot requests per path (and bot).
-const PATHS: &str = "SELECT is_bot, bot_name, coalesce(path, ''), count(*) FROM requests
-WHERE (is_bot OR is_page_view) AND {requests} GROUP BY 1, 2, 3";
+/// Human page views per path and response-time bucket (null: no duration logged), bot
+/// requests per path and bot.
+const PATHS: &str = "SELECT is_bot, bot_name, coalesce(path, ''), count(*),
+  CASE WHEN NOT is_bot THEN speed_bucket(duration_us) END
+FROM requests WHERE (is_bot OR is_page_view) AND {requests} GROUP BY 1, 2, 3, 5";
 
 #[derive(Default)]
 struct Bot {
@@ -84,10 +99,11 @@ pub async fn request_figures(
     filter: &Filter,
     top: usize,
 ) -> Result<RequestFigures> {
-    let (groups, paths, crawler) = futures::future::try_join3(
+    let (groups, paths, crawler, minutes) = futures::future::try_join4(
         query(ctx, COUNTS, filter),
         query(ctx, PATHS, filter),
         query(ctx, CRAWLER_NOT_FOUND, filter),
+        query(ctx, MINUTES, filter),
     )
     .await?;
 
@@ -153,7 +169,9 @@ pub async fn request_figures(
         texts(&paths, 2)?,
         counts(&paths, 3)?,
     );
-    let mut pages = Vec::new();
+    let speed = counts_or_null(&paths, 4)?;
+    let mut pages: FxHashMap<String, u64> = FxHashMap::default();
+    let mut speeds: FxHashMap<String, Vec<(usize, u64)>> = FxHashMap::default();
     let mut bot_paths: FxHashMap<String, Vec<(String, u64)>> = FxHashMap::default();
     for k in 0..path_n.len() {
         let value = path_value[k].clone().unwrap_or_default();
@@ -162,10 +180,20 @@ pub async fn request_figures(
                 .entry(path_name[k].clone().unwrap_or_default())
                 .or_default()
                 .push((value, path_n[k]));
-        } else {
-            pages.push((value, path_n[k]));
+            continue;
         }
+        if let Some(b) = speed[k] {
+            speeds
+                .entry(value.clone())
+                .or_default()
+                .push((b as usize, path_n[k]));
+        }
+        *pages.entry(value).or_default() += path_n[k];
     }
+    let speeds: Vec<(String, SpeedHistogram)> = speeds
+        .into_iter()
+        .map(|(p, c)| (p, SpeedHistogram::from_counts(c)))
+        .collect();
     let mut by_name: Vec<BotRow> = bots
         .into_iter()
         .map(|((name, family), b)| BotRow {
@@ -213,6 +241,25 @@ pub async fn request_figures(
                 .zip(counts(&crawler, 1)?),
             top,
         ),
+        slow_pages: slow_pages(speeds.iter().map(|(p, h)| (p.clone(), h)), top),
+        minutes: {
+            let c = |i| counts(&minutes, i);
+            let (n, human, human_5xx, errors) = (c(1)?, c(2)?, c(3)?, c(4)?);
+            ints(&minutes, 0)?
+                .into_iter()
+                .enumerate()
+                .map(|(k, m)| {
+                    let counts = TimelineCounts {
+                        requests: n[k],
+                        human_requests: human[k],
+                        human_5xx: human_5xx[k],
+                        errors: errors[k],
+                        sessions_started: 0,
+                    };
+                    (m, counts)
+                })
+                .collect()
+        },
         human_statuses: human,
     })
 }

@@ -13,7 +13,7 @@ use clickpath_analytics::{
 use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
 
-use super::{Filter, counts, numbers, query, query_with, rows, texts};
+use super::{Filter, counts, ints, numbers, query, query_with, rows, texts};
 
 const MICROS: f64 = 1_000_000.0;
 
@@ -54,6 +54,9 @@ pub struct SessionFigures {
     pub by_hour: Vec<Row>,
     /// Sessions that met a rejected request (`errors.rejected_humans.sessions`).
     pub rejected_sessions: u64,
+    /// Sessions per UTC minute number of their first request (`time.timeline`).
+    #[serde(skip)]
+    pub arrivals: Vec<(i64, u64)>,
 }
 
 const HEADLINE: &str = "SELECT count(*), count(DISTINCT visitor), sum(requests), sum(page_views),
@@ -101,6 +104,10 @@ const EXITS: &str = "SELECT count(*) FROM sessions WHERE exit_page = {value} AND
 
 const BY_DAY: &str = "SELECT date, count(*) FROM sessions WHERE {sessions} GROUP BY 1 ORDER BY 1";
 const BY_HOUR: &str = "SELECT hour, count(*) FROM sessions WHERE {sessions} GROUP BY 1 ORDER BY 1";
+/// Sessions per UTC minute of their first request read (files without `arrived`: their
+/// earliest).
+const ARRIVALS: &str = "SELECT CAST(coalesce(arrived, started) AS BIGINT) / 60000000, count(*)
+FROM sessions WHERE {sessions} GROUP BY 1";
 
 /// The session figures of the sessions `filter` selects, as the report with `cfg` counts them:
 /// lists of values hold at most `cfg.top` rows (channels and devices all), `next` follows
@@ -130,6 +137,7 @@ pub async fn session_figures(
         top_sql(COUNTRIES),
         BY_DAY.to_owned(),
         BY_HOUR.to_owned(),
+        ARRIVALS.to_owned(),
     ];
     let next_from = cfg.next_from.as_deref();
     let steps = STEPS.replace(
@@ -170,7 +178,8 @@ pub async fn session_figures(
         countries,
         by_day,
         by_hour,
-    ]: [_; 17] = results.try_into().expect("one result per plan");
+        arrivals,
+    ]: [_; 18] = results.try_into().expect("one result per plan");
 
     let c = |i| counts(&headline, i).map(|v| v.first().copied().unwrap_or(0));
     let (sessions, visitors, human_requests, pageviews, with_pages, bounces) =
@@ -301,5 +310,9 @@ pub async fn session_figures(
         by_day: rows(&by_day, "")?,
         by_hour,
         rejected_sessions,
+        arrivals: ints(&arrivals, 0)?
+            .into_iter()
+            .zip(counts(&arrivals, 1)?)
+            .collect(),
     })
 }

@@ -169,17 +169,10 @@ impl PendingCommit {
     ) -> Result<()> {
         if !self.days.contains_key(date) {
             let rel = format!("{REQUESTS}/date={date}/part-{:08}.parquet", self.commit);
-            let path = self.dir.join(&rel);
-            let parent = path.parent().expect("file in a directory");
-            std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
-            let tmp = path.with_extension("parquet.tmp");
-            let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
-            let (writer, _) = ArrowWriter::try_new(
-                BufWriter::with_capacity(1 << 20, file),
-                dataset_schema(),
-                Some(writer_properties()),
-            )?
-            .into_serialized_writer()?;
+            let (tmp, out) = create_tmp(&self.dir.join(&rel))?;
+            let (writer, _) =
+                ArrowWriter::try_new(out, dataset_schema(), Some(writer_properties()))?
+                    .into_serialized_writer()?;
             self.days.insert(
                 date.to_owned(),
                 DayFile {
@@ -210,17 +203,7 @@ impl PendingCommit {
         let mut dirs = Vec::new();
         for (date, day) in self.days {
             let final_path = self.dir.join(&day.path);
-            let file = day
-                .writer
-                .into_inner()?
-                .into_inner()
-                .map_err(|e| Error::write(&day.tmp, e.into_error()))?;
-            file.sync_all().map_err(|e| Error::write(&day.tmp, e))?;
-            let bytes = file
-                .metadata()
-                .map_err(|e| Error::write(&day.tmp, e))?
-                .len();
-            std::fs::rename(&day.tmp, &final_path).map_err(|e| Error::write(&final_path, e))?;
+            let bytes = close_and_rename(day.writer.into_inner()?, &day.tmp, &final_path)?;
             dirs.push(final_path.parent().expect("in a directory").to_path_buf());
             out.push(DataFile {
                 path: day.path,
@@ -265,12 +248,8 @@ impl ParquetTmp {
         schema: arrow_schema::SchemaRef,
         props: parquet::file::properties::WriterProperties,
     ) -> Result<Self> {
-        let parent = path.parent().expect("in a directory");
-        std::fs::create_dir_all(parent).map_err(|e| Error::write(&path, e))?;
-        let tmp = path.with_extension("parquet.tmp");
-        let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
-        let writer =
-            ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, file), schema, Some(props))?;
+        let (tmp, out) = create_tmp(&path)?;
+        let writer = ArrowWriter::try_new(out, schema, Some(props))?;
         Ok(Self { tmp, path, writer })
     }
 
@@ -281,19 +260,29 @@ impl ParquetTmp {
     /// Closes the file, fsyncs it and renames it to its final name (its folder is not synced:
     /// the caller syncs each folder once); its size.
     pub(crate) fn finish(self) -> Result<u64> {
-        let file = self
-            .writer
-            .into_inner()?
-            .into_inner()
-            .map_err(|e| Error::write(&self.tmp, e.into_error()))?;
-        file.sync_all().map_err(|e| Error::write(&self.tmp, e))?;
-        let bytes = file
-            .metadata()
-            .map_err(|e| Error::write(&self.tmp, e))?
-            .len();
-        std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::write(&self.path, e))?;
-        Ok(bytes)
+        close_and_rename(self.writer.into_inner()?, &self.tmp, &self.path)
     }
+}
+
+/// The temporary file `path.tmp` beside `path` (its folder made if need be), buffered.
+fn create_tmp(path: &Path) -> Result<(PathBuf, BufWriter<File>)> {
+    let parent = path.parent().expect("in a directory");
+    std::fs::create_dir_all(parent).map_err(|e| Error::write(parent, e))?;
+    let tmp = path.with_extension("parquet.tmp");
+    let file = File::create(&tmp).map_err(|e| Error::write(&tmp, e))?;
+    Ok((tmp, BufWriter::with_capacity(1 << 20, file)))
+}
+
+/// The end of a Parquet file written as `tmp`: flushed, fsynced and renamed to `path` (its
+/// folder is not synced: the caller syncs each folder once); its size.
+fn close_and_rename(out: BufWriter<File>, tmp: &Path, path: &Path) -> Result<u64> {
+    let file = out
+        .into_inner()
+        .map_err(|e| Error::write(tmp, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::write(tmp, e))?;
+    let bytes = file.metadata().map_err(|e| Error::write(tmp, e))?.len();
+    std::fs::rename(tmp, path).map_err(|e| Error::write(path, e))?;
+    Ok(bytes)
 }
 
 /// Writes `batches` as the Parquet file `dir/rel` (zstd), durably under its final name; its size.
