@@ -31,6 +31,40 @@ pub struct Money {
     pub currency: Option<String>,
 }
 
+/// A session-mode funnel's lost-conversion estimate, kept apart from the funnel once its
+/// figures are built (the planned incidents ask it, `planned_diary`).
+#[derive(Clone, Debug, Default)]
+pub struct LostEstimate {
+    /// (time of its first error at the step, step, error kinds) of each errored session that
+    /// left.
+    left_at: Vec<(i64, usize, u8)>,
+    /// Per step: the share of the sessions that reached it without an error and converted.
+    rate: Vec<f64>,
+}
+
+impl LostEstimate {
+    /// [`FunnelStats::lost_between`].
+    pub fn between(&self, start: i64, end: i64, kinds: u8) -> f64 {
+        lost_in(&self.left_at, |j| self.rate[j], start, end, kinds)
+    }
+}
+
+/// The estimate over the sessions whose error at a step came in `[start, end)`, counting only
+/// errors of the kinds in `kinds`: each left-behind session counts the step's clean rate.
+fn lost_in(
+    left_at: &[(i64, usize, u8)],
+    rate: impl Fn(usize) -> f64,
+    start: i64,
+    end: i64,
+    kinds: u8,
+) -> f64 {
+    left_at
+        .iter()
+        .filter(|(t, _, k)| *t >= start && *t < end && k & kinds != 0)
+        .map(|&(_, j, _)| rate(j))
+        .sum()
+}
+
 #[derive(Default, Clone, Copy)]
 struct KindCount {
     sessions: u64,
@@ -332,11 +366,18 @@ impl FunnelStats {
     /// `[start, end)` (the same estimate as the whole funnel's, within a window), counting
     /// only errors of the kinds in `kinds` (`ErrorKind` bits).
     pub fn lost_between(&self, start: i64, end: i64, kinds: u8) -> f64 {
-        self.errored_left_at
-            .iter()
-            .filter(|(t, _, k)| *t >= start && *t < end && k & kinds != 0)
-            .map(|&(_, j, _)| share(self.clean_converted[j], self.clean_reached[j]))
-            .sum()
+        let rate = |j: usize| share(self.clean_converted[j], self.clean_reached[j]);
+        lost_in(&self.errored_left_at, rate, start, end, kinds)
+    }
+
+    /// The lost-conversion estimate, apart from the funnel (session mode).
+    pub fn lost_estimate(&self) -> LostEstimate {
+        LostEstimate {
+            left_at: self.errored_left_at.clone(),
+            rate: (0..self.steps())
+                .map(|j| share(self.clean_converted[j], self.clean_reached[j]))
+                .collect(),
+        }
     }
 
     pub fn is_session_mode(&self) -> bool {

@@ -3,7 +3,7 @@
 //! same events, so that both give the same report.
 
 use crate::explain::CauseId;
-use crate::funnel::{FunnelStats, Money, Names};
+use crate::funnel::{FunnelStats, LostEstimate, Money, Names};
 use crate::funnel_config::Funnel;
 use crate::interner::Interner;
 use crate::matcher::{Request, match_bits};
@@ -12,12 +12,12 @@ use crate::session::{ClosedSession, Event, Landing, VisitorId};
 
 /// A request of a session, as the funnel needs it.
 #[derive(Clone, Debug, Default)]
-pub struct RowEvent {
+pub struct RowEvent<'a> {
     /// UTC micros.
     pub ts: i64,
-    pub path: Option<String>,
-    pub query: Option<String>,
-    pub method: Option<String>,
+    pub path: Option<&'a str>,
+    pub query: Option<&'a str>,
+    pub method: Option<&'a str>,
     pub status: Option<u16>,
     pub page: bool,
     pub duration_us: Option<u64>,
@@ -29,14 +29,14 @@ pub struct RowEvent {
 /// first page view, and its page views, error responses and requests matching a step, in time
 /// order (ties in reading order).
 #[derive(Clone, Debug, Default)]
-pub struct RowSession {
+pub struct RowSession<'a> {
     pub visitor: u64,
     pub channel: String,
     /// `source / medium / campaign` (`campaign_label`), None without UTM parameters.
     pub campaign: Option<String>,
     pub device: String,
     pub entry: Option<String>,
-    pub events: Vec<RowEvent>,
+    pub events: Vec<RowEvent<'a>>,
 }
 
 /// One funnel over sessions added in the order they began (a window-mode funnel follows each
@@ -65,16 +65,16 @@ impl PlannedFunnel {
 
     /// Adds a session; returns when it was inside the funnel (session mode), as the report
     /// ties errors to the funnel.
-    pub fn add(&mut self, s: &RowSession) -> Option<(i64, i64)> {
+    pub fn add(&mut self, s: &RowSession<'_>) -> Option<(i64, i64)> {
         self.events.clear();
         for e in &s.events {
-            let (matches, path_matches) = match e.path.as_deref() {
+            let (matches, path_matches) = match e.path {
                 Some(p) => match_bits(
                     self.stats.matchers(),
                     &Request {
-                        method: e.method.as_deref(),
+                        method: e.method,
                         path: p,
-                        query: e.query.as_deref(),
+                        query: e.query,
                         status: e.status,
                         is_pageview: e.page,
                     },
@@ -88,7 +88,7 @@ impl PlannedFunnel {
             }
             self.events.push(Event {
                 ts: e.ts,
-                path: e.path.as_deref().map_or(0, |p| self.paths.intern(p)),
+                path: e.path.map_or(0, |p| self.paths.intern(p)),
                 status,
                 page: e.page,
                 matches,
@@ -122,6 +122,13 @@ impl PlannedFunnel {
             entry: s.entry.as_deref().map(|p| self.paths.intern(p)),
         };
         self.stats.add_session(&closed)
+    }
+
+    /// The lost-conversion estimate, for a session-mode funnel (the incidents' cost).
+    pub fn lost_estimate(&self) -> Option<LostEstimate> {
+        self.stats
+            .is_session_mode()
+            .then(|| self.stats.lost_estimate())
     }
 
     pub fn finish(self, money: &Money, top: usize) -> FunnelReport {

@@ -49,6 +49,32 @@ pub struct Settings {
     pub top: usize,
 }
 
+impl Settings {
+    /// The settings `cfg` gives the report.
+    pub fn of(cfg: &crate::TrafficConfig) -> Self {
+        Settings {
+            session_timeout_s: cfg.session_timeout_s,
+            split_at_midnight: cfg.split_at_midnight,
+            split_on_campaign: cfg.split_on_campaign,
+            visitor_key: match cfg.visitor_key {
+                crate::VisitorKey::IpUa => "ip+ua".into(),
+                crate::VisitorKey::Ip => "ip".into(),
+            },
+            top: cfg.top,
+        }
+    }
+}
+
+/// `notes`: what the reader should know, given whether some requests came from a format
+/// without user agents.
+pub fn notes(user_agents_missing: bool) -> Vec<String> {
+    if user_agents_missing {
+        vec!["Some lines come from a format without user agents: their requests count as humans (bots cannot be told apart) and a visitor is an address.".into()]
+    } else {
+        Vec::new()
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Period {
     /// RFC 3339, UTC.

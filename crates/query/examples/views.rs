@@ -1,7 +1,8 @@
 //! Times the plans over a dataset (bench/scale.sh): session figures, request figures (with
 //! slow pages and the timeline), broken links, then the example config's goals, the error
-//! causes and the example's funnels; each filter twice, in a fresh engine per filter and then
-//! again in the same one.
+//! causes, the example's funnels and the restarts and incidents; each filter twice, in a fresh
+//! engine per filter and then again in the same one; then the whole report (`Engine::report`)
+//! in a fresh engine.
 //!
 //!   cargo run --release -p clickpath-query --example views -- DIR [channel=email ...]
 
@@ -53,6 +54,13 @@ fn main() {
         average_order_value: example.average_order_value,
         currency: example.currency.clone(),
     };
+    let whole = clickpath_analytics::TrafficConfig {
+        funnels: funnels.clone(),
+        goals: goals.clone(),
+        money: money.clone(),
+        top: 10,
+        ..cfg.clone()
+    };
     for f in &filters {
         let t = Instant::now();
         let engine = Engine::open(&dir).expect("the dataset opens");
@@ -68,10 +76,14 @@ fn main() {
         let with_goals = t.elapsed().as_secs_f64();
         engine.causes(f, None).expect("the plans run");
         let with_causes = t.elapsed().as_secs_f64();
-        engine
+        let planned = engine
             .funnels(f, &funnels, &money, 10)
             .expect("the plans run");
         let with_funnels = t.elapsed().as_secs_f64();
+        engine
+            .incidents(f, &whole, Some(&planned), &settings.site_hosts)
+            .expect("the plans run");
+        let with_incidents = t.elapsed().as_secs_f64();
         let t = Instant::now();
         engine.session_figures(f, &cfg).expect("the plans run");
         engine.request_figures(f, 10).expect("the plans run");
@@ -79,10 +91,17 @@ fn main() {
             .broken_links(f, &settings.site_hosts, None, 10)
             .expect("the plans run");
         let again = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        Engine::open(&dir)
+            .expect("the dataset opens")
+            .report(f, &whole)
+            .expect("the plans run");
+        let report = t.elapsed().as_secs_f64();
         println!(
             "{f:?}: sessions {}, requests {}; open {opened:.3} s, sessions {sessions:.3} s, cold \
              {cold:.3} s, with goals {with_goals:.3} s, with causes {with_causes:.3} s, with \
-             funnels {with_funnels:.3} s, again {again:.3} s",
+             funnels {with_funnels:.3} s, with incidents {with_incidents:.3} s, again \
+             {again:.3} s; the whole report {report:.3} s",
             figures.traffic.sessions, requests.requests
         );
     }

@@ -121,6 +121,43 @@ impl Engine {
         ))?)
     }
 
+    /// The report's restarts, reloads and incidents for `filter` (`views::incidents`), with the
+    /// same filter's funnels (their estimate of lost conversions), the site's hosts and
+    /// `--error-log-tz` (`zone_flag`).
+    pub fn incidents(
+        &self,
+        filter: &views::Filter,
+        cfg: &clickpath_analytics::TrafficConfig,
+        funnels: Option<&views::Funnels>,
+        site_hosts: &[String],
+    ) -> Result<clickpath_analytics::planned_diary::Stories> {
+        let events = self.events()?;
+        let lost = funnels.and_then(|f| f.lost.as_ref());
+        Ok(self.runtime.block_on(views::incidents(
+            &self.ctx,
+            &events,
+            filter,
+            &cfg.funnels,
+            lost,
+            &cfg.money,
+            site_hosts,
+            cfg.error_log_tz,
+        ))?)
+    }
+
+    /// The whole report for `filter`, as plans (`views::report`); None when the settings name no
+    /// site host.
+    pub fn report(
+        &self,
+        filter: &views::Filter,
+        cfg: &clickpath_analytics::TrafficConfig,
+    ) -> Result<Option<clickpath_analytics::TrafficReport>> {
+        let events = self.events()?;
+        Ok(self
+            .runtime
+            .block_on(views::report(&self.ctx, &events, filter, cfg))?)
+    }
+
     /// The dataset's error-log events, as `report --data` reads them.
     fn events(&self) -> Result<Vec<RecordBatch>> {
         Ok(match &self.dataset {
@@ -154,6 +191,12 @@ impl Engine {
         // links) does not decode the long text columns of the others.
         config.options_mut().execution.parquet.pushdown_filters = true;
         config.options_mut().execution.parquet.reorder_filters = true;
+        // Files whose `seq` ranges overlap (a commit's dates) in groups of their own, so that a
+        // plan in reading order merges them rather than sorting (`tables.rs`).
+        config
+            .options_mut()
+            .execution
+            .split_file_groups_by_statistics = true;
         let ctx = SessionContext::new_with_config(config);
         functions::register(&ctx);
         Ok(Self {

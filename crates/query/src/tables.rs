@@ -23,6 +23,7 @@ fn files_table(
     dir: &Path,
     paths: &[&str],
     schema: arrow_schema::SchemaRef,
+    sorted_by: Option<&str>,
 ) -> Result<Arc<dyn datafusion::datasource::TableProvider>> {
     if paths.is_empty() {
         return Ok(Arc::new(MemTable::try_new(schema, vec![vec![]])?));
@@ -32,8 +33,12 @@ fn files_table(
         .iter()
         .map(|p| ListingTableUrl::parse(dir.join(p).to_string_lossy()))
         .collect::<Result<Vec<_>>>()?;
-    let options =
+    let mut options =
         ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    if let Some(c) = sorted_by {
+        options =
+            options.with_file_sort_order(vec![vec![datafusion::prelude::col(c).sort(true, false)]]);
+    }
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options)
         .with_schema(schema);
@@ -42,7 +47,18 @@ fn files_table(
 
 pub async fn register(ctx: &SessionContext, dir: &Path, m: &Manifest) -> Result<()> {
     let requests: Vec<&str> = m.files.iter().map(|f| f.path.as_str()).collect();
-    ctx.register_table("requests", files_table(dir, &requests, dataset_schema())?)?;
+    // Each file is in `seq` order (ingest writes rows as it reads them, compact merges in that
+    // order; `report`'s reader relies on it too): a plan in reading order merges the files
+    // instead of sorting their rows.
+    ctx.register_table(
+        "requests",
+        files_table(
+            dir,
+            &requests,
+            dataset_schema(),
+            Some(clickpath_model::dataset::SEQ),
+        )?,
+    )?;
     if m.sessions_table || m.files.is_empty() {
         // The sessions closed in each commit, then those still open at the last one.
         let sessions: Vec<&str> = m
@@ -51,7 +67,10 @@ pub async fn register(ctx: &SessionContext, dir: &Path, m: &Manifest) -> Result<
             .chain(&m.open_sessions)
             .map(|f| f.path.as_str())
             .collect();
-        ctx.register_table("sessions", files_table(dir, &sessions, sessions_schema())?)?;
+        ctx.register_table(
+            "sessions",
+            files_table(dir, &sessions, sessions_schema(), None)?,
+        )?;
     }
     ctx.sql(PAGE_VIEWS_SQL).await?;
     // Error-log events are few next to requests: read into memory, `ts` in the dataset's zone.

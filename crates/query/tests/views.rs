@@ -42,10 +42,16 @@ fn options() -> Options {
 }
 
 fn ingest(data: &Path, file: &Path) {
+    ingest_with(data, file, false)
+}
+
+/// [`ingest`], sessions split at local midnight or not.
+fn ingest_with(data: &Path, file: &Path, split_at_midnight: bool) {
     let cfg = IngestConfig {
         dir: data.to_path_buf(),
         settings: GivenSettings {
             site_hosts: vec!["shop.example.com".into()],
+            split_at_midnight,
             ..Default::default()
         },
         commit_every: 512 << 10,
@@ -84,10 +90,56 @@ fn report_site_hosts(report: &Value) -> Vec<String> {
 
 /// The streaming report over the dataset (`report --data`).
 fn streaming_report(data: &Path, cfg: &TrafficConfig) -> Value {
+    streaming_report_of(data, cfg, None)
+}
+
+/// The streaming report of one local date (`report --data --from D --to D`).
+fn streaming_report_of(data: &Path, cfg: &TrafficConfig, date: Option<&str>) -> Value {
     let m = clickpath_store::dataset::open_for_read(data).unwrap();
-    let mut agg = clickpath_analytics::TrafficAggregator::new(cfg.clone());
-    clickpath_ingest::replay::replay(data, &m, None, None, &mut agg, None).unwrap();
+    let mut cfg = cfg.clone();
+    if let Some(d) = date {
+        let day = clickpath_model::parse_date(d).unwrap();
+        cfg.days = Some((day, day));
+    }
+    let mut agg = clickpath_analytics::TrafficAggregator::new(cfg);
+    clickpath_ingest::replay::replay(data, &m, date, date, &mut agg, None).unwrap();
     serde_json::to_value(agg.finish()).unwrap()
+}
+
+/// The first place where `a` and `b` differ (`path: a != b`), or None.
+fn first_difference(path: &str, a: &Value, b: &Value) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            keys.into_iter().find_map(|k| {
+                let (u, v) = (&x.get(k), &y.get(k));
+                match (u, v) {
+                    (Some(u), Some(v)) => first_difference(&format!("{path}.{k}"), u, v),
+                    _ => Some(format!("{path}.{k}: {u:?} != {v:?}")),
+                }
+            })
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (u, v))| first_difference(&format!("{path}[{i}]"), u, v)),
+        _ => (a != b).then(|| format!("{path}: {a} != {b}")),
+    }
+}
+
+/// The whole report as plans is the streaming report, every figure.
+fn assert_planned_report(engine: &Engine, filter: &Filter, cfg: &TrafficConfig, report: &Value) {
+    let planned = engine
+        .report(filter, cfg)
+        .unwrap()
+        .expect("the dataset names its site");
+    let planned = serde_json::to_value(planned).unwrap();
+    if let Some(d) = first_difference("report", &planned, report) {
+        panic!("{filter:?}: {d}");
+    }
 }
 
 #[test]
@@ -150,6 +202,38 @@ fn session_figures_as_plans_equal_the_streaming_report() {
     cfg.goals = example_config().build().unwrap().1;
     let report = streaming_report(&data, &cfg);
     let engine = Engine::open(&data).unwrap();
+    assert_planned_report(&engine, &Filter::default(), &cfg, &report);
+    // One date: a session counts on the date of its earliest request, all of it, so the days'
+    // sessions add up to loggen's (the streaming report of one date cuts a session across
+    // midnight in two, one part on each day).
+    let one_day = |day: &str| Filter {
+        from: Some(day.into()),
+        to: Some(day.into()),
+        ..Default::default()
+    };
+    let days = ["2024-03-01", "2024-03-02"];
+    let by_day: u64 = days
+        .iter()
+        .map(|d| {
+            engine
+                .report(&one_day(d), &cfg)
+                .unwrap()
+                .unwrap()
+                .traffic
+                .sessions
+        })
+        .sum();
+    assert_eq!(json!(by_day), sessions);
+    // Where sessions end at midnight, both ways of reading one date agree, every figure.
+    let split = d.join("split");
+    ingest_with(&split, &d.join("growing.log"), true);
+    let mut split_cfg = report_config(&split, top);
+    split_cfg.goals = cfg.goals.clone();
+    let split_engine = Engine::open(&split).unwrap();
+    for day in days {
+        let report = streaming_report_of(&split, &split_cfg, Some(day));
+        assert_planned_report(&split_engine, &one_day(day), &split_cfg, &report);
+    }
     let plans =
         serde_json::to_value(engine.session_figures(&Filter::default(), &cfg).unwrap()).unwrap();
     // The report itself against loggen's truth, then the plans against the report.
@@ -372,7 +456,7 @@ fn error_causes_and_funnels_as_plans_equal_the_streaming_report_and_loggen() {
             "--visitors-per-hour",
             "60",
             "--incident",
-            "outage-5xx@+3h+20m",
+            "outage-5xx@+13h+20m",
             "--incident",
             "server-restart@+6h+2m",
             "--error-log",
@@ -393,6 +477,7 @@ fn error_causes_and_funnels_as_plans_equal_the_streaming_report_and_loggen() {
     };
     let report = streaming_report(&data, &cfg);
     let engine = Engine::open(&data).unwrap();
+    assert_planned_report(&engine, &Filter::default(), &cfg, &report);
     let (causes, error_log) = engine.causes(&Filter::default(), None).unwrap();
     let causes = serde_json::to_value(causes).unwrap();
     assert_eq!(causes, report["errors"]["causes"]);
@@ -472,6 +557,60 @@ fn error_causes_and_funnels_as_plans_equal_the_streaming_report_and_loggen() {
         .map(|(_, n)| n.as_u64().unwrap())
         .sum();
     assert!(causes_in_funnel > 0, "{checkout}");
+    // The restarts, reloads and incidents, told with the funnel's lost conversions.
+    let stories = engine
+        .incidents(
+            &Filter::default(),
+            &cfg,
+            Some(&planned),
+            &report_site_hosts(&report),
+        )
+        .unwrap();
+    assert_eq!(json!(stories.restarts), report["restarts"]);
+    assert_eq!(json!(stories.reloads), report["reloads"]);
+    assert_eq!(json!(stories.incidents), report["incidents"]);
+    // RFC 3339 UTC to the second, which compare as text.
+    let second = |t: &str| t[..19].to_owned();
+    // loggen's truth: the web server stopped once, and that stop is an incident, as is the
+    // outage; the outage's window saw requests for the funnel's steps.
+    let kinds: Vec<&str> = stories.incidents.iter().map(|i| i.kind.as_str()).collect();
+    assert!(kinds.len() >= 2, "{kinds:?}");
+    let injected = truth["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "outage-5xx")
+        .unwrap();
+    let (from, to) = (
+        second(injected["start"].as_str().unwrap()),
+        second(injected["end"].as_str().unwrap()),
+    );
+    let outage = stories
+        .incidents
+        .iter()
+        .find(|i| second(&i.start) < to && second(&i.end) > from)
+        .expect("the outage is an incident");
+    assert!(outage.human_requests > 0 && outage.causes["upstream_timeout"] > 0);
+    assert!(
+        outage.funnel_steps.iter().any(|s| s.count > 0),
+        "{outage:?}"
+    );
+    let servers: Vec<&Value> = truth["error_log"]["restarts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "server")
+        .collect();
+    let planned_servers = stories.restarts.iter().filter(|r| r.kind == "server");
+    assert_eq!(planned_servers.count(), servers.len());
+    let stop = stories
+        .incidents
+        .iter()
+        .find(|i| i.kind == "server_restart")
+        .expect("the stop is an incident");
+    assert!(second(&stop.start) <= second(servers[0]["start"].as_str().unwrap()));
+    assert!(second(&stop.end) >= second(servers[0]["end"].as_str().unwrap()));
+
     // A filter: the email sessions' funnel is the report's email row of the breakdown.
     let email = Filter {
         channel: Some("email".into()),

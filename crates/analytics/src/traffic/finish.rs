@@ -306,16 +306,7 @@ impl TrafficAggregator {
             reloads: told.reloads,
             incidents: told.incidents,
             error_log: told.error_log,
-            settings: Settings {
-                session_timeout_s: self.cfg.session_timeout_s,
-                split_at_midnight: self.cfg.split_at_midnight,
-                split_on_campaign: self.cfg.split_on_campaign,
-                visitor_key: match self.cfg.visitor_key {
-                    VisitorKey::IpUa => "ip+ua".into(),
-                    VisitorKey::Ip => "ip".into(),
-                },
-                top,
-            },
+            settings: Settings::of(&self.cfg),
             period: self.first_ts.zip(self.last_ts).map(|(f, l)| Period {
                 first: ts_label(f),
                 last: ts_label(l),
@@ -409,11 +400,7 @@ impl TrafficAggregator {
             goals: goal_reports,
             errors: error_report,
             currency: self.cfg.money.currency.clone(),
-            notes: if self.user_agents_missing {
-                vec!["Some lines come from a format without user agents: their requests count as humans (bots cannot be told apart) and a visitor is an address.".into()]
-            } else {
-                Vec::new()
-            },
+            notes: crate::report::notes(self.user_agents_missing),
         }
     }
 

@@ -9,37 +9,23 @@ use clickpath_analytics::{campaign_label, goal_value, rate_rows};
 use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
 
-use super::{Filter, counts, query_values, texts, value};
+use super::{Filter, counts, matcher_condition, query_values, texts};
 
 /// Sessions and converted sessions per (channel, utm source, medium, campaign, entry page,
-/// device). A goal is met by any of the session's requests, whenever it came. `{necessary}`:
-/// cheap conditions every match meets, tested first (`necessary`).
+/// device). A goal is met by any of the session's requests, whenever it came. `{matches}`:
+/// the goal's matcher (`matcher_condition`).
 const GOAL: &str = "SELECT s.channel, s.utm_source, s.utm_medium, s.utm_campaign, s.entry_page,
   s.device, count(*), count(h.session_id)
 FROM sessions s LEFT JOIN (SELECT DISTINCT session_id FROM requests WHERE NOT is_bot
-  AND {necessary} AND request_matches({value}, method, path, query, status, is_page_view)) h
+  AND {matches}) h
   ON s.session_id = h.session_id
 WHERE {sessions} GROUP BY 1, 2, 3, 4, 5, 6";
 
-/// `GOAL` for `goal`, with its values: what the matcher requires that a plain column test can
-/// check (page view, method, the path's beginning), so that the matcher runs only on the rows
-/// that pass. The matcher alone decides; these only skip rows it would refuse.
-fn necessary(goal: &Goal) -> (String, Vec<&str>) {
-    let m = &goal.matcher;
-    let mut terms = vec!["TRUE".to_owned()];
-    let mut values = vec![m.spec()];
-    if m.pageviews_only() {
-        terms.push("is_page_view".into());
-    }
-    if let Some(method) = m.method() {
-        values.push(method);
-        terms.push(format!("method = {}", value(values.len() - 1)));
-    }
-    if let Some(prefix) = m.path_prefix().filter(|p| !p.is_empty()) {
-        values.push(prefix);
-        terms.push(format!("starts_with(path, {})", value(values.len() - 1)));
-    }
-    (GOAL.replace("{necessary}", &terms.join(" AND ")), values)
+/// `GOAL` for `goal`, with its values.
+fn goal_plan(goal: &Goal) -> (String, Vec<&str>) {
+    let mut values = Vec::new();
+    let matches = matcher_condition(&goal.matcher, &mut values);
+    (GOAL.replace("{matches}", &matches), values)
 }
 
 /// The goals' figures over the sessions `filter` selects; breakdowns of at most `top` rows.
@@ -49,7 +35,7 @@ pub async fn goals(
     goals: &[Goal],
     top: usize,
 ) -> Result<Vec<GoalReport>> {
-    let plans: Vec<(String, Vec<&str>)> = goals.iter().map(necessary).collect();
+    let plans: Vec<(String, Vec<&str>)> = goals.iter().map(goal_plan).collect();
     let results = futures::future::try_join_all(
         plans
             .iter()

@@ -8,6 +8,8 @@ mod broken_links;
 mod causes;
 mod funnels;
 mod goals;
+mod incidents;
+mod report;
 mod requests;
 mod sessions;
 
@@ -15,16 +17,20 @@ pub use broken_links::{BrokenLinks, broken_links};
 pub use causes::causes;
 pub use funnels::{Funnels, funnels};
 pub use goals::goals;
+pub use incidents::incidents;
+pub use report::report;
 pub use requests::{RequestFigures, request_figures};
 pub use sessions::{SessionFigures, session_figures};
 
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use clickpath_analytics::incidents::TimelineCounts;
+use clickpath_analytics::matcher::Matcher;
 use clickpath_analytics::report::{Row, TimelineBucket};
 use datafusion::arrow::compute::cast;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::prelude::SessionContext;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::prelude::{DataFrame, SessionContext};
 use datafusion::scalar::ScalarValue;
 
 /// `errors.rejected_humans`: the human requests' rejected statuses and the sessions that met one.
@@ -169,6 +175,32 @@ impl Filter {
     }
 }
 
+/// A condition true of the requests `m` matches (the report's matcher, through the
+/// `request_matches` SQL function), its values appended to `values` (`{value}`, `{value1}`...
+/// in [`query_values`]). It tests first what the matcher requires that a plain column test can
+/// check (page view, method, the path's beginning), so that the matcher runs only on the rows
+/// that pass: the matcher alone decides; these only skip rows it would refuse.
+fn matcher_condition<'a>(m: &'a Matcher, values: &mut Vec<&'a str>) -> String {
+    let mut terms = Vec::new();
+    if m.pageviews_only() {
+        terms.push("is_page_view".to_owned());
+    }
+    if let Some(method) = m.method() {
+        values.push(method);
+        terms.push(format!("method = {}", value(values.len() - 1)));
+    }
+    if let Some(prefix) = m.path_prefix().filter(|p| !p.is_empty()) {
+        values.push(prefix);
+        terms.push(format!("starts_with(path, {})", value(values.len() - 1)));
+    }
+    values.push(m.spec());
+    terms.push(format!(
+        "request_matches({}, method, path, query, status, is_page_view)",
+        value(values.len() - 1)
+    ));
+    format!("({})", terms.join(" AND "))
+}
+
 /// Runs `sql` with `{sessions}` replaced by the filter's condition on the sessions table and
 /// `{requests}` by that on the requests table; returns its rows.
 async fn query(ctx: &SessionContext, sql: &str, filter: &Filter) -> Result<Vec<RecordBatch>> {
@@ -202,6 +234,29 @@ async fn query_values(
     filter: &Filter,
     given: &[&str],
 ) -> Result<Vec<RecordBatch>> {
+    prepared(ctx, sql, filter, given).await?.collect().await
+}
+
+/// [`query_values`], its rows as they come.
+async fn stream_values(
+    ctx: &SessionContext,
+    sql: &str,
+    filter: &Filter,
+    given: &[&str],
+) -> Result<SendableRecordBatchStream> {
+    prepared(ctx, sql, filter, given)
+        .await?
+        .execute_stream()
+        .await
+}
+
+/// The plan of [`query_values`].
+async fn prepared(
+    ctx: &SessionContext,
+    sql: &str,
+    filter: &Filter,
+    given: &[&str],
+) -> Result<DataFrame> {
     let (mut text, mut values) = if sql.contains("{sessions}") {
         let (cond, values) = filter.sessions();
         (sql.replace("{sessions}", &cond), values)
@@ -217,7 +272,7 @@ async fn query_values(
     if !values.is_empty() {
         df = df.with_param_values(values)?;
     }
-    df.collect().await
+    Ok(df)
 }
 
 /// Column `i` of every batch cast to `to`, each value read by `get` (None when null).
@@ -237,6 +292,25 @@ fn column<A: Array + 'static, T>(
         out.extend((0..a.len()).map(|r| a.is_valid(r).then(|| get(a, r))));
     }
     Ok(out)
+}
+
+/// Column `i` of every batch as one text array (cast if need be), its values to borrow.
+fn strings(batches: &[RecordBatch], i: usize) -> Result<arrow_array::StringArray> {
+    let cast_all = batches
+        .iter()
+        .map(|b| cast(b.column(i), &DataType::Utf8))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let parts: Vec<&dyn Array> = cast_all.iter().map(|a| a.as_ref()).collect();
+    let one = if parts.is_empty() {
+        arrow_array::new_empty_array(&DataType::Utf8)
+    } else {
+        datafusion::arrow::compute::concat(&parts)?
+    };
+    Ok(one
+        .as_any()
+        .downcast_ref::<arrow_array::StringArray>()
+        .ok_or_else(|| DataFusionError::Internal(format!("column {i} is not text")))?
+        .clone())
 }
 
 /// Column `i` of every batch as text (null as None).
