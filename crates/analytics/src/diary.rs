@@ -203,16 +203,22 @@ impl Diary {
             .push((first.div_euclid(MINUTE), last.div_euclid(MINUTE), visitor));
     }
 
-    /// A human request for funnel step `step` (of `steps`) of the first funnel, answered with
-    /// `status`: a conversion when it is the last step and not an error (loggen's definition).
-    pub fn funnel_step(&mut self, ts: i64, step: usize, steps: usize, status: u16) {
+    /// A human request answered with `status` that is a step of the first funnel (of `steps`
+    /// steps) for each bit `k` of `hits`: a request of the step, or a 5xx on its path. A
+    /// conversion when it is the last step and not an error (loggen's definition).
+    pub fn funnel_steps(&mut self, ts: i64, hits: u64, steps: usize, status: u16) {
+        if hits == 0 {
+            return;
+        }
         let m = self.series.at(ts);
         if m.steps.len() < steps {
             m.steps.resize(steps, 0);
         }
-        m.steps[step] += 1;
-        if step + 1 == steps && status < 400 {
-            m.conversions += 1;
+        for k in (0..steps).filter(|k| hits & (1 << k) != 0) {
+            m.steps[k] += 1;
+            if k + 1 == steps && status < 400 {
+                m.conversions += 1;
+            }
         }
     }
 

@@ -105,14 +105,12 @@ impl PlannedDiary {
                 is_pageview: r.page,
             };
             let (matches, path_matches) = match_bits(f.steps.iter().map(|(_, m)| m), &req);
-            let steps = f.steps.len();
-            for k in 0..steps {
-                // A request of the step, or a 5xx on its path, as the report counts them.
-                if (matches | path_matches) & (1 << k) != 0 {
-                    self.diary
-                        .funnel_step(r.ts, k, steps, r.status.unwrap_or(0));
-                }
-            }
+            self.diary.funnel_steps(
+                r.ts,
+                matches | path_matches,
+                f.steps.len(),
+                r.status.unwrap_or(0),
+            );
         }
     }
 

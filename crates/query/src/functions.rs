@@ -170,22 +170,33 @@ fn request_matches_udf() -> ScalarUDF {
             let mut compiled = compiled.lock().map_err(|_| {
                 datafusion::error::DataFusionError::Internal("matcher cache poisoned".into())
             })?;
+            let mut lookup = |text: &str| -> datafusion::error::Result<Arc<Matcher>> {
+                if let Some((_, m)) = compiled.iter().find(|(s, _)| s == text) {
+                    return Ok(Arc::clone(m));
+                }
+                let m =
+                    Arc::new(Matcher::from_spec(text).map_err(|e| {
+                        datafusion::error::DataFusionError::Execution(e.to_string())
+                    })?);
+                compiled.push((text.to_owned(), Arc::clone(&m)));
+                Ok(m)
+            };
+            // The plans pass the spec as a literal: one lookup for the whole batch.
+            let literal = match &args[0] {
+                ColumnarValue::Scalar(_) if rows > 0 && spec.is_valid(0) => {
+                    Some(lookup(spec.value(0))?)
+                }
+                _ => None,
+            };
             let mut out = BooleanBuilder::with_capacity(rows);
             for r in 0..rows {
                 if spec.is_null(r) || path.is_null(r) {
                     out.append_value(false);
                     continue;
                 }
-                let text = spec.value(r);
-                let m = match compiled.iter().find(|(s, _)| s == text) {
-                    Some((_, m)) => Arc::clone(m),
-                    None => {
-                        let m = Arc::new(Matcher::from_spec(text).map_err(|e| {
-                            datafusion::error::DataFusionError::Execution(e.to_string())
-                        })?);
-                        compiled.push((text.to_owned(), Arc::clone(&m)));
-                        m
-                    }
+                let m = match &literal {
+                    Some(m) => Arc::clone(m),
+                    None => lookup(spec.value(r))?,
                 };
                 out.append_value(m.matches(&Request {
                     method: method.is_valid(r).then(|| method.value(r)),

@@ -507,12 +507,9 @@ impl TrafficAggregator {
                     cause,
                 });
                 if let Some((bit0, steps)) = self.first_funnel {
-                    for k in 0..steps {
-                        // A page view of the step, or a 5xx on its path (not a page view).
-                        if (matches | path_matches) & (1 << (bit0 + k)) != 0 {
-                            self.diary.funnel_step(t, k, steps, code);
-                        }
-                    }
+                    let mask = 1u64.checked_shl(steps as u32).map_or(u64::MAX, |b| b - 1);
+                    let hits = ((matches | path_matches) >> bit0) & mask;
+                    self.diary.funnel_steps(t, hits, steps, code);
                 }
                 if is_page {
                     self.pageviews += 1;

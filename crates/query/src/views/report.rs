@@ -67,23 +67,26 @@ pub async fn report(
         sessions_at(&sessions.by_day),
         sessions_at(&sessions.by_hour),
     );
-    let buckets = |rows: &[super::requests::RequestBucket], sessions: &FxHashMap<String, u64>| {
-        rows.iter()
+    let buckets = |rows: Vec<super::requests::RequestBucket>, sessions: &FxHashMap<String, u64>| {
+        rows.into_iter()
             .map(|b| TimeBucket {
-                at: b.at.clone(),
+                sessions: sessions.get(&b.at).copied().unwrap_or(0),
+                at: b.at,
                 requests: b.requests,
                 human_requests: b.human_requests,
                 pageviews: b.pageviews,
-                sessions: sessions.get(&b.at).copied().unwrap_or(0),
             })
             .collect()
     };
-    let t = &sessions.traffic;
+    // What reads both figures first; then each part moves into its place.
+    let timeline = timeline(&requests, &sessions);
+    let rejected_humans = rejected_humans(&requests, &sessions);
+    let t = sessions.traffic;
     Ok(Some(TrafficReport {
         settings: Settings::of(cfg),
-        period: requests.period.clone(),
+        period: requests.period,
         site: Site {
-            hosts: hosts.clone(),
+            hosts,
             hosts_from: cfg.site_hosts_from.clone(),
         },
         traffic: Traffic {
@@ -100,25 +103,25 @@ pub async fn report(
             pages_per_session: t.pages_per_session,
             bounces: t.bounces,
             bounce_rate: t.bounce_rate,
-            session_duration: t.session_duration.clone(),
-            time_on_page: t.time_on_page.clone(),
+            session_duration: t.session_duration,
+            time_on_page: t.time_on_page,
         },
         pages: Pages {
-            top: requests.top_pages.clone(),
-            entry: sessions.entry.clone(),
-            exit: sessions.exit.clone(),
-            paths: sessions.paths.clone(),
-            next: sessions.next.clone(),
-            time_on_page: sessions.time_on_page.clone(),
+            top: requests.top_pages,
+            entry: sessions.entry,
+            exit: sessions.exit,
+            paths: sessions.paths,
+            next: sessions.next,
+            time_on_page: sessions.time_on_page,
         },
-        acquisition: sessions.acquisition.clone(),
-        technology: sessions.technology.clone(),
-        statuses: requests.statuses.clone(),
-        bots: requests.bots.clone(),
+        acquisition: sessions.acquisition,
+        technology: sessions.technology,
+        statuses: requests.statuses,
+        bots: requests.bots,
         time: Time {
-            by_day: buckets(&requests.by_day, &days),
-            by_hour: buckets(&requests.by_hour, &hours),
-            timeline: timeline(&requests, &sessions),
+            by_day: buckets(requests.by_day, &days),
+            by_hour: buckets(requests.by_hour, &hours),
+            timeline,
         },
         funnels: funnels.reports,
         goals,
@@ -126,10 +129,10 @@ pub async fn report(
             broken_internal_links: links.broken_internal_links,
             internal_links: links.internal_links,
             external_links: links.external_links,
-            crawler_not_found: requests.crawler_not_found.clone(),
-            rejected_humans: rejected_humans(&requests, &sessions),
-            rejected_bots: requests.rejected_bots.clone(),
-            slow_pages: requests.slow_pages.clone(),
+            crawler_not_found: requests.crawler_not_found,
+            rejected_humans,
+            rejected_bots: requests.rejected_bots,
+            slow_pages: requests.slow_pages,
             causes,
         },
         restarts: stories.restarts,
