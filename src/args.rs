@@ -42,6 +42,9 @@ pub enum Command {
     /// Who may log in to the dashboard, and read-only API tokens.
     #[command(subcommand)]
     User(UserCommand),
+    /// The live dashboard in the terminal: panels of the report's figures, following the logs
+    /// as they grow; filters, search, sorting and drill-down to log lines (docs/top.md).
+    Top(TopArgs),
     /// Follows access and error logs as they grow and tells people about incidents while they
     /// happen: built-in rules, grouping, inhibition, silences, webhooks, e-mail, commands
     /// (docs/alerts.md).
@@ -53,6 +56,34 @@ pub enum Command {
     /// Silences, a test notification, and what the rules would have raised over history.
     #[command(subcommand)]
     Alerts(AlertsCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct TopArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Show this dataset (default when no FILE is given: the default dataset, as for ingest).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// How often the files (or the dataset) are read again for new lines, in milliseconds.
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub poll_ms: u64,
+    /// Print one screen of this size (`80x24`) as text once the report is ready, and exit.
+    #[arg(long, value_name = "COLSxROWS", value_parser = parse_size)]
+    pub screen: Option<(u16, u16)>,
+    #[command(flatten)]
+    pub settings: ReportSettings,
+    /// Countries for the log files given (see `ingest --geoip`).
+    #[arg(long, value_name = "FILE.mmdb")]
+    pub geoip: Option<PathBuf>,
+}
+
+/// `80x24` as (columns, rows).
+fn parse_size(s: &str) -> Result<(u16, u16), String> {
+    s.split_once('x')
+        .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+        .filter(|&(w, h): &(u16, u16)| w >= 20 && h >= 8)
+        .ok_or_else(|| format!("`{s}` is not a size like 80x24 (at least 20x8)"))
 }
 
 #[derive(Args, Debug)]

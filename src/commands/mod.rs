@@ -12,6 +12,7 @@ mod report_text;
 mod selection;
 mod serve;
 mod sql;
+mod top;
 mod user;
 mod watch;
 
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compact(a) => maintenance::compact(a),
         Command::Serve(a) => serve::run(a),
         Command::User(c) => user::run(c),
+        Command::Top(a) => top::run(a),
         Command::Watch(a) => watch::run(a),
         Command::Receive(a) => receive::run(a),
         Command::Alerts(c) => alerts::run(c),

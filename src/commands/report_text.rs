@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use clickpath_analytics::TrafficReport;
+use clickpath_analytics::numbers::thousands;
 use clickpath_analytics::report::Row;
 use clickpath_formats::pipeline::Summary;
 
@@ -34,19 +35,6 @@ fn fit(s: &str, width: usize) -> String {
         t.push('…');
         t
     }
-}
-
-/// `1234567` -> `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn pct(n: u64, total: u64) -> String {

@@ -28,9 +28,9 @@ use serde_json::{Value, json};
 use super::ingest;
 use super::report;
 use super::selection::{self, Selection, text_at};
-use crate::args::{DataArgs, IngestArgs, InputArgs, ReportArgs, ServeArgs};
+use crate::args::{DataArgs, IngestArgs, InputArgs, ReportArgs, ReportSettings, ServeArgs};
 
-struct DatasetBackend {
+pub struct DatasetBackend {
     dir: PathBuf,
     /// The report's settings; `from` / `to` come from each filter.
     report: ReportArgs,
@@ -198,6 +198,14 @@ struct Found {
 }
 
 impl DatasetBackend {
+    pub fn new(dir: PathBuf, report: ReportArgs) -> DatasetBackend {
+        DatasetBackend {
+            dir,
+            report,
+            site_wide: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
     /// The report for a filter, as `report --data` computes it.
     fn compute(&self, filter: &Filter) -> Result<(u64, Value), BackendError> {
         self.check_country(filter)?;
@@ -461,7 +469,7 @@ fn primitive<'a, T: arrow_array::ArrowPrimitiveType>(
 }
 
 /// Where the rows come from, and how to look for new ones.
-enum Feed {
+pub enum Feed {
     /// Logs ingested into a temporary dataset.
     Files(Box<IngestArgs>),
     /// A dataset someone else ingests into.
@@ -469,42 +477,72 @@ enum Feed {
 }
 
 impl Feed {
-    /// Whether new rows arrived.
-    fn poll(&self, last_commit: &mut u64) -> Result<bool> {
+    /// Whether new rows arrived, and what the ingest has to say (a file passed over, an
+    /// unfinished ingest cleaned up).
+    pub fn poll_quietly(&self, last_commit: &mut u64) -> Result<(bool, Vec<String>)> {
         let dir = match self {
             Feed::Files(args) => {
-                let out = ingest::ingest(args)?;
-                return Ok(out.rows_added > 0);
+                let out = ingest::ingest_into(args, &mut clickpath_ingest::Discard)?;
+                let mut said: Vec<String> = out
+                    .passed_over
+                    .iter()
+                    .map(|(name, why)| format!("{name}: {why}"))
+                    .collect();
+                if out.removed > 0 {
+                    said.push(format!(
+                        "removed {} file(s) of an ingest that did not finish; it resumed from the last commit",
+                        out.removed
+                    ));
+                }
+                return Ok((out.rows_added > 0, said));
             }
             Feed::Dataset(dir) => dir,
         };
         let commit = Manifest::load(dir)?.map_or(0, |m| m.commit);
         let changed = commit != *last_commit;
         *last_commit = commit;
+        Ok((changed, Vec::new()))
+    }
+
+    fn poll(&self, last_commit: &mut u64) -> Result<bool> {
+        let (changed, said) = self.poll_quietly(last_commit)?;
+        for s in said {
+            eprintln!("clickpath: {s}");
+        }
         Ok(changed)
     }
 }
 
-pub fn run(args: ServeArgs) -> Result<ExitCode> {
-    let users_path = args.users.path();
-    let users = UsersFile::open(&users_path)?;
-    // Before a long ingest, not after.
-    clickpath_server::check_access(args.bind, Some(&users.current()))
-        .with_context(|| format!("{} lists no user", users_path.display()))?;
-    let (dir, feed, _temporary) = if args.input.files.is_empty() {
-        if args.geoip.is_some() {
+/// The dataset to show: `--data`'s, or the log files ingested into a temporary one (kept
+/// while the returned guard lives).
+pub struct Opened {
+    pub dir: PathBuf,
+    pub feed: Feed,
+    pub temporary: Option<tempfile::TempDir>,
+    /// The report's settings over it.
+    pub report: ReportArgs,
+}
+
+pub fn open(
+    input: &InputArgs,
+    data: Option<&PathBuf>,
+    settings: &ReportSettings,
+    geoip: Option<&PathBuf>,
+) -> Result<Opened> {
+    let (dir, feed, temporary) = if input.files.is_empty() {
+        if geoip.is_some() {
             anyhow::bail!(
                 "a dataset's countries are looked up when it is ingested (`clickpath ingest --geoip FILE.mmdb`); --geoip goes with log files"
             );
         }
         let dir = DataArgs {
-            data: args.data.clone(),
+            data: data.cloned(),
         }
         .dir();
         dataset::open_for_read(&dir)?;
         (dir.clone(), Feed::Dataset(dir), None)
     } else {
-        if args.data.is_some() {
+        if data.is_some() {
             anyhow::bail!("give either log files or --data DIR, not both");
         }
         let temporary = tempfile::Builder::new()
@@ -514,16 +552,16 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         let ingest_args = IngestArgs {
             input: InputArgs {
                 quiet: true,
-                ..args.input.clone()
+                ..input.clone()
             },
             data: DataArgs {
                 data: Some(temporary.path().to_path_buf()),
             },
-            session: args.settings.session.clone(),
+            session: settings.session.clone(),
             raw_ip: false,
             commit_every: 256 << 20,
-            geoip: args.geoip.clone(),
-            config: args.settings.config.clone(),
+            geoip: geoip.cloned(),
+            config: settings.config.clone(),
         };
         let out = ingest::ingest(&ingest_args)?;
         eprintln!("clickpath: {}", crate::inputs::totals_line(&out.summary));
@@ -541,11 +579,36 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         data: Some(dir.clone()),
         from: None,
         to: None,
-        settings: args.settings.clone(),
+        settings: settings.clone(),
         geoip: None,
     };
     // Config mistakes stop here, not in the first request.
     report::config(&report)?;
+    Ok(Opened {
+        dir,
+        feed,
+        temporary,
+        report,
+    })
+}
+
+pub fn run(args: ServeArgs) -> Result<ExitCode> {
+    let users_path = args.users.path();
+    let users = UsersFile::open(&users_path)?;
+    // Before a long ingest, not after.
+    clickpath_server::check_access(args.bind, Some(&users.current()))
+        .with_context(|| format!("{} lists no user", users_path.display()))?;
+    let Opened {
+        dir,
+        feed,
+        temporary: _temporary,
+        report,
+    } = open(
+        &args.input,
+        args.data.as_ref(),
+        &args.settings,
+        args.geoip.as_ref(),
+    )?;
     let live = Live::default();
     if args.follow {
         let live = live.clone();
@@ -567,11 +630,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
         _ => None,
     };
-    let backend = Arc::new(DatasetBackend {
-        dir,
-        report,
-        site_wide: std::sync::Mutex::new(Vec::new()),
-    });
+    let backend = Arc::new(DatasetBackend::new(dir, report));
     clickpath_server::run(
         ServerConfig {
             bind: args.bind,

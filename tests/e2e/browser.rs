@@ -24,12 +24,12 @@ fn kpis(b: &Browser) -> Value {
     )
 }
 
-/// 2136 -> `2,136`, as the page prints counts.
-fn grouped(n: u64) -> String {
+/// 2136 -> `2,136`, as the page (and `clickpath top`) print counts.
+pub fn grouped(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

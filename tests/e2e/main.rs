@@ -16,6 +16,7 @@ mod receiver;
 mod report;
 mod shipping;
 mod sql_docs;
+mod top;
 mod trust;
 mod truth;
 mod webdriver;

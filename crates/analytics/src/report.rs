@@ -1,16 +1,16 @@
 //! The traffic report as data: what `clickpath report --json` prints (docs/report-json.md) and
 //! what the terminal and CSV renderers show.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A value and how many times it was counted (what is counted is said by the list's name).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     pub value: String,
     pub count: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TrafficReport {
     pub settings: Settings,
     pub period: Option<Period>,
@@ -39,7 +39,7 @@ pub struct TrafficReport {
     pub notes: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Settings {
     pub session_timeout_s: i64,
     pub split_at_midnight: bool,
@@ -75,7 +75,7 @@ pub fn notes(user_agents_missing: bool) -> Vec<String> {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Period {
     /// RFC 3339, UTC.
     pub first: String,
@@ -83,7 +83,7 @@ pub struct Period {
 }
 
 /// The site's own hosts (internal referrers) and where they came from.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Site {
     pub hosts: Vec<String>,
     /// `flag` (`--site-host`), `vhost` (the log's host field), `referrers` (the referrer host
@@ -91,7 +91,7 @@ pub struct Site {
     pub hosts_from: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Traffic {
     /// Well-formed requests.
     pub requests: u64,
@@ -119,7 +119,7 @@ pub struct Traffic {
     pub time_on_page: TimeOnPage,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Durations {
     pub mean_s: f64,
     pub median_s: u64,
@@ -128,7 +128,7 @@ pub struct Durations {
     pub buckets: Vec<Row>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TimeOnPage {
     /// Page views followed by another page view in the session.
     pub measured: u64,
@@ -138,7 +138,7 @@ pub struct TimeOnPage {
     pub median_s: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Pages {
     /// Page views per path.
     pub top: Vec<Row>,
@@ -154,7 +154,7 @@ pub struct Pages {
     pub time_on_page: Vec<PageTime>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NextPages {
     pub from: String,
     /// Page views of `from` (all of them, including the last of a session).
@@ -165,14 +165,14 @@ pub struct NextPages {
     pub to: Vec<Row>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PageTime {
     pub path: String,
     pub measured: u64,
     pub mean_s: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Acquisition {
     /// Sessions per channel.
     pub channels: Vec<Row>,
@@ -186,7 +186,7 @@ pub struct Acquisition {
     pub referrer_domains: Vec<Row>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Campaign {
     pub source: Option<String>,
     pub medium: Option<String>,
@@ -194,7 +194,7 @@ pub struct Campaign {
     pub sessions: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Technology {
     /// Sessions per device class, browser and OS.
     pub devices: Vec<Row>,
@@ -204,7 +204,7 @@ pub struct Technology {
     pub countries: Option<Vec<Row>>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Statuses {
     /// Requests per status code (all, humans, bots); `none` counts requests without a status.
     pub all: Vec<Row>,
@@ -214,7 +214,7 @@ pub struct Statuses {
     pub classes: Vec<Row>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Bots {
     pub requests: u64,
     /// Requests per family.
@@ -223,7 +223,7 @@ pub struct Bots {
     pub by_name: Vec<BotRow>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BotRow {
     pub name: String,
     pub family: String,
@@ -234,7 +234,7 @@ pub struct BotRow {
     pub top_paths: Vec<Row>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Time {
     /// Per local date of the log (the offset it printed).
     pub by_day: Vec<TimeBucket>,
@@ -245,7 +245,7 @@ pub struct Time {
     pub timeline: Vec<TimelineBucket>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TimelineBucket {
     /// RFC 3339, UTC: the bucket's start.
     pub at: String,
@@ -257,7 +257,7 @@ pub struct TimelineBucket {
     pub sessions_started: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TimeBucket {
     pub at: String,
     pub requests: u64,
@@ -267,7 +267,7 @@ pub struct TimeBucket {
 }
 
 /// One funnel (docs/report-json.md, `funnels[]`).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FunnelReport {
     pub name: String,
     /// `session` or `window`.
@@ -295,7 +295,7 @@ pub struct FunnelReport {
     pub by_speed: Vec<SpeedRow>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StepReport {
     pub name: String,
     pub sessions: u64,
@@ -314,13 +314,13 @@ pub struct StepReport {
     pub duration_p95_ms: Option<u64>,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ErrorSessions {
     pub sessions: u64,
     pub not_converted: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ErrorKindRow {
     pub kind: String,
     pub sessions: u64,
@@ -328,7 +328,7 @@ pub struct ErrorKindRow {
     pub not_converted: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ErrorPath {
     pub status: u16,
     pub path: String,
@@ -336,7 +336,7 @@ pub struct ErrorPath {
     pub not_converted: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LostConversions {
     /// Sum over steps of `errored_and_left x clean_conversion_rate`.
     pub estimate: f64,
@@ -345,7 +345,7 @@ pub struct LostConversions {
     pub by_step: Vec<LostAtStep>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LostAtStep {
     pub step: String,
     /// Sessions that got an error while at this step (after reaching it, before the next).
@@ -360,7 +360,7 @@ pub struct LostAtStep {
     pub errored_by_cause: std::collections::BTreeMap<String, u64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Breakdown {
     pub channel: Vec<BreakdownRow>,
     pub campaign: Vec<BreakdownRow>,
@@ -368,7 +368,7 @@ pub struct Breakdown {
     pub landing_page: Vec<BreakdownRow>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BreakdownRow {
     pub value: String,
     /// Sessions reaching each step.
@@ -376,7 +376,7 @@ pub struct BreakdownRow {
     pub conversion_rate: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SpeedRow {
     /// `<100ms`, `100-300ms`, `300ms-1s`, `1-3s`, `3s+`.
     pub bucket: String,
@@ -386,7 +386,7 @@ pub struct SpeedRow {
 }
 
 /// One goal (`goals[]`).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct GoalReport {
     pub name: String,
     /// Sessions with at least one matching request.
@@ -400,7 +400,7 @@ pub struct GoalReport {
     pub by_device: Vec<RateRow>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RateRow {
     pub value: String,
     pub sessions: u64,
@@ -409,7 +409,7 @@ pub struct RateRow {
 }
 
 /// `errors`: broken links, rejected requests, slow pages.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ErrorsReport {
     /// 404 responses (humans and bots) whose referrer is on the site.
     pub broken_internal_links: u64,
@@ -429,14 +429,14 @@ pub struct ErrorsReport {
     pub causes: Vec<CauseRow>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CauseRow {
     pub status: u16,
     pub cause: String,
     pub requests: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RestartRow {
     /// `server` or `upstream`.
     pub kind: String,
@@ -450,14 +450,14 @@ pub struct RestartRow {
     pub upstream: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReloadRow {
     pub at: String,
     /// `reload` or `reopen_logs`.
     pub what: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ErrorLogReport {
     pub events: u64,
     pub by_level: Vec<Row>,
@@ -474,7 +474,7 @@ pub struct ErrorLogReport {
 }
 
 /// One incident: what, when, why, and what it cost.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct IncidentRow {
     /// `server_restart`, `upstream_outage`, `error_burst`, `not_found_storm`,
     /// `rate_limit_storm`, `traffic_drop`.
@@ -511,16 +511,17 @@ pub struct IncidentRow {
     pub story: String,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FirstLines {
     pub access: Vec<LineRef>,
     pub error: Vec<LineRef>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LineRef {
     /// The file's name (filled in by whoever knows the inputs, who then drops `file_id`).
     pub file: Option<String>,
+    #[serde(default)]
     pub file_id: u32,
     pub line: u64,
     /// The line as the log holds it, read back from the file (null when it is gone); for an
@@ -528,14 +529,14 @@ pub struct LineRef {
     pub text: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Before {
     pub requests: u64,
     pub human_5xx: u64,
     pub sessions_started: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BrokenLink {
     /// Source page (internal) or referrer domain (external).
     pub source: String,
@@ -546,7 +547,7 @@ pub struct BrokenLink {
     pub in_funnel_sessions: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RejectedReport {
     pub requests: u64,
     /// Human sessions with at least one rejected request (0 for bots).
@@ -554,7 +555,7 @@ pub struct RejectedReport {
     pub by_status: Vec<Row>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PageSpeed {
     pub path: String,
     pub views: u64,
