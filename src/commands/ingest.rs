@@ -56,16 +56,29 @@ pub fn dataset_config(
 /// Ingests the new lines of `args`' files into its dataset.
 pub fn ingest(args: &IngestArgs) -> Result<Outcome> {
     let outcome = ingest_into(args, &mut Discard)?;
-    if outcome.removed > 0 {
-        eprintln!(
-            "clickpath: removed {} file(s) of an ingest that did not finish; it resumed from the last commit",
-            outcome.removed
-        );
-    }
-    for (name, why) in &outcome.passed_over {
-        eprintln!("clickpath: {name}: {why}");
+    for s in notices(&outcome) {
+        eprintln!("clickpath: {s}");
     }
     Ok(outcome)
+}
+
+/// What an ingest has to say besides its totals: an unfinished ingest cleaned up, files passed
+/// over and why.
+pub fn notices(outcome: &Outcome) -> Vec<String> {
+    let mut said = Vec::new();
+    if outcome.removed > 0 {
+        said.push(format!(
+            "removed {} file(s) of an ingest that did not finish; it resumed from the last commit",
+            outcome.removed
+        ));
+    }
+    said.extend(
+        outcome
+            .passed_over
+            .iter()
+            .map(|(name, why)| format!("{name}: {why}")),
+    );
+    said
 }
 
 /// [`ingest`] without its messages, each batch also handed to `sink` (`watch`).

@@ -483,18 +483,7 @@ impl Feed {
         let dir = match self {
             Feed::Files(args) => {
                 let out = ingest::ingest_into(args, &mut clickpath_ingest::Discard)?;
-                let mut said: Vec<String> = out
-                    .passed_over
-                    .iter()
-                    .map(|(name, why)| format!("{name}: {why}"))
-                    .collect();
-                if out.removed > 0 {
-                    said.push(format!(
-                        "removed {} file(s) of an ingest that did not finish; it resumed from the last commit",
-                        out.removed
-                    ));
-                }
-                return Ok((out.rows_added > 0, said));
+                return Ok((out.rows_added > 0, ingest::notices(&out)));
             }
             Feed::Dataset(dir) => dir,
         };

@@ -83,7 +83,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             body,
         );
     } else if app.expanded {
-        panel(f, app, app.focus, body, true);
+        panel(f, app, app.focus, body);
     } else {
         grid(f, app, body);
     }
@@ -290,13 +290,13 @@ fn grid(f: &mut Frame, app: &App, area: Rect) {
         for (c, cell) in cells.iter().enumerate() {
             let p = first + r * cols as usize + c;
             if p < app.panels.len() {
-                panel(f, app, p, *cell, false);
+                panel(f, app, p, *cell);
             }
         }
     }
 }
 
-fn panel(f: &mut Frame, app: &App, p: usize, area: Rect, expanded: bool) {
+fn panel(f: &mut Frame, app: &App, p: usize, area: Rect) {
     let focused = p == app.focus;
     let panel = &app.panels[p];
     let rows = app.visible(p);
@@ -360,7 +360,6 @@ fn panel(f: &mut Frame, app: &App, p: usize, area: Rect, expanded: bool) {
         table = table.row_highlight_style(Style::default().add_modifier(Modifier::REVERSED));
         state.select(Some(app.cursor[p]));
     }
-    let _ = expanded;
     f.render_stateful_widget(table, area, &mut state);
 }
 
