@@ -527,4 +527,23 @@ fn live_in_a_real_terminal_follows_the_log_and_restores_it() {
     let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(killed.success());
     tmux.assert_restored();
+    drop(tmux);
+
+    // The terminal hangs up (its tmux server ends, as an SSH session that drops): clickpath
+    // ends too, instead of reading a terminal that is gone.
+    let tmux = Tmux::new();
+    tmux.start(d, "growing.log");
+    let pid = tmux.pid();
+    tmux.wait("the figures", |s| {
+        s.contains(&format!("Requests {requests} "))
+    });
+    drop(tmux);
+    let start = Instant::now();
+    while Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "clickpath {pid} still runs after the hang-up"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

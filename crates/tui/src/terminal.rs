@@ -118,12 +118,26 @@ impl Drop for Screen {
 /// Runs the dashboard until the user quits or a signal asks it to stop.
 pub fn run(source: impl Source, name: &str, color: bool, poll: Duration) -> io::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
-    for signal in [
+    let mut signals = signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGINT,
         signal_hook::consts::SIGHUP,
-    ] {
-        signal_hook::flag::register(signal, stop.clone())?;
+    ])?;
+    {
+        let stop = stop.clone();
+        std::thread::Builder::new()
+            .name("top-signals".into())
+            .spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    stop.store(true, Ordering::Relaxed);
+                    // The screen's loop ends within a frame. A terminal that hung up (the SSH
+                    // session is gone) can keep crossterm's read of it from returning: then
+                    // the process ends here, after a second.
+                    std::thread::sleep(Duration::from_secs(1));
+                    restore();
+                    std::process::exit(128 + signal);
+                }
+            })?;
     }
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
