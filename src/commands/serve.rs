@@ -472,29 +472,30 @@ fn primitive<'a, T: arrow_array::ArrowPrimitiveType>(
 pub enum Feed {
     /// Logs ingested into a temporary dataset.
     Files(Box<IngestArgs>),
-    /// A dataset someone else ingests into.
-    Dataset(PathBuf),
+    /// A dataset someone else ingests into, and the commit last seen of it.
+    Dataset(PathBuf, u64),
 }
 
 impl Feed {
     /// Whether new rows arrived, and what the ingest has to say (a file passed over, an
     /// unfinished ingest cleaned up).
-    pub fn poll_quietly(&self, last_commit: &mut u64) -> Result<(bool, Vec<String>)> {
-        let dir = match self {
+    pub fn poll_quietly(&mut self) -> Result<(bool, Vec<String>)> {
+        match self {
             Feed::Files(args) => {
                 let out = ingest::ingest_into(args, &mut clickpath_ingest::Discard)?;
-                return Ok((out.rows_added > 0, ingest::notices(&out)));
+                Ok((out.rows_added > 0, ingest::notices(&out)))
             }
-            Feed::Dataset(dir) => dir,
-        };
-        let commit = Manifest::load(dir)?.map_or(0, |m| m.commit);
-        let changed = commit != *last_commit;
-        *last_commit = commit;
-        Ok((changed, Vec::new()))
+            Feed::Dataset(dir, seen) => {
+                let commit = Manifest::load(dir)?.map_or(0, |m| m.commit);
+                let changed = commit != *seen;
+                *seen = commit;
+                Ok((changed, Vec::new()))
+            }
+        }
     }
 
-    fn poll(&self, last_commit: &mut u64) -> Result<bool> {
-        let (changed, said) = self.poll_quietly(last_commit)?;
+    fn poll(&mut self) -> Result<bool> {
+        let (changed, said) = self.poll_quietly()?;
         for s in said {
             eprintln!("clickpath: {s}");
         }
@@ -528,8 +529,8 @@ pub fn open(
             data: data.cloned(),
         }
         .dir();
-        dataset::open_for_read(&dir)?;
-        (dir.clone(), Feed::Dataset(dir), None)
+        let commit = dataset::open_for_read(&dir)?.commit;
+        (dir.clone(), Feed::Dataset(dir, commit), None)
     } else {
         if data.is_some() {
             anyhow::bail!("give either log files or --data DIR, not both");
@@ -589,7 +590,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         .with_context(|| format!("{} lists no user", users_path.display()))?;
     let Opened {
         dir,
-        feed,
+        mut feed,
         temporary: _temporary,
         report,
     } = open(
@@ -603,11 +604,9 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         let live = live.clone();
         let poll = Duration::from_secs(args.poll as u64);
         std::thread::spawn(move || {
-            let mut last_commit = 0;
-            let _ = feed.poll(&mut last_commit);
             loop {
                 std::thread::sleep(poll);
-                match feed.poll(&mut last_commit) {
+                match feed.poll() {
                     Ok(true) => live.changed(),
                     Ok(false) => {}
                     Err(e) => eprintln!("clickpath: following: {e:#}"),

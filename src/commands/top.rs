@@ -11,16 +11,14 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clickpath_server::{Backend, Drill, Filter};
 use clickpath_tui::{Answer, App, Pairs};
-use serde_json::Value;
 
 use super::report;
 use super::serve::{self, DatasetBackend, Feed, Opened};
-use crate::args::{InputArgs, ReportArgs, TopArgs};
+use crate::args::{ReportArgs, TopArgs};
 
 struct TopSource {
     backend: DatasetBackend,
     feed: Feed,
-    last_commit: u64,
     /// A watcher's alert state, for a dataset given with `--data`.
     alerts: Option<PathBuf>,
     _temporary: Option<tempfile::TempDir>,
@@ -34,8 +32,6 @@ impl clickpath_tui::Source for TopSource {
     fn answer(&mut self, filter: &Pairs) -> Result<Answer, String> {
         let f = Filter::from_query(&query(filter), &[])?;
         let (_, doc) = self.backend.report(&f).map_err(|e| e.message)?;
-        let n = |v: &Value| v.as_u64().unwrap_or(0);
-        let (lines, rejected) = (n(&doc["input"]["lines"]), n(&doc["input"]["rejected"]));
         let report = serde_json::from_value(doc).map_err(|e| format!("the report: {e}"))?;
         let alerts = self
             .alerts
@@ -49,8 +45,6 @@ impl clickpath_tui::Source for TopSource {
             });
         Ok(Answer {
             report,
-            lines,
-            rejected,
             alerts,
             filter: filter.clone(),
         })
@@ -79,7 +73,7 @@ impl clickpath_tui::Source for TopSource {
     fn follow(&mut self) -> Result<bool, String> {
         let (changed, said) = self
             .feed
-            .poll_quietly(&mut self.last_commit)
+            .poll_quietly()
             .map_err(|e| format!("following: {e:#}"))?;
         match said.into_iter().next() {
             Some(s) if !changed => Err(s),
@@ -118,10 +112,7 @@ pub fn run(args: TopArgs) -> Result<ExitCode> {
         temporary,
         report,
     } = serve::open(
-        &InputArgs {
-            quiet: true,
-            ..args.input.clone()
-        },
+        &args.input,
         args.data.as_ref(),
         &args.settings,
         args.geoip.as_ref(),
@@ -130,7 +121,6 @@ pub fn run(args: TopArgs) -> Result<ExitCode> {
         backend: DatasetBackend::new(dir.clone(), report),
         alerts: temporary.is_none().then(|| dir.join("alerts")),
         feed,
-        last_commit: 0,
         _temporary: temporary,
     };
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());

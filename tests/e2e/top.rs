@@ -340,6 +340,17 @@ impl Tmux {
         ]);
     }
 
+    /// `clickpath top growing.log` in a new terminal, once it shows `requests`; and its pid.
+    fn showing(dir: &Path, requests: &str) -> (Tmux, String) {
+        let tmux = Tmux::new();
+        tmux.start(dir, "growing.log");
+        let pid = tmux.pid();
+        tmux.wait("the figures", |s| {
+            s.contains(&format!("Requests {requests} "))
+        });
+        (tmux, pid)
+    }
+
     /// clickpath's pid: the child of the pane's shell.
     fn pid(&self) -> String {
         let shell = self.pane("#{pane_pid}");
@@ -500,7 +511,7 @@ fn live_in_a_real_terminal_follows_the_log_and_restores_it() {
         })
     };
     assert!(s.contains("channel=email"), "{s}");
-    // A wrong filter is said, and the figures stay.
+    // A wrong filter is said.
     tmux.keys(&[":", "C-u"]);
     tmux.literally(" chanel=x");
     tmux.keys(&["Enter"]);
@@ -513,12 +524,7 @@ fn live_in_a_real_terminal_follows_the_log_and_restores_it() {
     drop(tmux);
 
     // SIGTERM: the terminal is restored too.
-    let tmux = Tmux::new();
-    tmux.start(d, "growing.log");
-    let pid = tmux.pid();
-    tmux.wait("the figures", |s| {
-        s.contains(&format!("Requests {requests} "))
-    });
+    let (tmux, pid) = Tmux::showing(d, &requests);
     assert_eq!(
         tmux.pane("#{alternate_on}"),
         "1",
@@ -531,12 +537,7 @@ fn live_in_a_real_terminal_follows_the_log_and_restores_it() {
 
     // The terminal hangs up (its tmux server ends, as an SSH session that drops): clickpath
     // ends too, instead of reading a terminal that is gone.
-    let tmux = Tmux::new();
-    tmux.start(d, "growing.log");
-    let pid = tmux.pid();
-    tmux.wait("the figures", |s| {
-        s.contains(&format!("Requests {requests} "))
-    });
+    let (tmux, pid) = Tmux::showing(d, &requests);
     drop(tmux);
     let start = Instant::now();
     while Path::new(&format!("/proc/{pid}")).exists() {

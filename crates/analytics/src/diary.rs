@@ -204,9 +204,11 @@ impl Diary {
     }
 
     /// A human request answered with `status` that is a step of the first funnel (of `steps`
-    /// steps) for each bit `k` of `hits`: a request of the step, or a 5xx on its path. A
-    /// conversion when it is the last step and not an error (loggen's definition).
+    /// steps) for each bit `k < steps` of `hits` (bits above are another matcher's): a request
+    /// of the step, or a 5xx on its path. A conversion when it is the last step and not an
+    /// error (loggen's definition).
     pub fn funnel_steps(&mut self, ts: i64, hits: u64, steps: usize, status: u16) {
+        let hits = hits & 1u64.checked_shl(steps as u32).map_or(u64::MAX, |b| b - 1);
         if hits == 0 {
             return;
         }

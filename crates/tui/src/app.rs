@@ -1,19 +1,14 @@
 //! What the dashboard shows and how keys change it, apart from any terminal (the screens are
 //! tested on ratatui's test backend, `draw`).
 
-use std::time::Instant;
-
 use clickpath_analytics::TrafficReport;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::panels::{AlertCount, Pairs, Panel, PanelRow, panels};
 
-/// One answer of the source: the report for a filter, and what was read.
+/// One answer of the source: the report for a filter.
 pub struct Answer {
     pub report: TrafficReport,
-    /// Lines read and rejected.
-    pub lines: u64,
-    pub rejected: u64,
     /// A watcher's saved alert states (None: no watcher keeps any for this data).
     pub alerts: Option<Vec<AlertCount>>,
     /// The filter it was computed for.
@@ -65,7 +60,6 @@ pub struct App {
     /// The last error or notice, until the next key.
     pub message: Option<String>,
     pub color: bool,
-    pub updated: Option<Instant>,
 }
 
 impl App {
@@ -86,7 +80,6 @@ impl App {
             drill: None,
             message: None,
             color,
-            updated: None,
         }
     }
 
@@ -105,7 +98,6 @@ impl App {
             self.cursor[p] = self.cursor[p].min(n.saturating_sub(1));
         }
         self.answer = Some(a);
-        self.updated = Some(Instant::now());
     }
 
     pub fn filter(&self) -> Pairs {

@@ -239,11 +239,7 @@ fn tab_bar(f: &mut Frame, app: &App, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let key = if i < 10 {
-                format!("{}", (i + 1) % 10)
-            } else {
-                "·".into()
-            };
+            let key = key_label(i);
             let matches = if app.search.is_empty() {
                 String::new()
             } else {
@@ -278,6 +274,15 @@ fn tab_bar(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The digit that selects panel `i` (1-9, then 0 for the tenth), `·` past it.
+fn key_label(i: usize) -> String {
+    if i < 10 {
+        ((i + 1) % 10).to_string()
+    } else {
+        "·".into()
+    }
+}
+
 /// As many panels as fit, from the page that holds the focused one.
 fn grid(f: &mut Frame, app: &App, area: Rect) {
     let cols = (area.width / PANEL_WIDTH).clamp(1, 3);
@@ -301,16 +306,7 @@ fn panel(f: &mut Frame, app: &App, p: usize, area: Rect) {
     let panel = &app.panels[p];
     let rows = app.visible(p);
     let sort = app.sort[p].map_or(String::new(), |c| format!(" sorted by {}", panel.header[c]));
-    let title = format!(
-        " {} {}{} ",
-        if p < 10 {
-            ((p + 1) % 10).to_string()
-        } else {
-            "·".into()
-        },
-        panel.title,
-        sort
-    );
+    let title = format!(" {} {}{} ", key_label(p), panel.title, sort);
     let border = if focused {
         style(app, Color::Cyan).add_modifier(Modifier::BOLD)
     } else {

@@ -1,9 +1,10 @@
-//! The dashboard's panels, each a table built from the report's own structures: no figure is
-//! computed here, only picked and formatted (`text`). A row may name the requests behind it
-//! (the web dashboard's drill-down parameters: `path`, `status`, `bot`, `start`, `end`).
+//! The dashboard's panels, each a table built from the report's own structures: its figures
+//! are picked and formatted (`text`); the only arithmetic is a row's share of its total, rounded
+//! as the report rounds shares. A row may name the requests behind it (the web dashboard's
+//! drill-down parameters: `path`, `status`, `bot`, `start`, `end`).
 
-use clickpath_analytics::TrafficReport;
 use clickpath_analytics::report::Row;
+use clickpath_analytics::{TrafficReport, campaign_label};
 
 use crate::text::{clean, of, percent, seconds, short_time, thousands};
 
@@ -101,11 +102,12 @@ pub fn panels(r: &TrafficReport, alerts: Option<&[AlertCount]>) -> Vec<Panel> {
                 .campaigns
                 .iter()
                 .map(|c| {
-                    let name = [&c.source, &c.medium, &c.campaign]
-                        .iter()
-                        .map(|v| v.as_deref().unwrap_or("-"))
-                        .collect::<Vec<_>>()
-                        .join(" / ");
+                    let name = campaign_label(
+                        c.source.as_deref(),
+                        c.medium.as_deref(),
+                        c.campaign.as_deref(),
+                    )
+                    .unwrap_or_default();
                     row(
                         vec![
                             clean(&name),

@@ -507,8 +507,7 @@ impl TrafficAggregator {
                     cause,
                 });
                 if let Some((bit0, steps)) = self.first_funnel {
-                    let mask = 1u64.checked_shl(steps as u32).map_or(u64::MAX, |b| b - 1);
-                    let hits = ((matches | path_matches) >> bit0) & mask;
+                    let hits = (matches | path_matches) >> bit0;
                     self.diary.funnel_steps(t, hits, steps, code);
                 }
                 if is_page {
