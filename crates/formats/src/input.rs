@@ -18,7 +18,22 @@ pub struct Source {
     /// Which server wrote which lines, for a file several servers shipped to
     /// (`clickpath receive`).
     pub origins: Option<Arc<Origins>>,
+    /// The file as opened by [`Source::pin`]: every later read is of that file, even once
+    /// its name is another file's (a log rotated between two reads).
+    pinned: Option<Pinned>,
 }
+
+/// An open file shared by the clones of a [`Source`]; equal only to itself.
+#[derive(Clone, Debug)]
+struct Pinned(Arc<File>);
+
+impl PartialEq for Pinned {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Pinned {}
 
 /// The server of each run of lines of a file that servers shipped to, by the run's first line
 /// number (1-based).
@@ -46,6 +61,7 @@ impl Source {
             name: "-".into(),
             path: None,
             origins: None,
+            pinned: None,
         }
     }
 
@@ -55,15 +71,49 @@ impl Source {
             name: path.display().to_string(),
             path: Some(path),
             origins: None,
+            pinned: None,
+        }
+    }
+
+    /// Opens the file now; every later read of this source (and of its clones) reads the
+    /// file it was then, wherever it has been renamed since. A follower pins the files it
+    /// lists, newest first, so that a rotation while it reads them cannot hand it the new
+    /// file in the place of the old one, nor the new file before the old one's last lines.
+    /// Stdin is left as it is.
+    pub fn pin(&mut self) -> std::io::Result<()> {
+        if let Some(p) = &self.path
+            && self.pinned.is_none()
+        {
+            self.pinned = Some(Pinned(Arc::new(File::open(p)?)));
+        }
+        Ok(())
+    }
+
+    /// The file, from its start: the pinned one, or opened by its path.
+    pub fn reopen(&self) -> std::io::Result<File> {
+        use std::io::{Seek, SeekFrom};
+        match (&self.pinned, &self.path) {
+            (Some(Pinned(f)), _) => {
+                // A duplicate shares the offset; the reads of a source follow each other.
+                let mut f = f.try_clone()?;
+                f.seek(SeekFrom::Start(0))?;
+                Ok(f)
+            }
+            (None, Some(p)) => File::open(p),
+            (None, None) => Err(std::io::Error::other("stdin cannot be opened again")),
         }
     }
 
     /// Size on disk (compressed), for progress; 0 for stdin.
     pub fn len(&self) -> u64 {
-        self.path
-            .as_ref()
-            .and_then(|p| std::fs::metadata(p).ok())
-            .map_or(0, |m| m.len())
+        match &self.pinned {
+            Some(Pinned(f)) => f.metadata().map_or(0, |m| m.len()),
+            None => self
+                .path
+                .as_ref()
+                .and_then(|p| std::fs::metadata(p).ok())
+                .map_or(0, |m| m.len()),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -130,10 +180,10 @@ pub fn open(
     };
     let raw: Box<dyn Read + Send> = match &source.path {
         Some(p) => {
-            if p.is_dir() {
+            if source.pinned.is_none() && p.is_dir() {
                 return Err(Error::IsDirectory { path: p.clone() });
             }
-            Box::new(File::open(p).map_err(io)?)
+            Box::new(source.reopen().map_err(io)?)
         }
         None => Box::new(stdin_reader()),
     };

@@ -395,12 +395,12 @@ impl<T> Reader<'_, T> {
         if resume.offset > 0 {
             match (&source.path, compression, current.is_w3c()) {
                 // A plain file in a format without `#Fields:` changes: seek.
-                (Some(path), Compression::None, None) => {
+                (Some(_), Compression::None, None) => {
                     let io = |e| Error::Io {
                         name: source.name.clone(),
                         source: e,
                     };
-                    let mut f = std::fs::File::open(path).map_err(io)?;
+                    let mut f = source.reopen().map_err(io)?;
                     f.seek(SeekFrom::Start(resume.offset)).map_err(io)?;
                     if let Some(p) = &self.opts.progress {
                         p.fetch_add(resume.offset, Ordering::Relaxed);

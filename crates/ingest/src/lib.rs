@@ -153,11 +153,28 @@ pub fn ingest_into(
     // The `server` column of each input's rows.
     let mut servers: Vec<Option<Arc<Origins>>> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for s in sources {
+    // Each file is opened once, newest first, and read through that handle: a log rotated
+    // while this round lists, fingerprints and reads it is still read whole and in order (if
+    // `access.log` was opened as the new file, `access.log.1`, opened after, is the old one).
+    let mut sources = sources.to_vec();
+    let mut gone = vec![false; sources.len()];
+    for (s, gone) in sources.iter_mut().zip(&mut gone).rev() {
+        // Any other error (no read permission, too many open files) leaves it to be opened
+        // by its name, as the fingerprint will, which says what is wrong.
+        if let Err(e) = s.pin() {
+            *gone = e.kind() == std::io::ErrorKind::NotFound;
+        }
+    }
+    for (s, gone) in sources.into_iter().zip(gone) {
         let Some(path) = &s.path else {
             return Err(Error::Stdin);
         };
-        let (fingerprint, compression) = fingerprint(s)?;
+        if gone {
+            // Rotated away since it was listed: its lines are in the file it became.
+            passed_over.push((s.name.clone(), "gone since it was listed, skipped"));
+            continue;
+        }
+        let (fingerprint, compression) = fingerprint(&s)?;
         let Some(fp) = fingerprint else {
             passed_over.push((s.name.clone(), "no complete line yet, nothing to ingest"));
             continue;
@@ -201,9 +218,9 @@ pub fn ingest_into(
             offset: entry.offset,
             lines: entry.lines,
         });
-        to_read.push(s.clone());
         source_ids.push(index as u32);
         servers.push(s.origins.clone());
+        to_read.push(s);
     }
     options.resume = resume;
     options.whole_lines_only = true;
