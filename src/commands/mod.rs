@@ -11,6 +11,7 @@ mod report;
 mod report_text;
 mod selection;
 mod serve;
+#[cfg(feature = "sql")]
 mod sql;
 mod top;
 mod user;
@@ -27,7 +28,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(a) => report::run(a),
         Command::Formats => formats::run(),
         Command::Ingest(a) => ingest::run(a),
+        #[cfg(feature = "sql")]
         Command::Sql(a) => sql::run(a),
+        #[cfg(not(feature = "sql"))]
+        Command::Sql(_) => anyhow::bail!(
+            "this clickpath was built without SQL (Apache DataFusion): build it with \
+             `cargo build --release` (SQL is a default feature), not --no-default-features"
+        ),
         Command::Prune(a) => maintenance::prune(a),
         Command::Compact(a) => maintenance::compact(a),
         Command::Serve(a) => serve::run(a),

@@ -13,11 +13,12 @@ use crate::inputs::totals_line;
 const WIDTH: usize = 100;
 const NUM: usize = 13;
 
-/// Log text made safe for a terminal: control characters are shown escaped.
+/// Log text made safe for a terminal: control characters and bidirectional controls are
+/// shown escaped (`\u{202e}`).
 pub fn safe(s: &str) -> String {
     s.chars()
         .map(|c| {
-            if c.is_control() {
+            if clickpath_tui::text::acts_on_terminal(c) {
                 c.escape_default().to_string()
             } else {
                 c.to_string()

@@ -84,6 +84,9 @@ fn hostile_log_content_is_escaped_everywhere() {
     let text = [
         line("00", "/=cmd|' /C calc'!A0"),
         line("05", "/\\x1b]0;owned\\x07"),
+        // A right-to-left override, raw in the log: "/order/\u{202e}cba" shows as
+        // "/order/abc" on a terminal that obeys it.
+        line("07", "/order/\u{202e}cba"),
     ]
     .concat();
     std::fs::write(dir.path().join("a.log"), text).unwrap();
@@ -94,6 +97,11 @@ fn hostile_log_content_is_escaped_everywhere() {
         "raw control characters reached the terminal"
     );
     assert!(out.contains("\\u{1b}"), "{out}");
+    assert!(
+        !out.contains('\u{202e}'),
+        "a bidi override reached the terminal"
+    );
+    assert!(out.contains("/order/\\u{202e}cba"), "{out}");
     // JSON keeps the text, escaped as JSON.
     let (_, json, _) =
         run(clickpath(dir.path()).args(["report", "a.log", "--json", "--top", "50"]));

@@ -211,6 +211,55 @@ fn screens_show_the_reports_figures_at_80x24_and_160x48() {
 }
 
 #[test]
+fn drill_downs_ask_for_what_the_web_dashboard_asks_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = report_json(dir.path(), &sample_args());
+    let report: clickpath_analytics::TrafficReport = serde_json::from_value(doc.clone()).unwrap();
+    let panels = clickpath_tui::panels::panels(&report, None);
+    let rows = |title: &str| {
+        panels
+            .iter()
+            .find(|p| p.title == title)
+            .unwrap()
+            .rows
+            .clone()
+    };
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    // The sample's one incident, loggen's outage-5xx at 10:00 (README): its 5xx responses in
+    // its window, as the dashboard's incidentDrill asks.
+    let inc = &doc["incidents"][0];
+    assert_eq!(inc["kind"], "error_burst");
+    let start = inc["start"].as_str().unwrap();
+    let drill = rows("Incidents")
+        .into_iter()
+        .find(|r| r.drill.iter().any(|(k, v)| k == "start" && v == start))
+        .unwrap()
+        .drill;
+    assert_eq!(
+        drill,
+        pairs(&[
+            ("start", start),
+            ("end", inc["end"].as_str().unwrap()),
+            ("class", "5xx")
+        ])
+    );
+    // A broken link: the 404s of its target, as the dashboard's table asks.
+    let link = &doc["errors"]["internal_links"][0];
+    let first = &rows("Broken links")[0];
+    assert_eq!(
+        first.drill,
+        pairs(&[
+            ("status", "404"),
+            ("path", link["target"].as_str().unwrap())
+        ])
+    );
+}
+
+#[test]
 fn a_hostile_log_cannot_act_on_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
     // Escape sequences (clear screen, move the cursor, set the title, C1 CSI), bidirectional

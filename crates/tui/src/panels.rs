@@ -1,7 +1,7 @@
 //! The dashboard's panels, each a table built from the report's own structures: its figures
 //! are picked and formatted (`text`); the only arithmetic is a row's share of its total, rounded
 //! as the report rounds shares. A row may name the requests behind it (the web dashboard's
-//! drill-down parameters: `path`, `status`, `bot`, `start`, `end`).
+//! drill-down parameters: `path`, `status`, `class`, `bot`, `start`, `end`).
 
 use clickpath_analytics::report::Row;
 use clickpath_analytics::{TrafficReport, campaign_label};
@@ -45,6 +45,18 @@ fn panel(title: &str, header: Vec<&'static str>, rows: Vec<PanelRow>) -> Panel {
         header,
         rows,
         empty: "nothing yet",
+    }
+}
+
+/// Which of an incident's requests its drill-down shows, besides its window: the web
+/// dashboard's rule (`incidentDrill` in crates/server/assets/app.js), the responses that make
+/// that kind of incident.
+fn incident_requests(kind: &str) -> Option<(&'static str, &'static str)> {
+    match kind {
+        "not_found_storm" => Some(("status", "404")),
+        "rate_limit_storm" => Some(("class", "4xx")),
+        "traffic_drop" => None,
+        _ => Some(("class", "5xx")),
     }
 }
 
@@ -177,10 +189,9 @@ pub fn panels(r: &TrafficReport, alerts: Option<&[AlertCount]>) -> Vec<Panel> {
                 thousands(i.requests),
                 lost,
             ];
-            (
-                i.start.clone(),
-                row(cells, &[("start", &i.start), ("end", &i.end)]),
-            )
+            let mut drill = vec![("start", i.start.as_str()), ("end", i.end.as_str())];
+            drill.extend(incident_requests(&i.kind));
+            (i.start.clone(), row(cells, &drill))
         })
         .collect();
     for s in &r.restarts {
@@ -255,7 +266,7 @@ pub fn panels(r: &TrafficReport, alerts: Option<&[AlertCount]>) -> Vec<Panel> {
                             thousands(l.sessions),
                             thousands(l.in_funnel_sessions),
                         ],
-                        &[("path", &l.target)],
+                        &[("status", "404"), ("path", &l.target)],
                     )
                 })
                 .collect(),

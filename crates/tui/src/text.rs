@@ -16,13 +16,14 @@ pub fn clean(s: &str) -> String {
             out.push('…');
             break;
         }
-        out.push(if is_unsafe(c) { '?' } else { c });
+        out.push(if acts_on_terminal(c) { '?' } else { c });
     }
     out
 }
 
-/// Control characters and the bidirectional controls that reorder what follows them.
-fn is_unsafe(c: char) -> bool {
+/// Control characters and the bidirectional controls that reorder what follows them: what
+/// log text must not bring to a terminal (also the printed report's and `sql`'s rule).
+pub fn acts_on_terminal(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
