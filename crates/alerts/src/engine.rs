@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clickpath_analytics::TrafficAggregator;
-use clickpath_analytics::incidents::{DETECTORS, Kind, MINUTE, Window};
+use clickpath_analytics::incidents::{Kind, MINUTE, Window};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Settings;
@@ -84,11 +84,7 @@ pub struct Engine {
 }
 
 fn kind_named(name: &str) -> Kind {
-    DETECTORS
-        .iter()
-        .map(|(k, _)| *k)
-        .find(|k| k.as_str() == name)
-        .unwrap_or(Kind::TrafficDrop)
+    Kind::named(name).unwrap_or(Kind::TrafficDrop)
 }
 
 fn state_path(dir: &Path) -> PathBuf {

@@ -76,15 +76,18 @@ impl Source {
     }
 
     /// Opens the file now; every later read of this source (and of its clones) reads the
-    /// file it was then, wherever it has been renamed since. A follower pins the files it
-    /// lists, newest first, so that a rotation while it reads them cannot hand it the new
-    /// file in the place of the old one, nor the new file before the old one's last lines.
-    /// Stdin is left as it is.
+    /// file it was then, wherever it has been renamed since. An ingest pins its inputs,
+    /// newest first, so that a rotation while it reads them cannot hand it the new file in
+    /// the place of the old one, nor the new file before the old one's last lines. Stdin and
+    /// directories (refused when read, [`Error::IsDirectory`]) are left as they are.
     pub fn pin(&mut self) -> std::io::Result<()> {
         if let Some(p) = &self.path
             && self.pinned.is_none()
         {
-            self.pinned = Some(Pinned(Arc::new(File::open(p)?)));
+            let f = File::open(p)?;
+            if !f.metadata()?.is_dir() {
+                self.pinned = Some(Pinned(Arc::new(f)));
+            }
         }
         Ok(())
     }

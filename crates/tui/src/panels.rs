@@ -3,6 +3,7 @@
 //! as the report rounds shares. A row may name the requests behind it (the web dashboard's
 //! drill-down parameters: `path`, `status`, `class`, `bot`, `start`, `end`).
 
+use clickpath_analytics::incidents::{Class, Kind};
 use clickpath_analytics::report::Row;
 use clickpath_analytics::{TrafficReport, campaign_label};
 
@@ -48,15 +49,15 @@ fn panel(title: &str, header: Vec<&'static str>, rows: Vec<PanelRow>) -> Panel {
     }
 }
 
-/// Which of an incident's requests its drill-down shows, besides its window: the web
-/// dashboard's rule (`incidentDrill` in crates/server/assets/app.js), the responses that make
-/// that kind of incident.
+/// Which of an incident's requests its drill-down shows, besides its window: the responses
+/// the incident is about ([`Kind::class`]), asked as the web dashboard asks for them
+/// (`incidentDrill` in crates/server/assets/app.js: a rate-limit storm's 4xx, an unknown kind's
+/// 5xx); none for a traffic drop (all its requests).
 fn incident_requests(kind: &str) -> Option<(&'static str, &'static str)> {
-    match kind {
-        "not_found_storm" => Some(("status", "404")),
-        "rate_limit_storm" => Some(("class", "4xx")),
-        "traffic_drop" => None,
-        _ => Some(("class", "5xx")),
+    match Kind::named(kind).map_or(Some(Class::ServerError), Kind::class)? {
+        Class::ServerError => Some(("class", "5xx")),
+        Class::NotFound => Some(("status", "404")),
+        Class::RateLimited | Class::Forbidden => Some(("class", "4xx")),
     }
 }
 

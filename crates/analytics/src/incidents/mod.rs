@@ -50,6 +50,14 @@ impl Kind {
         }
     }
 
+    /// The kind of that name ([`Kind::as_str`]), as reports and alert states write it.
+    pub fn named(name: &str) -> Option<Kind> {
+        DETECTORS
+            .iter()
+            .map(|(k, _)| *k)
+            .find(|k| k.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::ServerRestart => "server_restart",
