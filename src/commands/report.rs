@@ -153,17 +153,6 @@ fn aggregate(args: &ReportArgs, agg: &mut TrafficAggregator, geo: bool) -> Resul
     Ok(summary)
 }
 
-/// A filter's mask of a batch.
-fn s_mask(
-    selection: &Option<Selection>,
-    b: &RecordBatch,
-) -> std::result::Result<arrow_array::BooleanArray, String> {
-    match selection {
-        Some(s) => s.mask(b).map_err(|e| format!("{e:#}")),
-        None => Ok(arrow_array::BooleanArray::from(vec![true; b.num_rows()])),
-    }
-}
-
 /// The dataset's rows, in ingest order, as the aggregator reads log batches; only the
 /// selected ones when a dashboard filter is given.
 pub fn from_dataset(
@@ -179,18 +168,12 @@ pub fn from_dataset(
         Some(f) => Selection::new(dir, &files, f)?,
         None => None,
     };
-    let mask = |b: &RecordBatch| s_mask(&selection, b);
-    let per_source = clickpath_ingest::replay::replay(
-        dir,
-        m,
-        from,
-        to,
-        agg,
-        selection.is_some().then_some((
-            &mask as clickpath_ingest::replay::Mask<'_>,
-            &selection::COLUMNS[..],
-        )),
-    )?;
+    let mask = selection.map(|s| {
+        let keep: clickpath_ingest::replay::Mask =
+            std::sync::Arc::new(move |b: &RecordBatch| s.mask(b).map_err(|e| format!("{e:#}")));
+        (keep, &selection::COLUMNS[..])
+    });
+    let per_source = clickpath_ingest::replay::replay(dir, m, from, to, agg, mask)?;
     let mut summary = Summary::default();
     for (s, n) in m.sources.iter().zip(per_source) {
         summary.files.push(FileSummary {

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
-use arrow_array::{BooleanArray, RecordBatch};
 use clickpath_alerts::engine::WINDOW;
 use clickpath_alerts::metrics::{self, Snapshot};
 use clickpath_alerts::notify::{self, Receiver};
@@ -78,8 +78,8 @@ pub fn traffic_config(
 }
 
 /// Rows with `ts >= from`.
-fn since(from: i64) -> impl Fn(&RecordBatch) -> std::result::Result<BooleanArray, String> {
-    move |b: &RecordBatch| {
+fn since(from: i64) -> clickpath_ingest::replay::Mask {
+    std::sync::Arc::new(move |b: &RecordBatch| {
         let ts = b
             .column_by_name(field::TS)
             .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
@@ -88,7 +88,7 @@ fn since(from: i64) -> impl Fn(&RecordBatch) -> std::result::Result<BooleanArray
             .iter()
             .map(|t| Some(t.is_some_and(|t| t >= from)))
             .collect())
-    }
+    })
 }
 
 /// Replays the dataset's recent rows into `live`: from 6 hours before the last minute
@@ -111,7 +111,14 @@ fn warm_up(dir: &Path, live: &mut Live) -> Result<()> {
     let first_date = format_date(from_ts.div_euclid(86_400_000_000) - 1);
     live.quiet_until(quiet);
     let keep = since(from_ts);
-    clickpath_ingest::replay::replay(dir, &m, Some(&first_date), None, live, Some((&keep, &[])))?;
+    clickpath_ingest::replay::replay(
+        dir,
+        &m,
+        Some(&first_date),
+        None,
+        live,
+        Some((keep, &[field::TS])),
+    )?;
     if quiet == Some(i64::MAX) {
         // From here on, what comes is news.
         live.quiet_until(live.current_minute().map(|c| c - 1));

@@ -463,6 +463,54 @@ fn a_dataset_from_before_the_sessions_table_says_so() {
 }
 
 #[test]
+fn a_damaged_data_file_is_named_with_what_to_do_and_the_other_days_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    loggen(d, LOG);
+    ingest_ok(d, "data", &["access.log"], &[]);
+    let mut days: Vec<String> = std::fs::read_dir(d.join("data/requests"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    days.sort();
+    // The log covers two local days (LOG): one file each.
+    assert_eq!(days.len(), 2, "{days:?}");
+    let day = |k: usize| days[k].trim_start_matches("date=").to_owned();
+    let second = day(1);
+    let untouched = report_json(d, &["--data", "data", "--from", &second, "--to", &second]);
+    let first = d
+        .join("data/requests")
+        .join(&days[0])
+        .join("part-00000001.parquet");
+    let bytes = std::fs::read(&first).unwrap();
+    // Damaged in two ways: cut short (no footer) and bytes changed in its data pages.
+    let mut flipped = bytes.clone();
+    for b in &mut flipped[bytes.len() / 3..bytes.len() / 3 + 2000] {
+        *b ^= 0x5a;
+    }
+    for damaged in [bytes[..bytes.len() / 2].to_vec(), flipped] {
+        std::fs::write(&first, &damaged).unwrap();
+        let (code, _, err) = run(clickpath(d).args(["report", "-q", "--data", "data"]));
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains(&format!(
+                "cannot read data/requests/{}/part-00000001.parquet",
+                days[0]
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains("restore it from a backup, or ingest the logs again"),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        // The other day's file still gives its report, the same as before the damage.
+        let other = report_json(d, &["--data", "data", "--from", &second, "--to", &second]);
+        assert_eq!(other, untouched);
+    }
+}
+
+#[test]
 fn sql_answers_counts_from_metadata_and_reports_query_errors() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

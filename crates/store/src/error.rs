@@ -20,6 +20,15 @@ pub enum Error {
     Arrow(#[from] arrow_schema::ArrowError),
     #[error("Parquet: {0}")]
     Parquet(#[from] parquet::errors::ParquetError),
+    #[error(
+        "cannot read {path}: {detail}; the file was changed or damaged outside clickpath: \
+         restore it from a backup, or ingest the logs again into a new dataset"
+    )]
+    Damaged {
+        path: PathBuf,
+        /// Said in the message, not as a cause after it (the advice comes last).
+        detail: parquet::errors::ParquetError,
+    },
     #[error("dataset {dir}: {problem}")]
     Dataset { dir: PathBuf, problem: String },
     #[error(

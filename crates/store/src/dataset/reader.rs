@@ -10,24 +10,47 @@ use std::path::Path;
 
 use std::sync::Arc;
 
+use arrow_array::BooleanArray;
 use arrow_array::cast::AsArray;
 use arrow_array::types::UInt64Type;
 use arrow_array::{RecordBatch, new_null_array};
 use arrow_schema::{FieldRef, Schema};
 use clickpath_model::dataset;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowPredicateFn, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder, RowFilter,
+};
 
 use super::manifest::DataFile;
 use crate::{Error, Result};
 
 struct Open {
+    path: std::path::PathBuf,
     reader: ParquetRecordBatchReader,
     batch: RecordBatch,
     pos: usize,
     seq_col: usize,
     /// Columns added to the schema after this file was written (read as nulls).
     missing: Vec<FieldRef>,
+    /// The filter, where Parquet could not apply it while decoding (a file without one of
+    /// its columns): applied to each batch read.
+    after: Option<Keep>,
+}
+
+/// Which rows of a batch of the filter's columns to keep (a message says why it could not say).
+pub type Keep =
+    Arc<dyn Fn(&RecordBatch) -> std::result::Result<BooleanArray, String> + Send + Sync>;
+
+/// A batch of `o`'s file, with its missing columns, through the filter it still needs.
+fn prepared(batch: RecordBatch, missing: &[FieldRef], after: Option<&Keep>) -> Result<RecordBatch> {
+    let batch = with_missing(batch, missing)?;
+    match after {
+        None => Ok(batch),
+        Some(keep) => {
+            let keep = keep(&batch).map_err(Error::Internal)?;
+            Ok(arrow_select::filter::filter_record_batch(&batch, &keep)?)
+        }
+    }
 }
 
 /// A batch of a file with the columns it predates appended as nulls (new columns are always
@@ -65,6 +88,7 @@ pub struct OrderedReader {
     next_file: usize,
     columns: Vec<String>,
     open: Vec<Open>,
+    filter: Option<(Vec<String>, Keep)>,
 }
 
 impl OrderedReader {
@@ -79,7 +103,20 @@ impl OrderedReader {
             next_file: 0,
             columns,
             open: Vec::new(),
+            filter: None,
         }
+    }
+
+    /// Only the rows `keep` keeps, given batches of `columns` (which the reader must read too):
+    /// Parquet decodes the other columns of the rows kept only.
+    pub fn filtered(mut self, columns: &[&str], keep: Keep) -> Self {
+        for c in columns {
+            if !self.columns.iter().any(|have| have == c) {
+                self.columns.insert(self.columns.len() - 1, (*c).to_owned());
+            }
+        }
+        self.filter = Some((columns.iter().map(|c| (*c).to_owned()).collect(), keep));
+        self
     }
 
     fn open_next(&mut self) -> Result<()> {
@@ -87,7 +124,11 @@ impl OrderedReader {
         self.next_file += 1;
         let path = self.dir.join(&f.path);
         let file = File::open(&path).map_err(|e| Error::read(&path, e))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
+        let damaged = |detail| Error::Damaged {
+            path: path.clone(),
+            detail,
+        };
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(damaged)?;
         let schema = builder.parquet_schema();
         let mut indices = Vec::new();
         let mut missing = Vec::new();
@@ -111,25 +152,54 @@ impl OrderedReader {
             }
         }
         let mask = ProjectionMask::roots(schema, indices.iter().copied());
+        let mut after = None;
+        let mut builder = builder;
+        if let Some((names, keep)) = &self.filter {
+            let have: Option<Vec<usize>> = names
+                .iter()
+                .map(|n| builder.schema().index_of(n).ok())
+                .collect();
+            match have {
+                Some(have) => {
+                    let keep = keep.clone();
+                    let columns = ProjectionMask::roots(builder.parquet_schema(), have);
+                    let predicate = ArrowPredicateFn::new(columns, move |b: RecordBatch| {
+                        keep(&b).map_err(arrow_schema::ArrowError::ComputeError)
+                    });
+                    builder = builder.with_row_filter(RowFilter::new(vec![Box::new(predicate)]));
+                }
+                None => after = Some(keep.clone()),
+            }
+        }
         let mut reader = builder
             .with_projection(mask)
             .with_batch_size(16 * 1024)
-            .build()?;
+            .build()
+            .map_err(damaged)?;
         // The projected batch keeps file order; find `seq` in it.
-        if let Some(batch) = reader.next() {
-            let batch = with_missing(batch?, &missing)?;
+        // (The first batch of a filtered file may have no rows: the reader skips only
+        // whole row groups.)
+        while let Some(batch) = reader.next() {
+            let batch = prepared(
+                batch.map_err(|e| damaged(e.into()))?,
+                &missing,
+                after.as_ref(),
+            )?;
             let seq_col = batch
                 .schema()
                 .index_of(dataset::SEQ)
                 .map_err(|e| Error::Internal(e.to_string()))?;
             if batch.num_rows() > 0 {
                 self.open.push(Open {
+                    path,
                     reader,
                     batch,
                     pos: 0,
                     seq_col,
                     missing,
+                    after,
                 });
+                break;
             }
         }
         Ok(())
@@ -171,13 +241,23 @@ impl OrderedReader {
             let out = o.batch.slice(o.pos, end - o.pos);
             o.pos = end;
             if o.pos == o.batch.num_rows() {
-                match o.reader.next() {
+                // The next batch with rows, if any (a filter can leave none in one).
+                let mut next = None;
+                for b in o.reader.by_ref() {
+                    let b = b.map_err(|e| Error::Damaged {
+                        path: o.path.clone(),
+                        detail: e.into(),
+                    })?;
+                    let b = prepared(b, &o.missing, o.after.as_ref())?;
+                    if b.num_rows() > 0 {
+                        next = Some(b);
+                        break;
+                    }
+                }
+                match next {
                     Some(b) => {
-                        o.batch = with_missing(b?, &o.missing)?;
+                        o.batch = b;
                         o.pos = 0;
-                        if o.batch.num_rows() == 0 {
-                            self.open.swap_remove(i);
-                        }
                     }
                     None => {
                         self.open.swap_remove(i);
@@ -314,5 +394,87 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("old.parquet has no column is_bot"), "{err}");
+    }
+
+    /// A file with `path` and `country` of rows `seq` 3..=8, in two row groups.
+    fn newer_file(dir: &Path) -> DataFile {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new(field::PATH, DataType::Utf8, true),
+            Field::new(dataset::COUNTRY, DataType::Utf8, true),
+            Field::new(dataset::SEQ, DataType::UInt64, false),
+        ]));
+        let file = File::create(dir.join("new.parquet")).unwrap();
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_max_row_group_row_count(Some(3))
+            .build();
+        let mut w =
+            parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props)).unwrap();
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from(vec!["/b", "/c", "/d", "/e", "/b", "/f"])),
+                Arc::new(StringArray::from(vec![
+                    Some("fr"),
+                    Some("de"),
+                    Some("fr"),
+                    Some("fr"),
+                    None,
+                    Some("fr"),
+                ])),
+                Arc::new(UInt64Array::from(vec![3, 4, 5, 6, 7, 8])),
+            ],
+        )
+        .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        DataFile {
+            path: "new.parquet".into(),
+            date: "2024-03-02".into(),
+            rows: 6,
+            bytes: 0,
+            min_seq: 3,
+            max_seq: 8,
+        }
+    }
+
+    #[test]
+    fn a_filter_keeps_the_same_rows_in_files_with_and_without_its_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = vec![older_file(dir.path()), newer_file(dir.path())];
+        // Not "/b", and not from "de": the older file has no countries (nulls).
+        let keep: Keep = Arc::new(|b: &RecordBatch| {
+            let path = b
+                .column_by_name(field::PATH)
+                .ok_or("no path")?
+                .as_string::<i32>();
+            let country = b
+                .column_by_name(dataset::COUNTRY)
+                .ok_or("no country")?
+                .as_string::<i32>();
+            Ok((0..b.num_rows())
+                .map(|r| Some(path.value(r) != "/b" && country.value(r) != "de"))
+                .collect())
+        });
+        let batches: Vec<RecordBatch> = OrderedReader::new(dir.path(), files, &[field::PATH])
+            .filtered(&[field::PATH, dataset::COUNTRY], keep)
+            .collect::<Result<_>>()
+            .unwrap();
+        let kept: Vec<(u64, String)> = batches
+            .iter()
+            .flat_map(|b| {
+                let seq = b
+                    .column_by_name(dataset::SEQ)
+                    .unwrap()
+                    .as_primitive::<UInt64Type>();
+                let path = b.column_by_name(field::PATH).unwrap().as_string::<i32>();
+                (0..b.num_rows())
+                    .map(|r| (seq.value(r), path.value(r).to_owned()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        // By hand: 1 /a (old, no country) kept, 2 /b not; 3 /b not, 4 /c (de) not, 5 /d, 6 /e
+        // kept, 7 /b not, 8 /f kept.
+        let want = [(1, "/a"), (5, "/d"), (6, "/e"), (8, "/f")];
+        assert_eq!(kept, want.map(|(s, p)| (s, p.to_owned())).to_vec(),);
     }
 }
