@@ -168,12 +168,41 @@ pub fn from_dataset(
         Some(f) => Selection::new(dir, &files, f)?,
         None => None,
     };
-    let mask = selection.map(|s| {
-        let keep: clickpath_ingest::replay::Mask =
-            std::sync::Arc::new(move |b: &RecordBatch| s.mask(b).map_err(|e| format!("{e:#}")));
-        (keep, &selection::COLUMNS[..])
-    });
-    let per_source = clickpath_ingest::replay::replay(dir, m, from, to, agg, mask)?;
+    let per_source = clickpath_ingest::replay::replay(dir, m, from, to, agg, selection.map(mask))?;
+    Ok(summary_of(m, per_source))
+}
+
+/// As [`from_dataset`] for `filter` into `agg`, and in the same reading every row of the
+/// period into `all`: the summaries of both.
+pub fn from_dataset_with_all(
+    dir: &Path,
+    m: &dataset::Manifest,
+    (from, to): (Option<&str>, Option<&str>),
+    agg: &mut TrafficAggregator,
+    all: &mut TrafficAggregator,
+    filter: &clickpath_server::Filter,
+) -> Result<(Summary, Summary)> {
+    let files = m.files_between(from, to);
+    let Some(selection) = Selection::new(dir, &files, filter)? else {
+        // The filter keeps every row: one reading, one aggregation.
+        let summary = from_dataset(dir, m, from, to, all, None)?;
+        let again = from_dataset(dir, m, from, to, agg, None)?;
+        return Ok((again, summary));
+    };
+    let (kept, every) =
+        clickpath_ingest::replay::replay_with_all(dir, m, from, to, agg, all, mask(selection))?;
+    Ok((summary_of(m, kept), summary_of(m, every)))
+}
+
+/// A selection as the replay's mask, with the columns it reads.
+fn mask(s: Selection) -> (clickpath_ingest::replay::Mask, &'static [&'static str]) {
+    let keep: clickpath_ingest::replay::Mask =
+        std::sync::Arc::new(move |b: &RecordBatch| s.mask(b).map_err(|e| format!("{e:#}")));
+    (keep, &selection::COLUMNS[..])
+}
+
+/// What was replayed from each of the dataset's sources, as a report's input.
+fn summary_of(m: &dataset::Manifest, per_source: Vec<u64>) -> Summary {
     let mut summary = Summary::default();
     for (s, n) in m.sources.iter().zip(per_source) {
         summary.files.push(FileSummary {
@@ -189,7 +218,7 @@ pub fn from_dataset(
             },
         });
     }
-    Ok(summary)
+    summary
 }
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {

@@ -84,34 +84,48 @@ impl Backend for DatasetBackend {
     }
 
     fn report(&self, filter: &Filter) -> Result<(u64, Value), BackendError> {
-        let (commit, mut doc) = self.compute(filter)?;
         let period = Filter {
             from: filter.from.clone(),
             to: filter.to.clone(),
             ..Filter::default()
         };
+        let cached = |commit: u64| {
+            let key = (commit, period.from.clone(), period.to.clone());
+            self.site_wide
+                .lock()
+                .expect("not poisoned")
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.clone())
+        };
+        // The period's site-wide parts kept for the dataset as it is now, or the filtered and
+        // the whole period's reports from one reading.
+        let now = self.version()?;
+        let (commit, mut doc, whole) = match cached(now) {
+            Some(_) => self.answer(filter, false)?,
+            None if *filter == period => {
+                let (commit, doc, _) = self.answer(filter, false)?;
+                let whole = doc.clone();
+                (commit, doc, Some(whole))
+            }
+            None => self.answer(filter, true)?,
+        };
         let key = (commit, period.from.clone(), period.to.clone());
-        let cached = self
-            .site_wide
-            .lock()
-            .expect("not poisoned")
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.clone());
-        let site = match cached {
-            Some(v) => v,
-            None => {
-                let (at, whole) = if *filter == period {
-                    (commit, doc.clone())
-                } else {
-                    self.compute(&period)?
+        let site = match (cached(commit), whole) {
+            (Some(v), _) => v,
+            (None, whole) => {
+                // None: a commit came between the check and the reading; the period is read
+                // again.
+                let (at, whole) = match whole {
+                    Some(w) => (commit, w),
+                    None => self.compute(&period)?,
                 };
                 let parts: serde_json::Map<String, Value> = SITE_WIDE
                     .iter()
                     .map(|k| ((*k).to_owned(), whole[*k].clone()))
                     .collect();
                 let v = Value::Object(parts);
-                // (Another commit in between: not kept, the next answer computes it again.)
+                // (Yet another commit in between: not kept, the next answer computes it again.)
                 if at == commit {
                     let mut kept = self.site_wide.lock().expect("not poisoned");
                     // Another commit's periods are not asked again.
@@ -208,31 +222,56 @@ impl DatasetBackend {
 
     /// The report for a filter, as `report --data` computes it.
     fn compute(&self, filter: &Filter) -> Result<(u64, Value), BackendError> {
+        self.answer(filter, false)
+            .map(|(commit, doc, _)| (commit, doc))
+    }
+
+    /// The report for a filter, as `report --data` computes it, and with `all` the unfiltered
+    /// report of its period from the same reading.
+    fn answer(
+        &self,
+        filter: &Filter,
+        all: bool,
+    ) -> Result<(u64, Value, Option<Value>), BackendError> {
         self.check_country(filter)?;
         let mut args = self.report.clone();
         args.from = filter.from.clone();
         args.to = filter.to.clone();
-        let run = || -> Result<(u64, Value)> {
+        let run = || -> Result<(u64, Value, Option<Value>)> {
             // One manifest for the whole answer.
             let m = dataset::open_for_read(&self.dir)?;
+            let snapshot = json!({ "commit": m.commit, "requests": m.rows() });
+            let period = (args.from.as_deref(), args.to.as_deref());
             let mut agg = TrafficAggregator::new(report::config(&args)?);
-            let summary = report::from_dataset(
-                &self.dir,
-                &m,
-                args.from.as_deref(),
-                args.to.as_deref(),
-                &mut agg,
-                Some(filter),
-            )?;
+            let (summary, whole) = if all {
+                let mut every = TrafficAggregator::new(report::config(&args)?);
+                let (summary, whole) = report::from_dataset_with_all(
+                    &self.dir, &m, period, &mut agg, &mut every, filter,
+                )?;
+                let mut whole = report::document(&whole, &every.finish());
+                whole["snapshot"] = snapshot.clone();
+                (summary, Some(whole))
+            } else {
+                let summary = report::from_dataset(
+                    &self.dir,
+                    &m,
+                    period.0,
+                    period.1,
+                    &mut agg,
+                    Some(filter),
+                )?;
+                (summary, None)
+            };
             let mut doc = report::document(&summary, &agg.finish());
-            doc["snapshot"] = json!({ "commit": m.commit, "requests": m.rows() });
-            Ok((m.commit, doc))
+            doc["snapshot"] = snapshot;
+            Ok((m.commit, doc, whole))
         };
         match run() {
             Err(e) if file_gone(&e) => run().map_err(failed),
             r => r.map_err(failed),
         }
     }
+
     /// The error-log events of a window, with their raw lines.
     fn events_of(&self, drill: &Drill) -> Result<Value> {
         use clickpath_model::event;

@@ -550,6 +550,36 @@ fn dashboard_incidents_are_the_sites_under_any_filter() {
     for k in ["incidents", "restarts", "reloads", "error_log"] {
         assert_eq!(some[k], all[k], "{k}");
     }
+    // A fresh server asked the filtered view first reads the period once for both, the
+    // selection and the site's story: the same answer as the server that read them apart.
+    let other = tempfile::tempdir().unwrap();
+    let fresh = Server::start(
+        other.path(),
+        &[
+            "-c",
+            example_config().to_str().unwrap(),
+            access.to_str().unwrap(),
+            error.to_str().unwrap(),
+        ],
+    );
+    let first = http(
+        &fresh.addr,
+        "GET",
+        "/api/report?device=mobile&audience=humans",
+        &[],
+        None,
+    )
+    .json();
+    for k in [
+        "incidents",
+        "restarts",
+        "reloads",
+        "error_log",
+        "traffic",
+        "funnels",
+    ] {
+        assert_eq!(first[k], some[k], "{k}");
+    }
     // The incident's 5xx responses, and the error-log lines of its window.
     let (start, end) = (
         incidents[0]["start"].as_str().unwrap(),

@@ -66,6 +66,80 @@ pub fn replay(
     })
 }
 
+/// Replays as [`replay`] does into `selected`, the rows `mask` keeps, and in the same reading
+/// every row into `all` (the unfiltered figures a filtered answer also needs), aggregated on a
+/// thread of its own. Returns the rows replayed into each per source id.
+pub fn replay_with_all(
+    dir: &Path,
+    m: &Manifest,
+    from: Option<&str>,
+    to: Option<&str>,
+    selected: &mut dyn crate::Sink,
+    all: &mut (dyn crate::Sink + Send),
+    (keep, names): (Mask, &[&str]),
+) -> Result<(Vec<u64>, Vec<u64>)> {
+    let files = m.files_between(from, to);
+    let mut columns: Vec<&str> = field::ALL.to_vec();
+    columns.push(col::COUNTRY);
+    columns.push(col::USER_AGENT_LOGGED);
+    columns.extend(
+        names
+            .iter()
+            .filter(|c| !columns.contains(c))
+            .collect::<Vec<_>>(),
+    );
+    for events in dataset::read_events(dir, m)? {
+        selected.events(&events);
+        all.events(&events);
+    }
+    let reader = OrderedReader::new(dir, files, &columns);
+    let sources = m.sources.len();
+    std::thread::scope(|s| {
+        let (to_selected, from_reader) = std::sync::mpsc::sync_channel(READ_AHEAD);
+        let (to_all, for_all) =
+            std::sync::mpsc::sync_channel::<Vec<(RecordBatch, bool)>>(READ_AHEAD);
+        let reading = s.spawn(move || {
+            let (mut kept, mut every) = (vec![0u64; sources], vec![0u64; sources]);
+            for batch in reader {
+                let both = batch.map_err(Error::from).and_then(|b| {
+                    let mask = keep(&b).map_err(Error::Internal)?;
+                    let chosen = arrow_select::filter::filter_record_batch(&b, &mask)
+                        .map_err(|e| Error::Internal(e.to_string()))?;
+                    Ok((runs(&b, &mut every)?, runs(&chosen, &mut kept)?))
+                });
+                let sent = match both {
+                    Ok((every, chosen)) => {
+                        to_all.send(every).is_ok() && to_selected.send(Ok(chosen)).is_ok()
+                    }
+                    Err(e) => {
+                        let _ = to_selected.send(Err(e));
+                        false
+                    }
+                };
+                if !sent {
+                    break;
+                }
+            }
+            (kept, every)
+        });
+        s.spawn(move || {
+            for runs in for_all {
+                for (hit, logged) in runs {
+                    all.requests(&hit, logged);
+                }
+            }
+        });
+        for runs in from_reader {
+            for (hit, logged) in runs? {
+                selected.requests(&hit, logged);
+            }
+        }
+        reading
+            .join()
+            .map_err(|_| Error::Internal("the dataset's reader stopped".into()))
+    })
+}
+
 /// Batches read ahead of the sink.
 const READ_AHEAD: usize = 4;
 
