@@ -165,7 +165,7 @@ pub fn from_dataset(
 ) -> Result<Summary> {
     let files = m.files_between(from, to);
     let selection = match filter {
-        Some(f) => Selection::new(dir, &files, f)?,
+        Some(f) => Selection::new(dir, m, &files, f)?,
         None => None,
     };
     let per_source = clickpath_ingest::replay::replay(dir, m, from, to, agg, selection.map(mask))?;
@@ -183,7 +183,7 @@ pub fn from_dataset_with_all(
     filter: &clickpath_server::Filter,
 ) -> Result<(Summary, Summary)> {
     let files = m.files_between(from, to);
-    let Some(selection) = Selection::new(dir, &files, filter)? else {
+    let Some(selection) = Selection::new(dir, m, &files, filter)? else {
         // The filter keeps every row: one reading, one aggregation.
         let summary = from_dataset(dir, m, from, to, all, None)?;
         let again = from_dataset(dir, m, from, to, agg, None)?;

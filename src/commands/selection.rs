@@ -4,7 +4,9 @@
 //! earliest page view (its first request when it has none), as the report attributes sessions.
 //! A session is never cut in two, so its figures stay those of the unfiltered report. Bot
 //! requests have no session and are selected by their own values. The audience keeps humans,
-//! bots or both; the date range is applied by the reader (`--from` / `--to`).
+//! bots or both; the date range is applied by the reader (`--from` / `--to`). Over the whole
+//! dataset the landings are read from the sessions table; within a date range, from the rows
+//! of those days.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -15,7 +17,7 @@ use arrow_array::types::{TimestampMicrosecondType, UInt64Type};
 use arrow_array::{Array, BooleanArray, RecordBatch, StringArray};
 use clickpath_model::{dataset as col, field};
 use clickpath_server::{Audience, Filter};
-use clickpath_store::dataset::{DataFile, OrderedReader};
+use clickpath_store::dataset::{DataFile, Manifest, OrderedReader};
 
 /// Columns [`Selection::mask`] reads.
 pub const COLUMNS: [&str; 6] = [
@@ -73,8 +75,13 @@ fn bools<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a BooleanArray> {
 }
 
 impl Selection {
-    /// None when the filter keeps every row of the date range.
-    pub fn new(dir: &Path, files: &[DataFile], filter: &Filter) -> Result<Option<Selection>> {
+    /// None when the filter keeps every row of the date range (`files`, of `m`).
+    pub fn new(
+        dir: &Path,
+        m: &Manifest,
+        files: &[DataFile],
+        filter: &Filter,
+    ) -> Result<Option<Selection>> {
         let by_session = filter.channel.is_some()
             || filter.campaign.is_some()
             || filter.device.is_some()
@@ -83,7 +90,16 @@ impl Selection {
             return Ok(None);
         }
         let sessions = if by_session && filter.audience != Some(Audience::Bots) {
-            Some(matching_sessions(dir, files, filter)?)
+            let whole = filter.from.is_none() && filter.to.is_none();
+            let table = if whole {
+                sessions_landing(dir, m, filter)?
+            } else {
+                None
+            };
+            match table {
+                Some(s) => Some(s),
+                None => Some(matching_sessions(dir, files, filter)?),
+            }
         } else {
             None
         };
@@ -127,7 +143,42 @@ impl Selection {
     }
 }
 
-/// Human sessions whose landing matches the filter: one pass over the rows in `seq` order.
+/// Human sessions whose landing matches the filter, from the sessions table (one row per
+/// session, its landing's channel, campaign, device and country, by the rule
+/// `matching_sessions` follows); None for a dataset without the table.
+fn sessions_landing(dir: &Path, m: &Manifest, filter: &Filter) -> Result<Option<HashSet<u64>>> {
+    let probe = Selection {
+        filter: filter.clone(),
+        sessions: None,
+    };
+    let columns = [
+        col::SESSION_ID,
+        col::CHANNEL,
+        col::UTM_CAMPAIGN,
+        col::DEVICE,
+        col::COUNTRY,
+    ];
+    let Some(batches) = clickpath_store::dataset::read_sessions(dir, m, &columns)? else {
+        return Ok(None);
+    };
+    let mut out = HashSet::new();
+    for batch in &batches {
+        let session = batch
+            .column_by_name(col::SESSION_ID)
+            .context("session_id column")?
+            .as_primitive::<UInt64Type>();
+        let values = Values::of(batch)?;
+        out.extend(
+            (0..batch.num_rows())
+                .filter(|&r| probe.values_match(&values, r))
+                .map(|r| session.value(r)),
+        );
+    }
+    Ok(Some(out))
+}
+
+/// Human sessions whose landing matches the filter: one pass over the rows in `seq` order
+/// (within a date range, where a session's landing is its earliest page view of those days).
 fn matching_sessions(dir: &Path, files: &[DataFile], filter: &Filter) -> Result<HashSet<u64>> {
     struct Landing {
         page: bool,

@@ -369,7 +369,7 @@ impl DatasetBackend {
     fn drill(&self, filter: &Filter, drill: &Drill) -> Result<Value> {
         let m = dataset::open_for_read(&self.dir)?;
         let files = m.files_between(filter.from.as_deref(), filter.to.as_deref());
-        let selection = Selection::new(&self.dir, &files, filter)?;
+        let selection = Selection::new(&self.dir, &m, &files, filter)?;
         let mut columns = vec![
             field::TS,
             field::TZ_OFFSET_MIN,

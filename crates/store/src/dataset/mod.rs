@@ -20,7 +20,7 @@ pub use maintenance::{Changed, KEEP_REPLACED_S, compact, prune};
 pub use manifest::{
     DataFile, EventFile, MANIFEST, Manifest, RetiredFile, SessionFile, SourceEntry,
 };
-pub use reader::{Keep, OrderedReader, read_events};
+pub use reader::{Keep, OrderedReader, read_events, read_sessions};
 pub use writer::{
     DatasetLock, PendingCommit, PendingSessions, commit, write_events, write_open_sessions,
 };

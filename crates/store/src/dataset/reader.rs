@@ -279,6 +279,37 @@ impl Iterator for OrderedReader {
     }
 }
 
+/// The rows of the `sessions` table (its closed sessions, then those open at the last commit),
+/// `columns` only; None for a dataset written before the table.
+pub fn read_sessions(
+    dir: &Path,
+    m: &super::Manifest,
+    columns: &[&str],
+) -> Result<Option<Vec<RecordBatch>>> {
+    if !m.sessions_table {
+        return Ok(None);
+    }
+    let mut out = Vec::new();
+    for f in m.sessions.iter().chain(&m.open_sessions) {
+        let path = dir.join(&f.path);
+        let file = File::open(&path).map_err(|e| Error::read(&path, e))?;
+        let damaged = |detail| Error::Damaged {
+            path: path.clone(),
+            detail,
+        };
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(damaged)?;
+        let indices = columns
+            .iter()
+            .map(|c| builder.schema().index_of(c))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let mask = ProjectionMask::roots(builder.parquet_schema(), indices);
+        for batch in builder.with_projection(mask).build().map_err(damaged)? {
+            out.push(batch.map_err(|e| damaged(e.into()))?);
+        }
+    }
+    Ok(Some(out))
+}
+
 /// Every event of the dataset's `events` table, in commit order; `ts` filled in with the
 /// dataset's zone (the one most access lines print) where ingest could not yet.
 pub fn read_events(dir: &Path, m: &super::Manifest) -> Result<Vec<RecordBatch>> {
