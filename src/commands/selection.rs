@@ -5,8 +5,8 @@
 //! A session is never cut in two, so its figures stay those of the unfiltered report. Bot
 //! requests have no session and are selected by their own values. The audience keeps humans,
 //! bots or both; the date range is applied by the reader (`--from` / `--to`). Over the whole
-//! dataset the landings are read from the sessions table; within a date range, from the rows
-//! of those days.
+//! dataset the landings are read from the sessions table; within a date range, or after a
+//! prune, from the rows.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -90,7 +90,8 @@ impl Selection {
             return Ok(None);
         }
         let sessions = if by_session && filter.audience != Some(Audience::Bots) {
-            let whole = filter.from.is_none() && filter.to.is_none();
+            // (After a prune, a session that began on a pruned day has no row but requests.)
+            let whole = filter.from.is_none() && filter.to.is_none() && m.pruned_before.is_none();
             let table = if whole {
                 sessions_landing(dir, m, filter)?
             } else {

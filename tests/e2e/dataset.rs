@@ -435,6 +435,18 @@ fn prune_drops_old_days_and_compact_keeps_every_row() {
         sql(d, "data", "SELECT count(*) AS n FROM events", "csv"),
         format!("n\n{}\n", errors_2.len())
     );
+    // The dashboard over what is left: each channel's sessions are the report's row for it
+    // (the sessions that began on the pruned day and went on after midnight included).
+    assert_eq!(manifest(d, "data")["pruned_before"], "2024-03-02");
+    let report = report_json(d, &["--data", "data"]);
+    let server = crate::http::Server::start(d, &["--data", "data"]);
+    let channels = report["acquisition"]["channels"].as_array().unwrap();
+    assert!(channels.len() >= 3, "{channels:?}");
+    for c in channels {
+        let name = c["value"].as_str().unwrap();
+        let r = crate::http::get(&server.addr, &format!("/api/report?channel={name}")).json();
+        assert_eq!(r["traffic"]["sessions"], c["count"], "channel {name}");
+    }
 }
 
 #[test]

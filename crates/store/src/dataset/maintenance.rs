@@ -67,6 +67,9 @@ pub fn prune(dir: &Path, before: &str, keep_replaced_s: u64) -> Result<Changed> 
     let (old_sessions, sessions): (Vec<_>, Vec<_>) =
         m.sessions.drain(..).partition(|f| f.date.as_str() < before);
     m.sessions = sessions;
+    if !gone.is_empty() || !old_sessions.is_empty() {
+        m.pruned_before = Some(before.to_owned());
+    }
     let changed = Changed {
         files_before,
         files_after: m.files.len(),

@@ -53,6 +53,10 @@ pub struct Manifest {
     /// error logs print none, and take the most common one.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub zones: std::collections::BTreeMap<i16, u64>,
+    /// The latest date `prune` kept the days from (absent if it never ran): a session that
+    /// began before it lost its first requests, and its row of the sessions table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pruned_before: Option<String>,
 }
 
 /// One Parquet file of the `sessions` table.
