@@ -97,10 +97,10 @@ impl Selection {
             } else {
                 None
             };
-            match table {
-                Some(s) => Some(s),
-                None => Some(matching_sessions(dir, files, filter)?),
-            }
+            Some(match table {
+                Some(s) => s,
+                None => matching_sessions(dir, files, filter)?,
+            })
         } else {
             None
         };

@@ -248,9 +248,7 @@ impl DatasetBackend {
                 let (summary, whole) = report::from_dataset_with_all(
                     &self.dir, &m, period, &mut agg, &mut every, filter,
                 )?;
-                let mut whole = report::document(&whole, &every.finish());
-                whole["snapshot"] = snapshot.clone();
-                (summary, Some(whole))
+                (summary, Some(report::document(&whole, &every.finish())))
             } else {
                 let summary = report::from_dataset(
                     &self.dir,

@@ -41,7 +41,7 @@ struct Open {
 pub type Keep =
     Arc<dyn Fn(&RecordBatch) -> std::result::Result<BooleanArray, String> + Send + Sync>;
 
-/// A batch of `o`'s file, with its missing columns, through the filter it still needs.
+/// A batch of a file, with its missing columns, through the filter it still needs.
 fn prepared(batch: RecordBatch, missing: &[FieldRef], after: Option<&Keep>) -> Result<RecordBatch> {
     let batch = with_missing(batch, missing)?;
     match after {
@@ -176,9 +176,8 @@ impl OrderedReader {
             .with_batch_size(16 * 1024)
             .build()
             .map_err(damaged)?;
-        // The projected batch keeps file order; find `seq` in it.
-        // (The first batch of a filtered file may have no rows: the reader skips only
-        // whole row groups.)
+        // The projected batch keeps file order; find `seq` in it. (A filter can leave a
+        // batch without rows: the first with rows opens the file.)
         while let Some(batch) = reader.next() {
             let batch = prepared(
                 batch.map_err(|e| damaged(e.into()))?,
